@@ -1,0 +1,153 @@
+"""The error tree: every failure tiergate reports, with its HTTP status and OpenAI envelope.
+
+```
+TiergateError            status_code, type, code, retryable
+├── ConfigError          start-up only; CLI exit 2; names the key and the fix
+├── InvalidRequest       400 invalid_request
+│   └── BodyTooLarge     413 invalid_request
+├── Unauthorized         401 unauthorized
+├── PolicyDenied         403 policy_denied
+├── BudgetExhausted      429 budget_exhausted
+└── UpstreamError        one failed attempt at one provider
+    ├── UpstreamTimeout       retryable
+    ├── UpstreamUnavailable   retryable (connection error, 429, 5xx)
+    └── UpstreamRejected      not retryable (other 4xx, a malformed answer)
+AllProvidersFailed       503 llm_unavailable, keeps every attempt in order
+```
+
+Only retryable errors move the router to the next candidate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+class TiergateError(Exception):
+    status_code = 500
+    type = "server_error"
+    code = "internal_error"
+    retryable = False
+
+    def __init__(self, message: str, *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+
+    def envelope(self) -> dict[str, Any]:
+        """OpenAI's error envelope: {"error": {"message", "type", "param", "code"}}."""
+        return {
+            "error": {
+                "message": self.message,
+                "type": self.type,
+                "param": self.param,
+                "code": self.code,
+            }
+        }
+
+
+class ConfigError(TiergateError):
+    """A configuration problem, found before anything listens."""
+
+    code = "config_error"
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+    def __str__(self) -> str:
+        return "\n".join(self.problems)
+
+
+class InvalidRequest(TiergateError):
+    status_code = 400
+    type = "invalid_request_error"
+    code = "invalid_request"
+
+
+class BodyTooLarge(InvalidRequest):
+    status_code = 413
+
+
+class Unauthorized(TiergateError):
+    status_code = 401
+    type = "authentication_error"
+    code = "unauthorized"
+
+
+class PolicyDenied(TiergateError):
+    status_code = 403
+    type = "permission_error"
+    code = "policy_denied"
+
+
+class BudgetExhausted(TiergateError):
+    status_code = 429
+    type = "insufficient_quota"
+    code = "budget_exhausted"
+
+
+class NotFound(TiergateError):
+    status_code = 404
+    type = "invalid_request_error"
+    code = "not_found"
+
+
+class UpstreamError(TiergateError):
+    """One attempt at one provider failed."""
+
+    status_code = 502
+    type = "server_error"
+    code = "upstream_error"
+    kind = "error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        status: int | None = None,
+        retry_after_s: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.status = status
+        self.retry_after_s = retry_after_s
+
+
+class UpstreamTimeout(UpstreamError):
+    retryable = True
+    kind = "timeout"
+
+
+class UpstreamUnavailable(UpstreamError):
+    retryable = True
+    kind = "unavailable"
+
+
+class UpstreamRejected(UpstreamError):
+    kind = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class FailedAttempt:
+    provider: str
+    kind: str
+    message: str
+    status: int | None = None
+
+
+class AllProvidersFailed(TiergateError):
+    status_code = 503
+    type = "server_error"
+    code = "llm_unavailable"
+
+    def __init__(self, attempts: list[FailedAttempt], *, reason: str = "") -> None:
+        if attempts:
+            tried = "; ".join(f"{a.provider}: {a.kind} ({a.message})" for a in attempts)
+            message = f"No provider could serve the request. Tried, in order: {tried}"
+        else:
+            message = f"No provider could serve the request: {reason or 'no candidate left'}"
+        super().__init__(message)
+        self.attempts = attempts
