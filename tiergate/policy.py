@@ -1,0 +1,185 @@
+"""decide(features, config, state) -> Decision: the routing rules of DESIGN.md §2, as a pure function.
+
+Rules 1 (policy), 2 (sensitive) and 4 (budget) only remove providers; rules 3
+and 5-8 only pick the tier where the ordered list starts. The list is the
+picked tier first, then every remaining provider of a lower tier, highest
+first. The reported rule is the picking rule, unless a removing rule took away
+what the picking rule chose: then it is that removing rule, first in table order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .config import Config, ProviderConfig, TenantConfig
+from .pricing import PriceBook, bound_micros
+from .types import MODE_MAX_TIER
+
+REMOVING_RULES = ("policy", "sensitive", "budget")
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """What decide() knows of a request. The prompt itself never gets here."""
+
+    classification: str
+    task: str = "chat"
+    quality: str = "standard"
+    complexity: str = "low"
+    batch_size: int = 1
+    prompt_tokens_bound: int = 0
+    max_tokens: int | None = None  # the caller's; None means each provider's max_output_tokens
+    choices: int = 1
+    tenant: str | None = None
+    pinned: str | None = None  # a provider that the requested model name pins
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """A snapshot of what changes between requests; taken before decide() is called."""
+
+    in_flight: Mapping[str, int] = field(default_factory=dict)
+    # micro-dollars left under each cap: "provider:<name>", "tenant:<name>", "total"; absent = no cap
+    remaining: Mapping[str, int] = field(default_factory=dict)
+    down: frozenset[str] = frozenset()  # providers with no usable api_key
+    budget_unreachable: bool = False  # the budget store cannot be read: paid providers fail closed
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    provider: ProviderConfig
+    model: str
+    max_tokens: int  # what is reserved for and sent upstream
+    bound_micros: int  # the most this attempt can cost
+
+    @property
+    def name(self) -> str:
+        return self.provider.name
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    candidates: tuple[Candidate, ...]
+    rule: str
+    trace: tuple[str, ...]
+    removed: Mapping[str, str] = field(default_factory=dict)  # provider -> removing rule
+
+
+def decide(features: Features, config: Config, state: State, prices: PriceBook) -> Decision:
+    trace: list[str] = []
+    removed: dict[str, str] = {}
+    kept: list[Candidate] = []
+    tenant = config.tenant(features.tenant) if features.tenant else None
+    sensitive = features.classification in config.privacy.sensitive
+
+    for provider in config.providers:
+        name = provider.name
+        model = provider.model_for(features.task)
+        max_tokens = (
+            0
+            if features.task == "embedding"
+            else (
+                features.max_tokens
+                if features.max_tokens is not None
+                else provider.max_output_tokens
+            )
+        )
+        if features.pinned and name != features.pinned:
+            trace.append(f"{name}: skipped, the request pins provider {features.pinned!r}")
+            continue
+        if tenant is not None:
+            max_tier = MODE_MAX_TIER[tenant.mode]
+            if provider.tier > max_tier:
+                removed[name] = "policy"
+                trace.append(
+                    f"{name}: removed by policy, tenant {tenant.name!r} is {tenant.mode} (tier <= {max_tier})"
+                )
+                continue
+            if tenant.allowed_providers is not None and name not in tenant.allowed_providers:
+                removed[name] = "policy"
+                trace.append(
+                    f"{name}: removed by policy, not in tenant {tenant.name!r} allowed_providers"
+                )
+                continue
+        if sensitive and not (
+            provider.on_premises or features.classification in provider.allowed_classifications
+        ):
+            removed[name] = "sensitive"
+            trace.append(
+                f"{name}: removed as sensitive, {features.classification} data stays on premises"
+            )
+            continue
+        if name in state.down:
+            trace.append(f"{name}: down, no usable api_key")
+            continue
+        price = prices.get(name, model)
+        bound = bound_micros(features.prompt_tokens_bound, max_tokens * features.choices, price)
+        if not price.is_free:
+            short = _short_cap(provider, tenant, bound, state)
+            if short:
+                removed[name] = "budget"
+                trace.append(f"{name}: removed by budget, {short}")
+                continue
+        kept.append(Candidate(provider, model, max_tokens, bound))
+        trace.append(
+            f"{name}: kept (tier {provider.tier}, model {model}, reserve {bound} micro-USD)"
+        )
+
+    pick_rule, pick_tier = _pick(features, config, state, sensitive)
+    trace.append(f"pick: rule {pick_rule} -> tier {pick_tier}")
+    if features.pinned:
+        pick_rule, pick_tier = "pinned", config.provider(features.pinned).tier
+
+    start = [c for c in kept if c.provider.tier <= pick_tier]
+    if not start and kept and not features.pinned:
+        # Nothing allowed at or below the picked tier: the lowest allowed tier above serves.
+        lowest = min(c.provider.tier for c in kept)
+        trace.append(f"nothing allowed at or below tier {pick_tier}; tier {lowest} serves")
+        start = [c for c in kept if c.provider.tier == lowest]
+    ordered = sorted(start, key=lambda c: -c.provider.tier)  # stable: config order within a tier
+    rule = pick_rule
+    if not ordered or ordered[0].provider.tier != pick_tier:
+        lost = {
+            removed[p.name] for p in config.providers if p.tier == pick_tier and p.name in removed
+        }
+        for candidate_rule in REMOVING_RULES:
+            if candidate_rule in lost:
+                rule = candidate_rule
+                break
+    if not ordered and not features.pinned:
+        trace.append("no candidate left")
+    return Decision(tuple(ordered), rule, tuple(trace), removed)
+
+
+def _short_cap(
+    provider: ProviderConfig, tenant: TenantConfig | None, bound: int, state: State
+) -> str | None:
+    """Which cap cannot take `bound` micro-dollars more, if any."""
+    if state.budget_unreachable:
+        return "the budget store cannot be reached (fail closed)"
+    scopes = [f"provider:{provider.name}", "total"]
+    if tenant is not None:
+        scopes.append(f"tenant:{tenant.name}")
+    for scope in scopes:
+        left = state.remaining.get(scope)
+        if left is not None and bound > left:
+            return f"{scope} has {left} micro-USD left, the request may cost up to {bound}"
+    return None
+
+
+def _pick(features: Features, config: Config, state: State, sensitive: bool) -> tuple[str, int]:
+    if features.task == "embedding":
+        return "embedding", 1
+    if features.quality == "critical" and features.complexity == "high":
+        return "critical", 3
+    if features.quality == "high" or features.batch_size > 10:
+        return "quality_or_batch", 2
+    if not sensitive and _saturated(config.providers, state.in_flight):
+        return "spillover", 2
+    return "default", 1
+
+
+def _saturated(providers: tuple[ProviderConfig, ...], in_flight: Mapping[str, int]) -> bool:
+    tier1 = [p for p in providers if p.tier == 1]
+    return bool(tier1) and all(in_flight.get(p.name, 0) >= p.max_concurrency for p in tier1)

@@ -1,0 +1,132 @@
+"""Prices and costs in integer micro-dollars: what an attempt may cost, and what it did cost.
+
+Pure: no I/O, no clock. A price is held as integer pico-dollars per token
+(USD per million tokens x 10^6), so every cost is exact integer arithmetic,
+rounded up to the micro-dollar once per attempt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from functools import lru_cache
+
+from .config import Config, Price, ProviderConfig
+from .errors import ConfigError
+from .types import Usage
+
+PICO_PER_MICRO = 1_000_000
+MICROS_PER_USD = 1_000_000
+# Per-message framing (role markers, separators) that byte-level BPE adds on top of the text.
+MESSAGE_OVERHEAD_TOKENS = 8
+REQUEST_OVERHEAD_TOKENS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPrice:
+    """Integer pico-dollars per input and per output token; `source` says where it came from."""
+
+    input_pico: int
+    output_pico: int
+    source: str
+
+    @property
+    def is_free(self) -> bool:
+        return self.input_pico == 0 and self.output_pico == 0
+
+
+FREE = TokenPrice(0, 0, "on_premises")
+
+
+def _pico(usd_per_mtok: Decimal) -> int:
+    return int((usd_per_mtok * PICO_PER_MICRO).to_integral_value(rounding=ROUND_CEILING))
+
+
+def from_config(price: Price, source: str) -> TokenPrice:
+    return TokenPrice(_pico(price.input_per_mtok), _pico(price.output_per_mtok), source)
+
+
+@lru_cache(maxsize=256)
+def from_table(model: str) -> TokenPrice | None:
+    """The price genai-prices' bundled snapshot knows for a model name (no download), or None."""
+    from genai_prices import Usage as GUsage
+    from genai_prices import calc_price
+
+    try:
+        per_mtok = calc_price(
+            GUsage(input_tokens=1_000_000, output_tokens=1_000_000), model_ref=model
+        )
+    except LookupError:
+        return None
+    return TokenPrice(
+        _pico(Decimal(per_mtok.input_price)),
+        _pico(Decimal(per_mtok.output_price)),
+        f"genai-prices:{per_mtok.model.id}",
+    )
+
+
+def resolve(provider: ProviderConfig, model: str) -> TokenPrice | None:
+    """The price of one model at one provider: config, else the price table; None if unknown."""
+    if provider.on_premises:
+        return FREE
+    if model in provider.prices:
+        return from_config(provider.prices[model], f"config:{provider.name}.prices.{model}")
+    if "default" in provider.prices:
+        return from_config(provider.prices["default"], f"config:{provider.name}.prices.default")
+    return from_table(model)
+
+
+@dataclass(frozen=True, slots=True)
+class PriceBook:
+    """Every (provider, model) price, resolved once at start-up."""
+
+    prices: dict[tuple[str, str], TokenPrice]
+
+    def get(self, provider: str, model: str) -> TokenPrice:
+        return self.prices[(provider, model)]
+
+
+def build(config: Config) -> PriceBook:
+    """Resolve all prices; a paid provider with an unpriced model is a ConfigError."""
+    prices: dict[tuple[str, str], TokenPrice] = {}
+    problems: list[str] = []
+    for i, provider in enumerate(config.providers):
+        for model in provider.served_models:
+            price = resolve(provider, model)
+            if price is None:
+                problems.append(
+                    f"providers[{i}].prices: no price for model {model!r} at provider "
+                    f"{provider.name!r}, and the bundled price table does not know it. Add "
+                    f"prices: {{{model!r}: {{input_per_mtok: ..., output_per_mtok: ...}}}} "
+                    f"(USD per million tokens), or set on_premises: true if it runs on your hardware"
+                )
+                continue
+            prices[(provider.name, model)] = price
+    if problems:
+        raise ConfigError(problems)
+    return PriceBook(prices)
+
+
+def cost_micros(usage: Usage, price: TokenPrice) -> int:
+    """What an attempt cost, rounded up to the micro-dollar."""
+    pico = usage.prompt_tokens * price.input_pico + usage.completion_tokens * price.output_pico
+    return -(-pico // PICO_PER_MICRO)
+
+
+def prompt_token_bound(text_bytes: int, messages: int) -> int:
+    """An upper bound on prompt tokens: byte-level BPE never yields more tokens than bytes."""
+    return text_bytes + messages * MESSAGE_OVERHEAD_TOKENS + REQUEST_OVERHEAD_TOKENS
+
+
+def bound_micros(prompt_tokens_bound: int, max_tokens: int, price: TokenPrice) -> int:
+    """The most an attempt can cost: every prompt byte a token, and every allowed output token."""
+    return cost_micros(Usage(prompt_tokens_bound, max_tokens), price)
+
+
+def usd(micros: int) -> Decimal:
+    return Decimal(micros) / MICROS_PER_USD
+
+
+def cap_micros(amount_usd: Decimal) -> int:
+    """A cap in micro-dollars, rounded down so that it is never exceeded."""
+    return int((amount_usd * MICROS_PER_USD).to_integral_value(rounding=ROUND_FLOOR))
