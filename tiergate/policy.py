@@ -173,7 +173,8 @@ def _pick(features: Features, config: Config, state: State, sensitive: bool) -> 
         return "embedding", 1
     if features.quality == "critical" and features.complexity == "high":
         return "critical", 3
-    if features.quality == "high" or features.batch_size > 10:
+    # "quality = high" includes critical work that is not complex: it never gets less than high.
+    if features.quality in ("high", "critical") or features.batch_size > 10:
         return "quality_or_batch", 2
     if not sensitive and _saturated(config.providers, state.in_flight):
         return "spillover", 2
