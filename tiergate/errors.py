@@ -88,6 +88,13 @@ class BudgetExhausted(TiergateError):
     code = "budget_exhausted"
 
 
+class StoreUnavailable(TiergateError):
+    """The budget store cannot be written or read: paid providers count as over budget."""
+
+    status_code = 503
+    code = "store_unavailable"
+
+
 class NotFound(TiergateError):
     status_code = 404
     type = "invalid_request_error"

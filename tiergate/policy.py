@@ -33,6 +33,7 @@ class Features:
     choices: int = 1
     tenant: str | None = None
     pinned: str | None = None  # a provider that the requested model name pins
+    pinned_model: str | None = None  # ... and that model
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +76,7 @@ def decide(features: Features, config: Config, state: State, prices: PriceBook) 
 
     for provider in config.providers:
         name = provider.name
-        model = provider.model_for(features.task)
+        model = features.pinned_model or provider.model_for(features.task)
         max_tokens = (
             0
             if features.task == "embedding"

@@ -1,0 +1,127 @@
+"""Shared fixtures: three FakeUpstream tiers and a real gateway on loopback in front of them."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tiergate.config import Config, parse_config
+from tiergate.server import BackgroundServer, create_app
+from tiergate.testing import FakeUpstream
+
+TENANT_KEYS = {"clinic": "tg-clinic-key", "studio": "tg-studio-key", "acme": "tg-acme-key"}
+ADMIN_KEY = "tg-admin-key"
+
+
+def sha(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@dataclass
+class Tiers:
+    local: FakeUpstream
+    cloud: FakeUpstream
+    openai: FakeUpstream
+
+    @property
+    def all(self) -> tuple[FakeUpstream, FakeUpstream, FakeUpstream]:
+        return (self.local, self.cloud, self.openai)
+
+    def cloud_received(self) -> int:
+        return self.cloud.count() + self.openai.count()
+
+
+BASE = """
+store: sqlite:///{store}
+providers:
+  - name: local
+    protocol: ollama
+    base_url: {local}
+    tier: 1
+    on_premises: true
+    max_concurrency: 64
+    models: {{default: "llama3.2:3b", embedding: bge-m3}}
+    timeout_s: 2
+  - name: ollama_cloud
+    protocol: ollama
+    base_url: {cloud}
+    api_key: cloud-secret-key
+    tier: 2
+    models: {{default: "gpt-oss:120b"}}
+    prices: {{default: {{input_per_mtok: 1.0, output_per_mtok: 1.0}}}}
+    monthly_budget_usd: {cloud_budget}
+    max_output_tokens: 256
+    timeout_s: 2
+  - name: openai
+    protocol: openai
+    base_url: {openai}
+    api_key: openai-secret-key
+    tier: 3
+    models: {{default: gpt-4o, extraction: gpt-4o-mini}}
+    monthly_budget_usd: {openai_budget}
+    max_output_tokens: 256
+    timeout_s: 2
+    breaker_failures: {breaker_failures}
+    breaker_cooldown_s: {breaker_cooldown_s}
+budget: {{monthly_total_usd: 200, on_exceeded: {on_exceeded}}}
+privacy: {{detect: true}}
+server: {{max_body_bytes: 65536}}
+"""
+
+TENANTS = f"""
+admin_api_key_sha256: "{sha(ADMIN_KEY)}"
+tenants:
+  - {{name: clinic, api_key_sha256: "{sha(TENANT_KEYS["clinic"])}", mode: local_only, monthly_budget_usd: 20}}
+  - {{name: studio, api_key_sha256: "{sha(TENANT_KEYS["studio"])}", mode: local_ollama}}
+  - {{name: acme, api_key_sha256: "{sha(TENANT_KEYS["acme"])}", mode: multi_cloud, monthly_budget_usd: 5}}
+"""
+
+
+def make_config(tiers: Tiers, store: Path, *, tenants: bool = False, **options: object) -> Config:
+    values: dict[str, object] = {
+        "cloud_budget": 120,
+        "openai_budget": 80,
+        "on_exceeded": "fallback",
+        "breaker_failures": 3,
+        "breaker_cooldown_s": 30,
+    }
+    values.update(options)
+    text = BASE.format(
+        store=store,
+        local=tiers.local.url,
+        cloud=tiers.cloud.url,
+        openai=tiers.openai.openai_base_url,
+        **values,
+    )
+    return parse_config(text + (TENANTS if tenants else ""), env={})
+
+
+@pytest.fixture
+def tiers() -> Iterator[Tiers]:
+    with ExitStack() as stack:
+        yield Tiers(
+            local=stack.enter_context(FakeUpstream(name="local")),
+            cloud=stack.enter_context(FakeUpstream(name="cloud")),
+            openai=stack.enter_context(FakeUpstream(name="openai")),
+        )
+
+
+Start = Callable[..., str]
+
+
+@pytest.fixture
+def gateway(tiers: Tiers, tmp_path: Path) -> Iterator[Start]:
+    """start(**options) -> the base URL of a real gateway in front of the three tiers."""
+    with ExitStack() as stack:
+
+        def start(**options: object) -> str:
+            config = make_config(tiers, tmp_path / "ledger.db", **options)
+            server = stack.enter_context(BackgroundServer(create_app(config)))
+            return server.url
+
+        yield start

@@ -1,0 +1,275 @@
+"""The `tiergate` command: serve | check | route | spend | audit | keys new | demo."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import secrets
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import orjson
+
+from .config import Config, load_config
+from .errors import ConfigError, TiergateError
+from .hints import Hints, chat_texts, classify, utf8_len
+from .policy import Features, State, decide
+from .pricing import PriceBook, build, prompt_token_bound, usd
+from .types import CLASSIFICATIONS, COMPLEXITIES, QUALITIES, TASKS
+
+DEFAULT_CONFIG = "tiergate.yaml"
+
+
+def _load(path: str) -> tuple[Config, PriceBook]:
+    config = load_config(path)
+    return config, build(config)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    config, prices = _load(args.config)
+    print(f"{args.config}: OK — {len(config.providers)} providers, {len(config.tenants)} tenants, store {config.store}")
+    for p in config.providers:
+        state = "up" if p.has_key else "DOWN: api_key is empty (set it, or the provider is skipped)"
+        models = ", ".join(
+            f"{m} (${usd(prices.get(p.name, m).input_pico // 1_000_000)}"
+            f"/${usd(prices.get(p.name, m).output_pico // 1_000_000)} per Mtok)"
+            if not prices.get(p.name, m).is_free
+            else f"{m} (free)"
+            for m in p.served_models
+        )
+        print(f"  tier {p.tier}  {p.name:<14} {p.protocol:<7} {'on premises' if p.on_premises else 'cloud':<12} {state}")
+        print(f"          models: {models}")
+    return 0
+
+
+def cmd_route(args: argparse.Namespace) -> int:
+    config, prices = _load(args.config)
+    from .detect import Detector, ExtraPattern
+
+    messages = [{"role": "user", "content": args.prompt}]
+    texts = list(chat_texts(messages))
+    hints = Hints(args.classification, args.task, args.quality, args.complexity, args.batch_size)
+    detector = Detector(
+        extra_patterns=[ExtraPattern(p.name, p.regex, p.classification) for p in config.privacy.patterns],
+        allow=config.privacy.allow,
+    )
+    finding = detector.scan(texts) if config.privacy.detect else None
+    tenant = config.tenant(args.tenant) if args.tenant else None
+    if args.tenant and tenant is None:
+        raise ConfigError([f"--tenant: no tenant named {args.tenant!r} in {args.config}"])
+    classified = classify(
+        declared=hints.classification,
+        floor=tenant.classification_floor if tenant else None,
+        detected=finding.classification if finding else None,
+        detected_kinds=finding.kinds if finding else (),
+    )
+    pinned = None
+    if args.model != "auto":
+        pinned = next((p.name for p in config.providers if args.model in p.served_models), None)
+        if pinned is None:
+            raise ConfigError([f"--model: no provider serves {args.model!r}"])
+    features = Features(
+        classification=classified.classification,
+        task=hints.task,
+        quality=hints.quality,
+        complexity=hints.complexity,
+        batch_size=hints.batch_size,
+        prompt_tokens_bound=prompt_token_bound(utf8_len(texts), len(messages)),
+        max_tokens=args.max_tokens,
+        tenant=tenant.name if tenant else None,
+        pinned=pinned,
+        pinned_model=args.model if pinned else None,
+    )
+    state = State(down=frozenset(p.name for p in config.providers if not p.has_key))
+    decision = decide(features, config, state, prices)
+    if args.json:
+        print(
+            orjson.dumps(
+                {
+                    "rule": decision.rule,
+                    "classification": classified.classification,
+                    "classification_source": classified.source,
+                    "candidates": [
+                        {"provider": c.name, "tier": c.provider.tier, "model": c.model, "reserve_usd": float(usd(c.bound_micros))}
+                        for c in decision.candidates
+                    ],
+                    "trace": list(decision.trace),
+                },
+                option=orjson.OPT_INDENT_2,
+            ).decode()
+        )
+        return 0
+    print(f"classification: {classified.classification} ({classified.source})")
+    print(f"rule:           {decision.rule}")
+    order = " -> ".join(f"{c.name} (tier {c.provider.tier}, {c.model})" for c in decision.candidates)
+    print(f"candidates:     {order or 'none: the request would be refused'}")
+    print("trace:")
+    for line in decision.trace:
+        print(f"  - {line}")
+    print("(dry run: no provider was called; budgets and load are not consulted)")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from . import logs
+    from .server import create_app, is_loopback
+
+    config, prices = _load(args.config)
+    host = args.host or config.server.host
+    port = args.port if args.port is not None else config.server.port
+    if not config.tenants and not is_loopback(host):
+        raise ConfigError(
+            [
+                f"--host {host}: with no tenants configured tiergate serves loopback callers only. "
+                "Add tenants (tiergate keys new --tenant NAME) or bind 127.0.0.1."
+            ]
+        )
+    logs.setup(args.log_level)
+    try:
+        import uvloop  # noqa: F401
+
+        loop = "uvloop"
+    except ImportError:  # pragma: no cover - Windows
+        loop = "asyncio"
+    uvicorn.run(
+        create_app(config, prices=prices),
+        host=host,
+        port=port,
+        loop=loop,
+        http="httptools",
+        lifespan="on",
+        access_log=False,
+        log_config=None,
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def cmd_spend(args: argparse.Namespace) -> int:
+    from . import reports
+
+    config = load_config(args.config)
+    report = reports.spend(config, config.store_path, args.month, by=args.by)
+    if args.json:
+        print(orjson.dumps(report, option=orjson.OPT_INDENT_2, default=float).decode())
+    else:
+        print(reports.format_spend(report))
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from . import reports
+
+    config = load_config(args.config)
+    report = reports.audit(config, config.store_path, args.month)
+    print(reports.format_audit(report))
+    code = 0 if not report.get("violations") else 1
+    if args.verify:
+        ok, detail = reports.verify(config.store_path)
+        print(("chain OK: " if ok else "CHAIN BROKEN: ") + detail)
+        code = code or (0 if ok else 1)
+    return code
+
+
+def cmd_keys_new(args: argparse.Namespace) -> int:
+    key = "tg-" + secrets.token_urlsafe(32)
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    print(f"key (shown once; give it to tenant {args.tenant!r}): {key}")
+    print(f"api_key_sha256: {digest}")
+    print("config:")
+    print(f'  tenants:\n    - {{name: {args.tenant}, api_key_sha256: "{digest}", mode: multi_cloud}}')
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run
+
+    return run(requests_per_kind=args.requests)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tiergate", description="LLM execution gateway: local first, cloud when it must.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_config(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--config", default=os.environ.get("TIERGATE_CONFIG", DEFAULT_CONFIG), help="tiergate.yaml path")
+
+    p = sub.add_parser("serve", help="run the gateway")
+    with_config(p)
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    p.set_defaults(run=cmd_serve)
+
+    p = sub.add_parser("check", help="validate a config; exit 2 on any problem")
+    with_config(p)
+    p.set_defaults(run=cmd_check)
+
+    p = sub.add_parser("route", help="dry-run the routing decision for a prompt")
+    with_config(p)
+    p.add_argument("--prompt", required=True)
+    p.add_argument("--classification", choices=CLASSIFICATIONS, default=None)
+    p.add_argument("--task", choices=TASKS, default="chat")
+    p.add_argument("--quality", choices=QUALITIES, default="standard")
+    p.add_argument("--complexity", choices=COMPLEXITIES, default="low")
+    p.add_argument("--batch-size", type=int, default=1)
+    p.add_argument("--model", default="auto")
+    p.add_argument("--tenant", default=None)
+    p.add_argument("--max-tokens", type=int, default=None)
+    p.add_argument("--explain", action="store_true", help="(the trace is always printed)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_route)
+
+    p = sub.add_parser("spend", help="month-to-date spend against budgets")
+    with_config(p)
+    p.add_argument("--month", default=None, help="YYYY-MM (default: this month, UTC)")
+    p.add_argument("--by", choices=["provider", "tenant", "day"], default="provider")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_spend)
+
+    p = sub.add_parser("audit", help="requests per classification and their egress; --verify the hash chain")
+    with_config(p)
+    p.add_argument("--month", default=None)
+    p.add_argument("--verify", action="store_true")
+    p.set_defaults(run=cmd_audit)
+
+    keys = sub.add_parser("keys", help="tenant keys").add_subparsers(dest="keys_command", required=True)
+    p = keys.add_parser("new", help="print a fresh tenant key once, with the hash for the config")
+    p.add_argument("--tenant", required=True)
+    p.set_defaults(run=cmd_keys_new)
+
+    p = sub.add_parser("demo", help="a first look: simulated tiers, the real gateway, a mixed workload")
+    p.add_argument("--requests", type=int, default=1, help="requests per workload kind")
+    p.set_defaults(run=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "month", None):
+        try:
+            datetime.strptime(args.month, "%Y-%m").replace(tzinfo=UTC)
+        except ValueError:
+            print(f"tiergate: --month must look like 2026-11 (got {args.month!r})", file=sys.stderr)
+            return 2
+    try:
+        code: int = args.run(args)
+        return code
+    except ConfigError as exc:
+        print(f"tiergate: config error in {getattr(args, 'config', 'config')}:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
+    except TiergateError as exc:
+        print(f"tiergate: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""Validates a caller's OpenAI request body; every problem is a 400 that names the field and the fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from .errors import InvalidRequest
+
+ROLES = ("system", "developer", "user", "assistant", "tool", "function")
+_NUMBERS: dict[str, tuple[float, float]] = {
+    "temperature": (0.0, 2.0),
+    "top_p": (0.0, 1.0),
+    "frequency_penalty": (-2.0, 2.0),
+    "presence_penalty": (-2.0, 2.0),
+}
+
+
+def parse_json(raw: bytes) -> dict[str, Any]:
+    if not raw:
+        raise InvalidRequest("The request body is empty; send a JSON object.")
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidRequest(
+            f"The request body is not valid JSON ({exc.msg} at position {exc.pos}); send a JSON object."
+        ) from None
+    if not isinstance(body, dict):
+        raise InvalidRequest(
+            f"The request body must be a JSON object, not a {type(body).__name__}."
+        )
+    return body
+
+
+def _int(body: dict[str, Any], key: str, *, minimum: int) -> int | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise InvalidRequest(f"{key} must be an integer >= {minimum} (got {value!r})", param=key)
+    return value
+
+
+def model_name(body: dict[str, Any]) -> str:
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        raise InvalidRequest(
+            'model is required: a configured model name, or "auto" to let tiergate route', param="model"
+        )
+    return model
+
+
+def check_chat(body: dict[str, Any]) -> None:
+    """Types of the fields tiergate reads or translates; the rest passes through to OpenAI providers."""
+    model_name(body)
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise InvalidRequest(
+            'messages is required: a non-empty list like [{"role": "user", "content": "Hello"}]',
+            param="messages",
+        )
+    for i, message in enumerate(messages):
+        where = f"messages[{i}]"
+        if not isinstance(message, dict):
+            raise InvalidRequest(f"{where} must be an object with role and content", param=where)
+        role = message.get("role")
+        if role not in ROLES:
+            raise InvalidRequest(
+                f"{where}.role must be one of: {', '.join(ROLES)} (got {role!r})", param=f"{where}.role"
+            )
+        content = message.get("content")
+        if content is None and not message.get("tool_calls") and role != "assistant":
+            raise InvalidRequest(f"{where}.content is required", param=f"{where}.content")
+        if content is not None and not isinstance(content, (str, list)):
+            raise InvalidRequest(
+                f"{where}.content must be a string or a list of content parts", param=f"{where}.content"
+            )
+        if isinstance(content, list):
+            for j, part in enumerate(content):
+                if not isinstance(part, dict) or not isinstance(part.get("type"), str):
+                    raise InvalidRequest(
+                        f'{where}.content[{j}] must be a part like {{"type": "text", "text": "..."}}',
+                        param=f"{where}.content[{j}]",
+                    )
+        calls = message.get("tool_calls")
+        if calls is not None and not isinstance(calls, list):
+            raise InvalidRequest(f"{where}.tool_calls must be a list", param=f"{where}.tool_calls")
+    stream = body.get("stream")
+    if stream is not None and not isinstance(stream, bool):
+        raise InvalidRequest(f"stream must be true or false (got {stream!r})", param="stream")
+    for key, (low, high) in _NUMBERS.items():
+        value = body.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            raise InvalidRequest(f"{key} must be a number from {low:g} to {high:g} (got {value!r})", param=key)
+    _int(body, "max_tokens", minimum=1)
+    _int(body, "max_completion_tokens", minimum=1)
+    _int(body, "n", minimum=1)
+    _int(body, "seed", minimum=-(2**63))
+    stop = body.get("stop")
+    if stop is not None and not (
+        isinstance(stop, str) or (isinstance(stop, list) and all(isinstance(s, str) for s in stop))
+    ):
+        raise InvalidRequest("stop must be a string or a list of strings", param="stop")
+    tools = body.get("tools")
+    if tools is not None and not (isinstance(tools, list) and all(isinstance(t, dict) for t in tools)):
+        raise InvalidRequest("tools must be a list of tool objects", param="tools")
+    response_format = body.get("response_format")
+    if response_format is not None and not (
+        isinstance(response_format, dict)
+        and response_format.get("type") in ("text", "json_object", "json_schema")
+    ):
+        raise InvalidRequest(
+            'response_format must be {"type": "text" | "json_object" | "json_schema", ...}',
+            param="response_format",
+        )
+    options = body.get("stream_options")
+    if options is not None and not isinstance(options, dict):
+        raise InvalidRequest('stream_options must be an object like {"include_usage": true}', param="stream_options")
+
+
+def max_tokens(body: dict[str, Any]) -> int | None:
+    value = body.get("max_completion_tokens")
+    return value if value is not None else body.get("max_tokens")
+
+
+def check_embeddings(body: dict[str, Any]) -> list[str]:
+    """The inputs as strings. Token-id arrays are refused: they cannot be scanned for sensitive data."""
+    model_name(body)
+    value = body.get("input")
+    if isinstance(value, str):
+        inputs = [value]
+    elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        inputs = value
+    else:
+        raise InvalidRequest(
+            "input must be a non-empty string or list of strings (token-id arrays are not accepted: "
+            "tiergate must be able to scan the text)",
+            param="input",
+        )
+    if any(not v for v in inputs):
+        raise InvalidRequest("input must not contain empty strings", param="input")
+    encoding = body.get("encoding_format")
+    if encoding is not None and encoding not in ("float", "base64"):
+        raise InvalidRequest(f'encoding_format must be "float" or "base64" (got {encoding!r})', param="encoding_format")
+    return inputs
+
+
+def tools_bytes(body: dict[str, Any]) -> int:
+    """Bytes of what a provider tokenizes besides the messages: tool schemas and JSON schemas."""
+    extra = 0
+    for key in ("tools", "response_format", "functions"):
+        if body.get(key) is not None:
+            extra += len(orjson.dumps(body[key]))
+    return extra
