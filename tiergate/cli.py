@@ -9,6 +9,7 @@ import secrets
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import orjson
 
@@ -16,7 +17,7 @@ from .config import Config, load_config
 from .errors import ConfigError, TiergateError
 from .hints import Hints, chat_texts, classify, utf8_len
 from .policy import Features, State, decide
-from .pricing import PriceBook, build, prompt_token_bound, usd
+from .pricing import PICO_PER_MICRO, PriceBook, TokenPrice, build, prompt_token_bound, usd
 from .types import CLASSIFICATIONS, COMPLEXITIES, QUALITIES, TASKS
 
 DEFAULT_CONFIG = "tiergate.yaml"
@@ -27,18 +28,19 @@ def _load(path: str) -> tuple[Config, PriceBook]:
     return config, build(config)
 
 
+def _price_text(model: str, price: TokenPrice) -> str:
+    if price.is_free:
+        return f"{model} (free)"
+    per_mtok = [(Decimal(p) / PICO_PER_MICRO).normalize() for p in (price.input_pico, price.output_pico)]
+    return f"{model} (${per_mtok[0]:f} in / ${per_mtok[1]:f} out per Mtok, {price.source})"
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     config, prices = _load(args.config)
     print(f"{args.config}: OK — {len(config.providers)} providers, {len(config.tenants)} tenants, store {config.store}")
     for p in config.providers:
         state = "up" if p.has_key else "DOWN: api_key is empty (set it, or the provider is skipped)"
-        models = ", ".join(
-            f"{m} (${usd(prices.get(p.name, m).input_pico // 1_000_000)}"
-            f"/${usd(prices.get(p.name, m).output_pico // 1_000_000)} per Mtok)"
-            if not prices.get(p.name, m).is_free
-            else f"{m} (free)"
-            for m in p.served_models
-        )
+        models = ", ".join(_price_text(m, prices.get(p.name, m)) for m in p.served_models)
         print(f"  tier {p.tier}  {p.name:<14} {p.protocol:<7} {'on premises' if p.on_premises else 'cloud':<12} {state}")
         print(f"          models: {models}")
     return 0
