@@ -14,7 +14,7 @@ from tiergate.config import Config, parse_config
 from tiergate.server import BackgroundServer, create_app
 from tiergate.testing import FakeUpstream
 
-TENANT_KEYS = {"clinic": "tg-clinic-key", "studio": "tg-studio-key", "acme": "tg-acme-key"}
+TENANT_KEYS = {"clinic": "tg-clinic-key", "studio": "tg-studio-key", "acme": "tg-acme-key", "tiny": "tg-tiny-key"}
 ADMIN_KEY = "tg-admin-key"
 
 
@@ -79,6 +79,7 @@ tenants:
   - {{name: clinic, api_key_sha256: "{sha(TENANT_KEYS["clinic"])}", mode: local_only, monthly_budget_usd: 20}}
   - {{name: studio, api_key_sha256: "{sha(TENANT_KEYS["studio"])}", mode: local_ollama}}
   - {{name: acme, api_key_sha256: "{sha(TENANT_KEYS["acme"])}", mode: multi_cloud, monthly_budget_usd: 5}}
+  - {{name: tiny, api_key_sha256: "{sha(TENANT_KEYS["tiny"])}", mode: multi_cloud, monthly_budget_usd: 0.0002}}
 """
 
 
