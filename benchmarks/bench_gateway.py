@@ -24,7 +24,11 @@ import orjson
 
 HERE = Path(__file__).resolve().parent
 BODY = orjson.dumps(
-    {"model": "auto", "messages": [{"role": "user", "content": "Say something short about latency."}], "max_tokens": 16}
+    {
+        "model": "auto",
+        "messages": [{"role": "user", "content": "Say something short about latency."}],
+        "max_tokens": 16,
+    }
 )
 
 FAKE = """
@@ -102,13 +106,19 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--protocol", choices=["openai", "ollama"], default="openai")
-    parser.add_argument("--paid", action="store_true", help="a priced cloud provider: reservations on every call")
+    parser.add_argument(
+        "--paid", action="store_true", help="a priced cloud provider: reservations on every call"
+    )
     args = parser.parse_args()
 
     fake_port, gw_port = free_port(), free_port()
     tmp = tempfile.mkdtemp(prefix="tiergate-bench-")
     base = f"http://127.0.0.1:{fake_port}" + ("/v1" if args.protocol == "openai" else "")
-    where = "on_premises: false\n    api_key: bench\n    prices: {default: {input_per_mtok: 1, output_per_mtok: 1}}" if args.paid else "on_premises: true"
+    where = (
+        "on_premises: false\n    api_key: bench\n    prices: {default: {input_per_mtok: 1, output_per_mtok: 1}}"
+        if args.paid
+        else "on_premises: true"
+    )
     config = Path(tmp) / "tiergate.yaml"
     config.write_text(
         f"""store: sqlite:///{tmp}/ledger.db
@@ -124,10 +134,24 @@ providers:
     )
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     fake = subprocess.Popen(
-        [sys.executable, "-c", FAKE, str(fake_port)], stdout=subprocess.PIPE, env=env, preexec_fn=lambda: pin(1)
+        [sys.executable, "-c", FAKE, str(fake_port)],
+        stdout=subprocess.PIPE,
+        env=env,
+        preexec_fn=lambda: pin(1),
     )
     gateway = subprocess.Popen(
-        [sys.executable, "-m", "tiergate.cli", "serve", "--config", str(config), "--port", str(gw_port), "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "tiergate.cli",
+            "serve",
+            "--config",
+            str(config),
+            "--port",
+            str(gw_port),
+            "--log-level",
+            "warning",
+        ],
         env=env,
         preexec_fn=lambda: pin(0),
     )
@@ -145,9 +169,16 @@ providers:
         if args.protocol == "ollama":
             global BODY
             direct_body = orjson.dumps(
-                {"model": "bench-model", "stream": False, "messages": [{"role": "user", "content": "Say something short about latency."}], "options": {"num_predict": 16}}
+                {
+                    "model": "bench-model",
+                    "stream": False,
+                    "messages": [{"role": "user", "content": "Say something short about latency."}],
+                    "options": {"num_predict": 16},
+                }
             )
-        print(f"protocol={args.protocol} paid={args.paid} requests={args.requests} rounds={args.rounds} cores={os.cpu_count()}")
+        print(
+            f"protocol={args.protocol} paid={args.paid} requests={args.requests} rounds={args.rounds} cores={os.cpu_count()}"
+        )
         print(f"{'concurrency':>11} {'target':>8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
         for concurrency in (1, 16):
             results: dict[str, list[tuple[float, float, float]]] = {"direct": [], "gateway": []}

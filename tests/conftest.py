@@ -14,7 +14,12 @@ from tiergate.config import Config, parse_config
 from tiergate.server import BackgroundServer, create_app
 from tiergate.testing import FakeUpstream
 
-TENANT_KEYS = {"clinic": "tg-clinic-key", "studio": "tg-studio-key", "acme": "tg-acme-key", "tiny": "tg-tiny-key"}
+TENANT_KEYS = {
+    "clinic": "tg-clinic-key",
+    "studio": "tg-studio-key",
+    "acme": "tg-acme-key",
+    "tiny": "tg-tiny-key",
+}
 ADMIN_KEY = "tg-admin-key"
 
 

@@ -13,9 +13,15 @@ from tiergate.config import parse_config
 from tiergate.errors import ConfigError
 
 
-def run(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "tiergate.cli", *args], capture_output=True, text=True, timeout=timeout, env=env
+        [sys.executable, "-m", "tiergate.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
     )
 
 
@@ -56,13 +62,15 @@ def good(tmp_path: Path) -> Path:
     return path
 
 
-def test_check_accepts_the_design_example_and_reports_a_keyless_provider_as_down(good: Path) -> None:
+def test_check_accepts_the_design_example_and_reports_a_keyless_provider_as_down(
+    good: Path,
+) -> None:
     result = run("check", "--config", str(good), env={"PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr
     assert "ollama_cloud" in result.stdout
-    line = next(l for l in result.stdout.splitlines() if "ollama_cloud" in l and "tier" in l)
+    line = next(x for x in result.stdout.splitlines() if "ollama_cloud" in x and "tier" in x)
     assert "DOWN" in line
-    openai_line = next(l for l in result.stdout.splitlines() if " openai " in l and "tier" in l)
+    openai_line = next(x for x in result.stdout.splitlines() if " openai " in x and "tier" in x)
     assert "up" in openai_line  # the ${VAR:-default} expansion gave it a key
     assert "2.5" in result.stdout  # gpt-4o's price from the bundled table
 
@@ -72,17 +80,31 @@ def test_check_accepts_the_design_example_and_reports_a_keyless_provider_as_down
     [
         (("tier: 3", "tier: 4"), "providers[2].tier: Input should be less than or equal to 3"),
         (("tier: 3", "tier: three"), "providers[2].tier"),
-        (("timeout_s: 60", "timeout_s: 60\n    tiemout_s: 5"), "providers[2].tiemout_s: unknown key; allowed here:"),
-        (("protocol: openai", "protocol: grpc"), "providers[2].protocol: Input should be 'ollama' or 'openai'"),
+        (
+            ("timeout_s: 60", "timeout_s: 60\n    tiemout_s: 5"),
+            "providers[2].tiemout_s: unknown key; allowed here:",
+        ),
+        (
+            ("protocol: openai", "protocol: grpc"),
+            "providers[2].protocol: Input should be 'ollama' or 'openai'",
+        ),
         (("on_exceeded: fallback", "on_exceeded: explode"), "budget.on_exceeded"),
         (("default: gpt-4o,", "defualt: gpt-4o,"), "providers[2].models"),
         (("sensitive: [pii,", "sensitive: [secret, pii,"), "privacy.sensitive[0]"),
-        (("base_url: https://ollama.com", "base_url: ollama.com"), "providers[1].base_url: expected an http"),
+        (
+            ("base_url: https://ollama.com", "base_url: ollama.com"),
+            "providers[1].base_url: expected an http",
+        ),
         (("name: openai", "name: local"), "providers[2].name: 'local' is used twice"),
-        (("models: {default: gpt-4o,", "models: {default: my-private-model,"), "no price for model 'my-private-model'"),
+        (
+            ("models: {default: gpt-4o,", "models: {default: my-private-model,"),
+            "no price for model 'my-private-model'",
+        ),
     ],
 )
-def test_check_names_the_key_and_the_fix(good: Path, change: tuple[str, str], expected: str) -> None:
+def test_check_names_the_key_and_the_fix(
+    good: Path, change: tuple[str, str], expected: str
+) -> None:
     good.write_text(good.read_text().replace(*change, 1))
     result = run("check", "--config", str(good))
     assert result.returncode == 2
@@ -101,7 +123,8 @@ def test_check_on_a_missing_file_and_on_broken_yaml(tmp_path: Path) -> None:
 
 def test_env_expansion_cannot_inject_structure() -> None:
     config = parse_config(
-        GOOD.format(store="/tmp/x.db"), env={"OLLAMA_API_KEY": "k\nproviders: []", "OPENAI_API_KEY": ""}
+        GOOD.format(store="/tmp/x.db"),
+        env={"OLLAMA_API_KEY": "k\nproviders: []", "OPENAI_API_KEY": ""},
     )
     assert config.provider("ollama_cloud").api_key == "k\nproviders: []"
     assert config.provider("openai").api_key == "sk-from-default"  # empty counts as unset for :-
@@ -109,7 +132,11 @@ def test_env_expansion_cannot_inject_structure() -> None:
 
 
 def test_a_config_error_never_echoes_a_secret(good: Path) -> None:
-    good.write_text(good.read_text().replace("api_key: ${OPENAI_API_KEY:-sk-from-default}", "api_key: [sk-live-SECRET123]"))
+    good.write_text(
+        good.read_text().replace(
+            "api_key: ${OPENAI_API_KEY:-sk-from-default}", "api_key: [sk-live-SECRET123]"
+        )
+    )
     with pytest.raises(ConfigError) as caught:
         parse_config(good.read_text(), env={})
     assert "providers[2].api_key" in str(caught.value)
@@ -117,10 +144,13 @@ def test_a_config_error_never_echoes_a_secret(good: Path) -> None:
 
 
 def test_tenant_references_are_checked() -> None:
-    text = GOOD.format(store="/tmp/x.db") + f"""
+    text = (
+        GOOD.format(store="/tmp/x.db")
+        + f"""
 tenants:
   - {{name: clinic, api_key_sha256: "{"a" * 64}", mode: local_only, allowed_providers: [local, nowhere]}}
 """
+    )
     with pytest.raises(ConfigError) as caught:
         parse_config(text, env={})
     assert "tenants[0].allowed_providers[1]: no provider named 'nowhere'" in str(caught.value)
@@ -128,14 +158,32 @@ tenants:
 
 def test_route_prints_the_decision_and_trace_without_calling_anyone(good: Path) -> None:
     result = run(
-        "route", "--config", str(good), "--prompt", "Email jane@corp.example about the contract",
-        "--quality", "critical", "--complexity", "high",
+        "route",
+        "--config",
+        str(good),
+        "--prompt",
+        "Email jane@corp.example about the contract",
+        "--quality",
+        "critical",
+        "--complexity",
+        "high",
     )
     assert result.returncode == 0, result.stderr
     assert "classification: pii (detector:email)" in result.stdout
     assert "rule:           sensitive" in result.stdout
     assert "openai: removed as sensitive" in result.stdout
-    result = run("route", "--config", str(good), "--prompt", "Plan a migration", "--quality", "critical", "--complexity", "high", "--json")
+    result = run(
+        "route",
+        "--config",
+        str(good),
+        "--prompt",
+        "Plan a migration",
+        "--quality",
+        "critical",
+        "--complexity",
+        "high",
+        "--json",
+    )
     assert '"rule": "critical"' in result.stdout
     assert '"provider": "openai"' in result.stdout
 

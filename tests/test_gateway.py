@@ -17,7 +17,9 @@ def client(url: str, key: str = "unused") -> openai.OpenAI:
     return openai.OpenAI(base_url=url + "/v1", api_key=key, max_retries=0, timeout=10)
 
 
-def chat(url: str, text: str = "Hello there", *, key: str = "unused", **hints: Any) -> tuple[Any, dict[str, str]]:
+def chat(
+    url: str, text: str = "Hello there", *, key: str = "unused", **hints: Any
+) -> tuple[Any, dict[str, str]]:
     extra: dict[str, Any] = {"tiergate": hints} if hints else {}
     model = extra.get("tiergate", {}).pop("model", "auto")
     with client(url, key) as c:
@@ -27,12 +29,19 @@ def chat(url: str, text: str = "Hello there", *, key: str = "unused", **hints: A
         return raw.parse(), dict(raw.headers)
 
 
-def post(url: str, path: str, body: bytes | dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any], dict[str, str]]:
+def post(
+    url: str, path: str, body: bytes | dict[str, Any], headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any], dict[str, str]]:
     async def go() -> tuple[int, dict[str, Any], dict[str, str]]:
         data = body if isinstance(body, bytes) else orjson.dumps(body)
-        async with aiohttp.ClientSession() as session, session.post(
-            url + path, data=data, headers={"content-type": "application/json", **(headers or {})}
-        ) as response:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
+                url + path,
+                data=data,
+                headers={"content-type": "application/json", **(headers or {})},
+            ) as response,
+        ):
             return response.status, orjson.loads(await response.read()), dict(response.headers)
 
     return asyncio.run(go())
@@ -41,7 +50,9 @@ def post(url: str, path: str, body: bytes | dict[str, Any], headers: dict[str, s
 # -- the official SDK drives it ---------------------------------------------------------------
 
 
-def test_sync_sdk_gets_a_complete_response_from_the_local_tier(gateway: Start, tiers: Tiers) -> None:
+def test_sync_sdk_gets_a_complete_response_from_the_local_tier(
+    gateway: Start, tiers: Tiers
+) -> None:
     url = gateway()
     completion, headers = chat(url, "Summarise this paragraph.")
     assert completion.object == "chat.completion"
@@ -95,7 +106,9 @@ def test_streaming_sdk_with_usage(gateway: Start, tiers: Tiers) -> None:
         chunks = list(stream)
     text = "".join(ch.choices[0].delta.content or "" for ch in chunks if ch.choices)
     assert len(text.split()) == 12  # the fake's reply_words, one word per chunk
-    finishes = [ch.choices[0].finish_reason for ch in chunks if ch.choices and ch.choices[0].finish_reason]
+    finishes = [
+        ch.choices[0].finish_reason for ch in chunks if ch.choices and ch.choices[0].finish_reason
+    ]
     assert finishes == ["stop"]
     assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens == 12
     assert tiers.openai.count("/v1/chat/completions") == 1
@@ -103,9 +116,12 @@ def test_streaming_sdk_with_usage(gateway: Start, tiers: Tiers) -> None:
 
 def test_stream_without_usage_hides_it_and_uses_the_stream_helper(gateway: Start) -> None:
     url = gateway()
-    with client(url) as c, c.chat.completions.stream(
-        model="auto", messages=[{"role": "user", "content": "hi"}]
-    ) as stream:
+    with (
+        client(url) as c,
+        c.chat.completions.stream(
+            model="auto", messages=[{"role": "user", "content": "hi"}]
+        ) as stream,
+    ):
         final = stream.get_final_completion()
     assert final.choices[0].message.content
     assert final.usage is None
@@ -134,13 +150,23 @@ def test_embeddings_default_base64_and_float(gateway: Start, tiers: Tiers) -> No
         ({"quality": "high"}, "ollama_cloud", "quality_or_batch"),
         ({"batch_size": 11}, "ollama_cloud", "quality_or_batch"),
         ({"quality": "critical", "complexity": "high"}, "openai", "critical"),
-        ({"quality": "critical", "complexity": "high", "classification": "pii"}, "local", "sensitive"),
-        ({"quality": "critical", "complexity": "high", "classification": "legal"}, "local", "sensitive"),
+        (
+            {"quality": "critical", "complexity": "high", "classification": "pii"},
+            "local",
+            "sensitive",
+        ),
+        (
+            {"quality": "critical", "complexity": "high", "classification": "legal"},
+            "local",
+            "sensitive",
+        ),
         ({"batch_size": 50, "classification": "pii"}, "local", "sensitive"),
         ({"task": "extraction", "quality": "critical", "complexity": "high"}, "openai", "critical"),
     ],
 )
-def test_rules_end_to_end(gateway: Start, tiers: Tiers, hints: dict[str, Any], provider: str, rule: str) -> None:
+def test_rules_end_to_end(
+    gateway: Start, tiers: Tiers, hints: dict[str, Any], provider: str, rule: str
+) -> None:
     url = gateway()
     _, headers = chat(url, "Please help with this task.", **hints)
     assert (headers["x-tiergate-provider"], headers["x-tiergate-rule"]) == (provider, rule)
@@ -170,10 +196,14 @@ def test_hints_from_headers_and_body_wins(gateway: Start, tiers: Tiers) -> None:
 
 def test_embedding_with_pii_stays_local(gateway: Start, tiers: Tiers) -> None:
     url = gateway()
-    status, body, headers = post(
+    status, _, headers = post(
         url,
         "/v1/embeddings",
-        {"model": "auto", "input": "call me", "tiergate": {"classification": "pii", "quality": "critical"}},
+        {
+            "model": "auto",
+            "input": "call me",
+            "tiergate": {"classification": "pii", "quality": "critical"},
+        },
     )
     assert status == 200 and headers["x-tiergate-provider"] == "local"
     assert headers["x-tiergate-rule"] == "embedding"
@@ -202,7 +232,9 @@ def test_a_pinned_model_goes_to_its_provider(gateway: Start, tiers: Tiers) -> No
     assert float(headers["x-tiergate-cost-usd"]) > 0
 
 
-def test_cloud_providers_get_their_own_key_and_local_gets_none(gateway: Start, tiers: Tiers) -> None:
+def test_cloud_providers_get_their_own_key_and_local_gets_none(
+    gateway: Start, tiers: Tiers
+) -> None:
     url = gateway()
     chat(url, "a")
     chat(url, "b", quality="high")
@@ -226,7 +258,13 @@ def test_parameters_are_translated_for_ollama(gateway: Start, tiers: Tiers) -> N
             response_format={"type": "json_object"},
         )
     sent = tiers.local.received[-1].body
-    assert sent["options"] == {"temperature": 0.3, "top_p": 0.9, "num_predict": 5, "stop": ["END"], "seed": 7}
+    assert sent["options"] == {
+        "temperature": 0.3,
+        "top_p": 0.9,
+        "num_predict": 5,
+        "stop": ["END"],
+        "seed": 7,
+    }
     assert sent["format"] == "json"
 
 
@@ -238,9 +276,16 @@ def test_the_reserved_max_tokens_is_sent_upstream(gateway: Start, tiers: Tiers) 
 
 def test_tools_round_trip_through_ollama(gateway: Start) -> None:
     url = gateway()
-    tools = [{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object", "properties": {}}}}]
+    tools = [
+        {
+            "type": "function",
+            "function": {"name": "lookup", "parameters": {"type": "object", "properties": {}}},
+        }
+    ]
     with client(url) as c:
-        result = c.chat.completions.create(model="auto", messages=[{"role": "user", "content": "use it"}], tools=tools)  # type: ignore[list-item]
+        result = c.chat.completions.create(
+            model="auto", messages=[{"role": "user", "content": "use it"}], tools=tools
+        )  # type: ignore[list-item]
     call = result.choices[0].message.tool_calls[0]  # type: ignore[index]
     assert call.function.name == "lookup"  # type: ignore[union-attr]
     assert isinstance(orjson.loads(call.function.arguments), dict)  # type: ignore[union-attr]
@@ -250,7 +295,9 @@ def test_tools_round_trip_through_ollama(gateway: Start) -> None:
 # -- faults ---------------------------------------------------------------------------------
 
 
-def test_openai_killed_mid_run_critical_work_falls_to_ollama_cloud(gateway: Start, tiers: Tiers) -> None:
+def test_openai_killed_mid_run_critical_work_falls_to_ollama_cloud(
+    gateway: Start, tiers: Tiers
+) -> None:
     url = gateway()
     _, before = chat(url, "first", quality="critical", complexity="high")
     assert before["x-tiergate-provider"] == "openai"
@@ -267,8 +314,11 @@ def test_local_down_with_pii_is_503_and_the_cloud_got_nothing(gateway: Start, ti
     status, body, _ = post(
         url,
         "/v1/chat/completions",
-        {"model": "auto", "messages": [{"role": "user", "content": "My SSN is 123-45-6789"}],
-         "tiergate": {"quality": "critical", "complexity": "high"}},
+        {
+            "model": "auto",
+            "messages": [{"role": "user", "content": "My SSN is 123-45-6789"}],
+            "tiergate": {"quality": "critical", "complexity": "high"},
+        },
     )
     assert status == 503
     assert body["error"]["code"] == "llm_unavailable"
@@ -276,7 +326,9 @@ def test_local_down_with_pii_is_503_and_the_cloud_got_nothing(gateway: Start, ti
     assert tiers.cloud_received() == 0
 
 
-def test_every_tier_down_is_503_llm_unavailable_listing_attempts(gateway: Start, tiers: Tiers) -> None:
+def test_every_tier_down_is_503_llm_unavailable_listing_attempts(
+    gateway: Start, tiers: Tiers
+) -> None:
     url = gateway()
     for fake in tiers.all:
         fake.kill()
@@ -309,26 +361,34 @@ def test_a_timeout_falls_back(gateway: Start, tiers: Tiers) -> None:
 
 def test_retry_after_is_honoured_by_the_last_resort(gateway: Start, tiers: Tiers) -> None:
     url = gateway()
-    status, _, headers = post(
-        url, "/v1/chat/completions", {"model": "auto", "messages": [{"role": "user", "content": "hi [[fake:retry-after-1]]"}]}
+    status, _, _ = post(
+        url,
+        "/v1/chat/completions",
+        {"model": "auto", "messages": [{"role": "user", "content": "hi [[fake:retry-after-1]]"}]},
     )
     # local is the only candidate: it said come back in 1 s, and the second try hits the same fault
     assert status == 503
     assert tiers.local.count("/api/chat") == 2
 
 
-def test_a_429_moves_on_and_the_provider_rests_for_its_retry_after(gateway: Start, tiers: Tiers) -> None:
+def test_a_429_moves_on_and_the_provider_rests_for_its_retry_after(
+    gateway: Start, tiers: Tiers
+) -> None:
     url = gateway()
     tiers.openai.behaviour = "retry-after-30"
     _, first = chat(url, "x", quality="critical", complexity="high")
     assert first["x-tiergate-attempts"] == "openai,ollama_cloud"
     tiers.openai.behaviour = "ok"
     _, second = chat(url, "y", quality="critical", complexity="high")
-    assert second["x-tiergate-attempts"] == "ollama_cloud"  # skipped while it asked to be left alone
+    assert (
+        second["x-tiergate-attempts"] == "ollama_cloud"
+    )  # skipped while it asked to be left alone
     assert tiers.openai.count("/v1/chat/completions") == 1
 
 
-def test_circuit_breaker_skips_a_failing_provider_but_not_the_last_resort(gateway: Start, tiers: Tiers) -> None:
+def test_circuit_breaker_skips_a_failing_provider_but_not_the_last_resort(
+    gateway: Start, tiers: Tiers
+) -> None:
     url = gateway(breaker_failures=2, breaker_cooldown_s=60)
     tiers.openai.behaviour = "fail-500"
     for _ in range(2):
@@ -348,10 +408,17 @@ def test_a_stream_cut_midway_ends_with_an_error_event(gateway: Start, tiers: Tie
     tiers.local.behaviour = "cut-stream"
 
     async def go() -> bytes:
-        async with aiohttp.ClientSession() as session, session.post(
-            url + "/v1/chat/completions",
-            json={"model": "auto", "stream": True, "messages": [{"role": "user", "content": "long story"}]},
-        ) as response:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
+                url + "/v1/chat/completions",
+                json={
+                    "model": "auto",
+                    "stream": True,
+                    "messages": [{"role": "user", "content": "long story"}],
+                },
+            ) as response,
+        ):
             assert response.status == 200
             return await response.read()
 
@@ -374,7 +441,9 @@ def test_a_stream_fails_over_before_its_first_byte(gateway: Start, tiers: Tiers)
     tiers.cloud.behaviour = "fail-503"
     with client(url) as c:
         raw = c.chat.completions.with_raw_response.create(
-            model="auto", messages=[{"role": "user", "content": "hi"}], stream=True,
+            model="auto",
+            messages=[{"role": "user", "content": "hi"}],
+            stream=True,
             extra_body={"tiergate": {"quality": "high"}},
         )
         text = "".join(ch.choices[0].delta.content or "" for ch in raw.parse() if ch.choices)
@@ -401,20 +470,70 @@ def test_a_malformed_answer_falls_back(gateway: Start, tiers: Tiers) -> None:
         ({"model": "auto"}, 400, "messages"),
         ({"model": "auto", "messages": []}, 400, "messages"),
         ({"model": "auto", "messages": "hi"}, 400, "messages"),
-        ({"model": "auto", "messages": [{"role": "robot", "content": "x"}]}, 400, "messages[0].role"),
-        ({"model": "auto", "messages": [{"role": "user", "content": 5}]}, 400, "messages[0].content"),
+        (
+            {"model": "auto", "messages": [{"role": "robot", "content": "x"}]},
+            400,
+            "messages[0].role",
+        ),
+        (
+            {"model": "auto", "messages": [{"role": "user", "content": 5}]},
+            400,
+            "messages[0].content",
+        ),
         ({"messages": [{"role": "user", "content": "x"}]}, 400, "model"),
         ({"model": "no-such-model", "messages": [{"role": "user", "content": "x"}]}, 400, "model"),
-        ({"model": "auto", "messages": [{"role": "user", "content": "x"}], "temperature": "hot"}, 400, "temperature"),
-        ({"model": "auto", "messages": [{"role": "user", "content": "x"}], "max_tokens": -1}, 400, "max_tokens"),
-        ({"model": "auto", "messages": [{"role": "user", "content": "x"}], "stream": "yes"}, 400, "stream"),
-        ({"model": "auto", "messages": [{"role": "user", "content": "x"}], "tiergate": {"quality": "ultra"}}, 400, "tiergate.quality"),
-        ({"model": "auto", "messages": [{"role": "user", "content": "x"}], "tiergate": {"colour": "red"}}, 400, "tiergate.colour"),
-        ({"model": "auto", "messages": [{"role": "user", "content": "x"}], "tiergate": {"batch_size": 0}}, 400, "tiergate.batch_size"),
-        ({"model": "auto", "messages": [{"role": "user", "content": "x"}], "tiergate": "high"}, 400, "tiergate"),
+        (
+            {"model": "auto", "messages": [{"role": "user", "content": "x"}], "temperature": "hot"},
+            400,
+            "temperature",
+        ),
+        (
+            {"model": "auto", "messages": [{"role": "user", "content": "x"}], "max_tokens": -1},
+            400,
+            "max_tokens",
+        ),
+        (
+            {"model": "auto", "messages": [{"role": "user", "content": "x"}], "stream": "yes"},
+            400,
+            "stream",
+        ),
+        (
+            {
+                "model": "auto",
+                "messages": [{"role": "user", "content": "x"}],
+                "tiergate": {"quality": "ultra"},
+            },
+            400,
+            "tiergate.quality",
+        ),
+        (
+            {
+                "model": "auto",
+                "messages": [{"role": "user", "content": "x"}],
+                "tiergate": {"colour": "red"},
+            },
+            400,
+            "tiergate.colour",
+        ),
+        (
+            {
+                "model": "auto",
+                "messages": [{"role": "user", "content": "x"}],
+                "tiergate": {"batch_size": 0},
+            },
+            400,
+            "tiergate.batch_size",
+        ),
+        (
+            {"model": "auto", "messages": [{"role": "user", "content": "x"}], "tiergate": "high"},
+            400,
+            "tiergate",
+        ),
     ],
 )
-def test_bad_input_gets_a_clear_4xx(gateway: Start, tiers: Tiers, body: Any, status: int, param: str | None) -> None:
+def test_bad_input_gets_a_clear_4xx(
+    gateway: Start, tiers: Tiers, body: Any, status: int, param: str | None
+) -> None:
     url = gateway()
     code, payload, _ = post(url, "/v1/chat/completions", body)
     assert code == status
@@ -487,7 +606,12 @@ def test_healthz_and_metrics(gateway: Start, tiers: Tiers) -> None:
     assert providers["openai"]["consecutive_failures"] == 1
     status, metrics = asyncio.run(get("/metrics"))
     text = metrics.decode()
-    assert 'tiergate_requests_total{provider="local",tier="1",rule="default",outcome="ok"} 1' in text
-    assert 'tiergate_requests_total{provider="ollama_cloud",tier="2",rule="critical",outcome="ok"} 1' in text
+    assert (
+        'tiergate_requests_total{provider="local",tier="1",rule="default",outcome="ok"} 1' in text
+    )
+    assert (
+        'tiergate_requests_total{provider="ollama_cloud",tier="2",rule="critical",outcome="ok"} 1'
+        in text
+    )
     assert 'tiergate_fallbacks_total{from_provider="openai",reason="unavailable"} 1' in text
     assert "tiergate_request_duration_seconds_bucket" in text

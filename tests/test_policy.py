@@ -19,12 +19,15 @@ providers:
      models: {default: gpt-4o, extraction: gpt-4o-mini}, monthly_budget_usd: 80, max_output_tokens: 1000}
 budget: {monthly_total_usd: 200}
 tenants:
-  - {name: clinic, api_key_sha256: "%s", mode: local_only}
-  - {name: studio, api_key_sha256: "%s", mode: local_ollama}
-  - {name: narrow, api_key_sha256: "%s", mode: multi_cloud, allowed_providers: [local, openai]}
-""" % ("a" * 64, "b" * 64, "c" * 64)
+  - {name: clinic, api_key_sha256: "HASH_A", mode: local_only}
+  - {name: studio, api_key_sha256: "HASH_B", mode: local_ollama}
+  - {name: narrow, api_key_sha256: "HASH_C", mode: multi_cloud, allowed_providers: [local, openai]}
+"""
 
-config = parse_config(CONFIG, env={})
+config = parse_config(
+    CONFIG.replace("HASH_A", "a" * 64).replace("HASH_B", "b" * 64).replace("HASH_C", "c" * 64),
+    env={},
+)
 prices = build(config)
 
 
@@ -46,24 +49,61 @@ ALL = ["openai", "ollama_cloud", "local"]
         ({"batch_size": 11}, ["ollama_cloud", "local"], "quality_or_batch"),
         ({"batch_size": 10}, ["local"], "default"),
         ({"quality": "critical", "complexity": "high"}, ALL, "critical"),
-        ({"quality": "critical", "complexity": "medium"}, ["ollama_cloud", "local"], "quality_or_batch"),
-        ({"task": "embedding", "quality": "critical", "complexity": "high"}, ["local"], "embedding"),
+        (
+            {"quality": "critical", "complexity": "medium"},
+            ["ollama_cloud", "local"],
+            "quality_or_batch",
+        ),
+        (
+            {"task": "embedding", "quality": "critical", "complexity": "high"},
+            ["local"],
+            "embedding",
+        ),
         # rule 2: sensitive, declared or detected, keeps everything on premises
-        ({"classification": "pii", "quality": "critical", "complexity": "high"}, ["local"], "sensitive"),
+        (
+            {"classification": "pii", "quality": "critical", "complexity": "high"},
+            ["local"],
+            "sensitive",
+        ),
         ({"classification": "hipaa", "quality": "high"}, ["local"], "sensitive"),
-        ({"classification": "legal", "quality": "critical", "complexity": "high"}, ["local"], "sensitive"),
+        (
+            {"classification": "legal", "quality": "critical", "complexity": "high"},
+            ["local"],
+            "sensitive",
+        ),
         ({"classification": "confidential", "batch_size": 50}, ["local"], "sensitive"),
         ({"classification": "pii", "batch_size": 50}, ["local"], "sensitive"),
         ({"classification": "pii", "task": "embedding"}, ["local"], "embedding"),
         ({"classification": "pii"}, ["local"], "default"),
-        ({"classification": "public", "quality": "critical", "complexity": "high"}, ALL, "critical"),
+        (
+            {"classification": "public", "quality": "critical", "complexity": "high"},
+            ALL,
+            "critical",
+        ),
         # rule 1: tenant policy
         ({"tenant": "clinic", "quality": "critical", "complexity": "high"}, ["local"], "policy"),
-        ({"tenant": "studio", "quality": "critical", "complexity": "high"}, ["ollama_cloud", "local"], "policy"),
+        (
+            {"tenant": "studio", "quality": "critical", "complexity": "high"},
+            ["ollama_cloud", "local"],
+            "policy",
+        ),
         ({"tenant": "studio", "quality": "high"}, ["ollama_cloud", "local"], "quality_or_batch"),
         ({"tenant": "narrow", "quality": "high"}, ["local"], "policy"),
-        ({"tenant": "narrow", "quality": "critical", "complexity": "high"}, ["openai", "local"], "critical"),
-        ({"tenant": "clinic", "classification": "pii", "quality": "critical", "complexity": "high"}, ["local"], "policy"),
+        (
+            {"tenant": "narrow", "quality": "critical", "complexity": "high"},
+            ["openai", "local"],
+            "critical",
+        ),
+        (
+            {
+                "tenant": "clinic",
+                "classification": "pii",
+                "quality": "critical",
+                "complexity": "high",
+            },
+            ["local"],
+            "policy",
+        ),
         # pins
         ({"pinned": "openai"}, ["openai"], "pinned"),
         ({"pinned": "openai", "classification": "pii"}, [], "sensitive"),
@@ -84,19 +124,36 @@ def test_spillover_only_when_tier1_saturated_and_not_sensitive() -> None:
 def test_budget_removes_a_provider_and_names_the_rule_when_it_changed_the_outcome() -> None:
     # gpt-4o: 100 prompt tokens at $2.50 + 1000 output at $10 per Mtok = 10_250 micro-USD at most
     short = State(remaining={"provider:openai": 10_000})
-    assert route(short, quality="critical", complexity="high") == (["ollama_cloud", "local"], "budget")
-    assert route(State(remaining={"provider:openai": 10_250}), quality="critical", complexity="high")[0] == ALL
+    assert route(short, quality="critical", complexity="high") == (
+        ["ollama_cloud", "local"],
+        "budget",
+    )
+    assert (
+        route(State(remaining={"provider:openai": 10_250}), quality="critical", complexity="high")[
+            0
+        ]
+        == ALL
+    )
     # openai is out of budget but the request never wanted it: the rule stays
     assert route(short, quality="high") == (["ollama_cloud", "local"], "quality_or_batch")
     # the total cap binds every paid provider
-    assert route(State(remaining={"total": 0}), quality="critical", complexity="high") == (["local"], "budget")
+    assert route(State(remaining={"total": 0}), quality="critical", complexity="high") == (
+        ["local"],
+        "budget",
+    )
     # a tenant cap binds that tenant only
     tenant_short = State(remaining={"tenant:narrow": 5})
-    assert route(tenant_short, tenant="narrow", quality="critical", complexity="high") == (["local"], "budget")
+    assert route(tenant_short, tenant="narrow", quality="critical", complexity="high") == (
+        ["local"],
+        "budget",
+    )
 
 
 def test_store_unreachable_fails_closed_for_paid_providers_only() -> None:
-    assert route(State(budget_unreachable=True), quality="critical", complexity="high") == (["local"], "budget")
+    assert route(State(budget_unreachable=True), quality="critical", complexity="high") == (
+        ["local"],
+        "budget",
+    )
 
 
 def test_a_provider_without_key_is_down_not_an_error() -> None:
@@ -106,7 +163,13 @@ def test_a_provider_without_key_is_down_not_an_error() -> None:
 
 def test_the_caller_max_tokens_sizes_the_reservation() -> None:
     decision = decide(
-        Features(classification="public", quality="critical", complexity="high", prompt_tokens_bound=1000, max_tokens=10),
+        Features(
+            classification="public",
+            quality="critical",
+            complexity="high",
+            prompt_tokens_bound=1000,
+            max_tokens=10,
+        ),
         config,
         State(),
         prices,
@@ -119,7 +182,10 @@ def test_the_caller_max_tokens_sizes_the_reservation() -> None:
 
 def test_trace_explains_every_provider() -> None:
     decision = decide(
-        Features(classification="pii", quality="critical", complexity="high"), config, State(), prices
+        Features(classification="pii", quality="critical", complexity="high"),
+        config,
+        State(),
+        prices,
     )
     text = "\n".join(decision.trace)
     assert "openai: removed as sensitive" in text

@@ -20,7 +20,9 @@ import pytest
 from .conftest import Start, Tiers
 
 CORPUS = Path(__file__).parent / "corpus"
-ROWS = [json.loads(line) for line in (CORPUS / "detect.jsonl").read_text().splitlines() if line.strip()]
+ROWS = [
+    json.loads(line) for line in (CORPUS / "detect.jsonl").read_text().splitlines() if line.strip()
+]
 POSITIVES = [r["text"] for r in ROWS if r["kinds"]]
 NEGATIVES = [r["text"] for r in ROWS if not r["kinds"]]
 CRITICAL = {"quality": "critical", "complexity": "high"}
@@ -28,10 +30,16 @@ CRITICAL = {"quality": "critical", "complexity": "high"}
 
 def cloud_saw(tiers: Tiers, text: str) -> bool:
     needle = orjson.dumps(text)[1:-1]  # as it would appear inside a JSON body
-    return any(needle in r.raw or text.encode() in r.raw for f in (tiers.cloud, tiers.openai) for r in f.received)
+    return any(
+        needle in r.raw or text.encode() in r.raw
+        for f in (tiers.cloud, tiers.openai)
+        for r in f.received
+    )
 
 
-async def send_all(url: str, bodies: list[dict[str, Any]], path: str = "/v1/chat/completions") -> list[tuple[int, dict[str, str], bytes]]:
+async def send_all(
+    url: str, bodies: list[dict[str, Any]], path: str = "/v1/chat/completions"
+) -> list[tuple[int, dict[str, str], bytes]]:
     async with aiohttp.ClientSession() as session:
         semaphore = asyncio.Semaphore(16)
 
@@ -54,16 +62,35 @@ def chat_body(text: str, *, stream: bool = False, where: str = "user") -> dict[s
     elif where == "tool":
         messages = [
             {"role": "user", "content": "Look it up."},
-            {"role": "assistant", "content": None, "tool_calls": [
-                {"id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": "{}"}}
-            ]},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": "lookup", "arguments": "{}"},
+                    }
+                ],
+            },
             {"role": "tool", "tool_call_id": "call_1", "content": text},
         ]
     elif where == "parts":
-        messages = [{"role": "user", "content": [{"type": "text", "text": "Read:"}, {"type": "text", "text": text}]}]
+        messages = [
+            {
+                "role": "user",
+                "content": [{"type": "text", "text": "Read:"}, {"type": "text", "text": text}],
+            }
+        ]
     else:
         messages = [{"role": "user", "content": text}]
-    return {"model": "auto", "messages": messages, "stream": stream, "max_tokens": 8, "tiergate": CRITICAL}
+    return {
+        "model": "auto",
+        "messages": messages,
+        "stream": stream,
+        "max_tokens": 8,
+        "tiergate": CRITICAL,
+    }
 
 
 def test_every_positive_stays_local_and_the_cloud_saw_none(gateway: Start, tiers: Tiers) -> None:
@@ -106,20 +133,29 @@ def test_streams_stay_local(gateway: Start, tiers: Tiers) -> None:
 
 def test_embeddings_stay_local(gateway: Start, tiers: Tiers) -> None:
     url = gateway()
-    bodies = [{"model": "auto", "input": ["a clean line", t], "tiergate": CRITICAL} for t in POSITIVES[::2]]
+    bodies = [
+        {"model": "auto", "input": ["a clean line", t], "tiergate": CRITICAL}
+        for t in POSITIVES[::2]
+    ]
     results = asyncio.run(send_all(url, bodies, "/v1/embeddings"))
     assert {(s, h["x-tiergate-provider"]) for s, h, _ in results} == {(200, "local")}
     assert tiers.cloud_received() == 0
 
 
-def test_with_the_local_tier_failing_it_is_503_never_the_cloud(gateway: Start, tiers: Tiers) -> None:
+def test_with_the_local_tier_failing_it_is_503_never_the_cloud(
+    gateway: Start, tiers: Tiers
+) -> None:
     url = gateway()
     tiers.local.kill()
     sample = POSITIVES[::4]
     chats = asyncio.run(send_all(url, [chat_body(t) for t in sample]))
     streams = asyncio.run(send_all(url, [chat_body(t, stream=True) for t in sample[:20]]))
     embeds = asyncio.run(
-        send_all(url, [{"model": "auto", "input": t, "tiergate": CRITICAL} for t in sample[:20]], "/v1/embeddings")
+        send_all(
+            url,
+            [{"model": "auto", "input": t, "tiergate": CRITICAL} for t in sample[:20]],
+            "/v1/embeddings",
+        )
     )
     for status, _, body in chats + streams + embeds:
         assert status == 503
@@ -127,23 +163,34 @@ def test_with_the_local_tier_failing_it_is_503_never_the_cloud(gateway: Start, t
     assert tiers.cloud_received() == 0
 
 
-def test_local_failing_mid_request_with_a_5xx_does_not_fall_to_the_cloud(gateway: Start, tiers: Tiers) -> None:
+def test_local_failing_mid_request_with_a_5xx_does_not_fall_to_the_cloud(
+    gateway: Start, tiers: Tiers
+) -> None:
     url = gateway()
     tiers.local.behaviour = "fail-500"
-    status, _, _ = asyncio.run(send_all(url, [chat_body("Patient MRN: 00123456 needs a follow-up")]))[0]
+    status, _, _ = asyncio.run(
+        send_all(url, [chat_body("Patient MRN: 00123456 needs a follow-up")])
+    )[0]
     assert status == 503
     assert tiers.cloud_received() == 0
 
 
 def test_a_pinned_cloud_model_with_detected_pii_is_denied(gateway: Start, tiers: Tiers) -> None:
     url = gateway()
-    with openai.OpenAI(base_url=url + "/v1", api_key="x", max_retries=0) as c, pytest.raises(openai.PermissionDeniedError):
-        c.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "card 4111 1111 1111 1111"}])
+    with (
+        openai.OpenAI(base_url=url + "/v1", api_key="x", max_retries=0) as c,
+        pytest.raises(openai.PermissionDeniedError),
+    ):
+        c.chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": "card 4111 1111 1111 1111"}]
+        )
     assert tiers.cloud_received() == 0
 
 
 def test_the_classification_header_names_the_detected_class(gateway: Start) -> None:
     url = gateway()
-    status, headers, _ = asyncio.run(send_all(url, [chat_body("key sk-proj-abc123DEF456ghi789JKL012mno345")]))[0]
+    status, headers, _ = asyncio.run(
+        send_all(url, [chat_body("key sk-proj-abc123DEF456ghi789JKL012mno345")])
+    )[0]
     assert status == 200
     assert headers["x-tiergate-classification"] == "confidential"

@@ -13,7 +13,12 @@ import pytest
 from .conftest import ADMIN_KEY, TENANT_KEYS, Start, Tiers
 
 
-def call(url: str, key: str | None, path: str = "/v1/chat/completions", body: dict[str, Any] | None = None) -> tuple[int, Any, dict[str, str]]:
+def call(
+    url: str,
+    key: str | None,
+    path: str = "/v1/chat/completions",
+    body: dict[str, Any] | None = None,
+) -> tuple[int, Any, dict[str, str]]:
     async def go() -> tuple[int, Any, dict[str, str]]:
         headers = {"authorization": f"Bearer {key}"} if key else {}
         async with aiohttp.ClientSession() as session:
@@ -36,7 +41,9 @@ def critical(text: str = "Plan the migration.") -> dict[str, Any]:
     }
 
 
-def test_a_local_only_tenant_asking_for_critical_quality_stays_local(gateway: Start, tiers: Tiers) -> None:
+def test_a_local_only_tenant_asking_for_critical_quality_stays_local(
+    gateway: Start, tiers: Tiers
+) -> None:
     url = gateway(tenants=True)
     with openai.OpenAI(base_url=url + "/v1", api_key=TENANT_KEYS["clinic"], max_retries=0) as c:
         raw = c.chat.completions.with_raw_response.create(
@@ -51,8 +58,16 @@ def test_a_local_only_tenant_asking_for_critical_quality_stays_local(gateway: St
 
 def test_each_tenant_gets_its_own_mode(gateway: Start) -> None:
     url = gateway(tenants=True)
-    providers = {name: call(url, key, body=critical())[2]["x-tiergate-provider"] for name, key in TENANT_KEYS.items()}
-    assert providers == {"clinic": "local", "studio": "ollama_cloud", "acme": "openai", "tiny": "ollama_cloud"}
+    providers = {
+        name: call(url, key, body=critical())[2]["x-tiergate-provider"]
+        for name, key in TENANT_KEYS.items()
+    }
+    assert providers == {
+        "clinic": "local",
+        "studio": "ollama_cloud",
+        "acme": "openai",
+        "tiny": "ollama_cloud",
+    }
 
 
 @pytest.mark.parametrize("key", [None, "tg-wrong-key", TENANT_KEYS["clinic"] + "x", ""])
@@ -66,7 +81,10 @@ def test_a_missing_or_unknown_key_is_401(gateway: Start, tiers: Tiers, key: str 
 
 def test_the_sdk_sees_an_authentication_error(gateway: Start) -> None:
     url = gateway(tenants=True)
-    with openai.OpenAI(base_url=url + "/v1", api_key="nope", max_retries=0) as c, pytest.raises(openai.AuthenticationError):
+    with (
+        openai.OpenAI(base_url=url + "/v1", api_key="nope", max_retries=0) as c,
+        pytest.raises(openai.AuthenticationError),
+    ):
         c.models.list()
 
 
@@ -100,12 +118,17 @@ def test_a_tenant_budget_binds_that_tenant_only(gateway: Start, tiers: Tiers) ->
     url = gateway(tenants=True)
     status, _, headers = call(url, TENANT_KEYS["tiny"], body=critical())
     assert status == 200
-    assert (headers["x-tiergate-provider"], headers["x-tiergate-rule"]) == ("ollama_cloud", "budget")
+    assert (headers["x-tiergate-provider"], headers["x-tiergate-rule"]) == (
+        "ollama_cloud",
+        "budget",
+    )
     status, _, headers = call(url, TENANT_KEYS["acme"], body=critical())
     assert (headers["x-tiergate-provider"], headers["x-tiergate-rule"]) == ("openai", "critical")
 
 
-def test_a_classification_floor_keeps_a_tenant_local(gateway: Start, tiers: Tiers, tmp_path: Any) -> None:
+def test_a_classification_floor_keeps_a_tenant_local(
+    gateway: Start, tiers: Tiers, tmp_path: Any
+) -> None:
     from tiergate.config import parse_config
     from tiergate.server import BackgroundServer, create_app
 

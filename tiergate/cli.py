@@ -31,17 +31,23 @@ def _load(path: str) -> tuple[Config, PriceBook]:
 def _price_text(model: str, price: TokenPrice) -> str:
     if price.is_free:
         return f"{model} (free)"
-    per_mtok = [(Decimal(p) / PICO_PER_MICRO).normalize() for p in (price.input_pico, price.output_pico)]
+    per_mtok = [
+        (Decimal(p) / PICO_PER_MICRO).normalize() for p in (price.input_pico, price.output_pico)
+    ]
     return f"{model} (${per_mtok[0]:f} in / ${per_mtok[1]:f} out per Mtok, {price.source})"
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     config, prices = _load(args.config)
-    print(f"{args.config}: OK — {len(config.providers)} providers, {len(config.tenants)} tenants, store {config.store}")
+    print(
+        f"{args.config}: OK — {len(config.providers)} providers, {len(config.tenants)} tenants, store {config.store}"
+    )
     for p in config.providers:
         state = "up" if p.has_key else "DOWN: api_key is empty (set it, or the provider is skipped)"
         models = ", ".join(_price_text(m, prices.get(p.name, m)) for m in p.served_models)
-        print(f"  tier {p.tier}  {p.name:<14} {p.protocol:<7} {'on premises' if p.on_premises else 'cloud':<12} {state}")
+        print(
+            f"  tier {p.tier}  {p.name:<14} {p.protocol:<7} {'on premises' if p.on_premises else 'cloud':<12} {state}"
+        )
         print(f"          models: {models}")
     return 0
 
@@ -54,7 +60,9 @@ def cmd_route(args: argparse.Namespace) -> int:
     texts = list(chat_texts(messages))
     hints = Hints(args.classification, args.task, args.quality, args.complexity, args.batch_size)
     detector = Detector(
-        extra_patterns=[ExtraPattern(p.name, p.regex, p.classification) for p in config.privacy.patterns],
+        extra_patterns=[
+            ExtraPattern(p.name, p.regex, p.classification) for p in config.privacy.patterns
+        ],
         allow=config.privacy.allow,
     )
     finding = detector.scan(texts) if config.privacy.detect else None
@@ -94,7 +102,12 @@ def cmd_route(args: argparse.Namespace) -> int:
                     "classification": classified.classification,
                     "classification_source": classified.source,
                     "candidates": [
-                        {"provider": c.name, "tier": c.provider.tier, "model": c.model, "reserve_usd": float(usd(c.bound_micros))}
+                        {
+                            "provider": c.name,
+                            "tier": c.provider.tier,
+                            "model": c.model,
+                            "reserve_usd": float(usd(c.bound_micros)),
+                        }
                         for c in decision.candidates
                     ],
                     "trace": list(decision.trace),
@@ -105,7 +118,9 @@ def cmd_route(args: argparse.Namespace) -> int:
         return 0
     print(f"classification: {classified.classification} ({classified.source})")
     print(f"rule:           {decision.rule}")
-    order = " -> ".join(f"{c.name} (tier {c.provider.tier}, {c.model})" for c in decision.candidates)
+    order = " -> ".join(
+        f"{c.name} (tier {c.provider.tier}, {c.model})" for c in decision.candidates
+    )
     print(f"candidates:     {order or 'none: the request would be refused'}")
     print("trace:")
     for line in decision.trace:
@@ -183,7 +198,9 @@ def cmd_keys_new(args: argparse.Namespace) -> int:
     print(f"key (shown once; give it to tenant {args.tenant!r}): {key}")
     print(f"api_key_sha256: {digest}")
     print("config:")
-    print(f'  tenants:\n    - {{name: {args.tenant}, api_key_sha256: "{digest}", mode: multi_cloud}}')
+    print(
+        f'  tenants:\n    - {{name: {args.tenant}, api_key_sha256: "{digest}", mode: multi_cloud}}'
+    )
     return 0
 
 
@@ -194,11 +211,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tiergate", description="LLM execution gateway: local first, cloud when it must.")
+    parser = argparse.ArgumentParser(
+        prog="tiergate", description="LLM execution gateway: local first, cloud when it must."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     def with_config(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--config", default=os.environ.get("TIERGATE_CONFIG", DEFAULT_CONFIG), help="tiergate.yaml path")
+        p.add_argument(
+            "--config",
+            default=os.environ.get("TIERGATE_CONFIG", DEFAULT_CONFIG),
+            help="tiergate.yaml path",
+        )
 
     p = sub.add_parser("serve", help="run the gateway")
     with_config(p)
@@ -233,18 +256,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_spend)
 
-    p = sub.add_parser("audit", help="requests per classification and their egress; --verify the hash chain")
+    p = sub.add_parser(
+        "audit", help="requests per classification and their egress; --verify the hash chain"
+    )
     with_config(p)
     p.add_argument("--month", default=None)
     p.add_argument("--verify", action="store_true")
     p.set_defaults(run=cmd_audit)
 
-    keys = sub.add_parser("keys", help="tenant keys").add_subparsers(dest="keys_command", required=True)
+    keys = sub.add_parser("keys", help="tenant keys").add_subparsers(
+        dest="keys_command", required=True
+    )
     p = keys.add_parser("new", help="print a fresh tenant key once, with the hash for the config")
     p.add_argument("--tenant", required=True)
     p.set_defaults(run=cmd_keys_new)
 
-    p = sub.add_parser("demo", help="a first look: simulated tiers, the real gateway, a mixed workload")
+    p = sub.add_parser(
+        "demo", help="a first look: simulated tiers, the real gateway, a mixed workload"
+    )
     p.add_argument("--requests", type=int, default=1, help="requests per workload kind")
     p.set_defaults(run=cmd_demo)
     return parser

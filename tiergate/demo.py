@@ -60,7 +60,11 @@ class Job:
 
 
 def _chat(text: str, **hints: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"model": "auto", "messages": [{"role": "user", "content": text}], "max_tokens": 64}
+    body: dict[str, Any] = {
+        "model": "auto",
+        "messages": [{"role": "user", "content": text}],
+        "max_tokens": 64,
+    }
     if hints:
         body["tiergate"] = hints
     return body
@@ -71,7 +75,9 @@ JOBS = (
     Job(
         "extraction, high quality",
         "/v1/chat/completions",
-        _chat("Extract the product names from this catalogue page.", task="extraction", quality="high"),
+        _chat(
+            "Extract the product names from this catalogue page.", task="extraction", quality="high"
+        ),
     ),
     Job(
         "critical, complex reasoning",
@@ -96,14 +102,28 @@ JOBS = (
     Job(
         "unlabelled PII (detected)",
         "/v1/chat/completions",
-        _chat("Write to jane.doe@example.org about her refund.", quality="critical", complexity="high"),
+        _chat(
+            "Write to jane.doe@example.org about her refund.", quality="critical", complexity="high"
+        ),
     ),
-    Job("batch of 50, not sensitive", "/v1/chat/completions", _chat("Classify this ticket.", batch_size=50)),
-    Job("embeddings", "/v1/embeddings", {"model": "auto", "input": ["first passage", "second passage"]}),
+    Job(
+        "batch of 50, not sensitive",
+        "/v1/chat/completions",
+        _chat("Classify this ticket.", batch_size=50),
+    ),
+    Job(
+        "embeddings",
+        "/v1/embeddings",
+        {"model": "auto", "input": ["first passage", "second passage"]},
+    ),
     Job(
         "critical, cloud outage",
         "/v1/chat/completions",
-        _chat("Review this architecture for single points of failure.", quality="critical", complexity="high"),
+        _chat(
+            "Review this architecture for single points of failure.",
+            quality="critical",
+            complexity="high",
+        ),
         outage=True,
     ),
 )
@@ -153,22 +173,31 @@ def _table(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> str:
 
 
 def run(*, requests_per_kind: int = 1) -> int:
-    print("tiergate demo: the real gateway in front of three SIMULATED tiers (no real model is called)\n")
-    with tempfile.TemporaryDirectory(prefix="tiergate-demo-") as tmp, FakeUpstream(
-        name="simulated-local", latency_s=0.03, chunk_delay_s=0.002
-    ) as local, FakeUpstream(name="simulated-ollama-cloud", latency_s=0.09) as cloud, FakeUpstream(
-        name="simulated-openai", latency_s=0.18
-    ) as openai_fake:
+    print(
+        "tiergate demo: the real gateway in front of three SIMULATED tiers (no real model is called)\n"
+    )
+    with (
+        tempfile.TemporaryDirectory(prefix="tiergate-demo-") as tmp,
+        FakeUpstream(name="simulated-local", latency_s=0.03, chunk_delay_s=0.002) as local,
+        FakeUpstream(name="simulated-ollama-cloud", latency_s=0.09) as cloud,
+        FakeUpstream(name="simulated-openai", latency_s=0.18) as openai_fake,
+    ):
         store = Path(tmp) / "ledger.db"
         config = parse_config(
-            CONFIG.format(store=store, local=local.url, cloud=cloud.url, openai=openai_fake.openai_base_url),
+            CONFIG.format(
+                store=store, local=local.url, cloud=cloud.url, openai=openai_fake.openai_base_url
+            ),
             env={},
         )
         for provider, fake in zip(config.providers, (local, cloud, openai_fake), strict=True):
             where = "on premises" if provider.on_premises else "cloud"
-            print(f"  tier {provider.tier}  {provider.name:<13} {fake.url}  (simulated {provider.protocol}, {where})")
+            print(
+                f"  tier {provider.tier}  {provider.name:<13} {fake.url}  (simulated {provider.protocol}, {where})"
+            )
         with BackgroundServer(create_app(config)) as gateway:
-            print(f"  gateway        {gateway.url}  (real tiergate; ledger {store.name} in a temp dir)\n")
+            print(
+                f"  gateway        {gateway.url}  (real tiergate; ledger {store.name} in a temp dir)\n"
+            )
             rows = asyncio.run(_workload(gateway.url, openai_fake, requests_per_kind))
         print(
             _table(
@@ -189,7 +218,9 @@ def run(*, requests_per_kind: int = 1) -> int:
         print(reports.format_spend(reports.spend(config, str(store), None)))
         failed = [r for r in rows if r["status"] != 200]
         sensitive_out = [
-            r for r in rows if r["classification"] in config.privacy.sensitive and r["provider"] != "local"
+            r
+            for r in rows
+            if r["classification"] in config.privacy.sensitive and r["provider"] != "local"
         ]
         print(
             f"\n{len(rows) - len(failed)}/{len(rows)} answered; "

@@ -46,7 +46,8 @@ def model_name(body: dict[str, Any]) -> str:
     model = body.get("model")
     if not isinstance(model, str) or not model:
         raise InvalidRequest(
-            'model is required: a configured model name, or "auto" to let tiergate route', param="model"
+            'model is required: a configured model name, or "auto" to let tiergate route',
+            param="model",
         )
     return model
 
@@ -67,14 +68,16 @@ def check_chat(body: dict[str, Any]) -> None:
         role = message.get("role")
         if role not in ROLES:
             raise InvalidRequest(
-                f"{where}.role must be one of: {', '.join(ROLES)} (got {role!r})", param=f"{where}.role"
+                f"{where}.role must be one of: {', '.join(ROLES)} (got {role!r})",
+                param=f"{where}.role",
             )
         content = message.get("content")
         if content is None and not message.get("tool_calls") and role != "assistant":
             raise InvalidRequest(f"{where}.content is required", param=f"{where}.content")
         if content is not None and not isinstance(content, (str, list)):
             raise InvalidRequest(
-                f"{where}.content must be a string or a list of content parts", param=f"{where}.content"
+                f"{where}.content must be a string or a list of content parts",
+                param=f"{where}.content",
             )
         if isinstance(content, list):
             for j, part in enumerate(content):
@@ -93,8 +96,14 @@ def check_chat(body: dict[str, Any]) -> None:
         value = body.get(key)
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-            raise InvalidRequest(f"{key} must be a number from {low:g} to {high:g} (got {value!r})", param=key)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not low <= value <= high
+        ):
+            raise InvalidRequest(
+                f"{key} must be a number from {low:g} to {high:g} (got {value!r})", param=key
+            )
     _int(body, "max_tokens", minimum=1)
     _int(body, "max_completion_tokens", minimum=1)
     _int(body, "n", minimum=1)
@@ -105,7 +114,9 @@ def check_chat(body: dict[str, Any]) -> None:
     ):
         raise InvalidRequest("stop must be a string or a list of strings", param="stop")
     tools = body.get("tools")
-    if tools is not None and not (isinstance(tools, list) and all(isinstance(t, dict) for t in tools)):
+    if tools is not None and not (
+        isinstance(tools, list) and all(isinstance(t, dict) for t in tools)
+    ):
         raise InvalidRequest("tools must be a list of tool objects", param="tools")
     response_format = body.get("response_format")
     if response_format is not None and not (
@@ -118,7 +129,9 @@ def check_chat(body: dict[str, Any]) -> None:
         )
     options = body.get("stream_options")
     if options is not None and not isinstance(options, dict):
-        raise InvalidRequest('stream_options must be an object like {"include_usage": true}', param="stream_options")
+        raise InvalidRequest(
+            'stream_options must be an object like {"include_usage": true}', param="stream_options"
+        )
 
 
 def max_tokens(body: dict[str, Any]) -> int | None:
@@ -144,7 +157,10 @@ def check_embeddings(body: dict[str, Any]) -> list[str]:
         raise InvalidRequest("input must not contain empty strings", param="input")
     encoding = body.get("encoding_format")
     if encoding is not None and encoding not in ("float", "base64"):
-        raise InvalidRequest(f'encoding_format must be "float" or "base64" (got {encoding!r})', param="encoding_format")
+        raise InvalidRequest(
+            f'encoding_format must be "float" or "base64" (got {encoding!r})',
+            param="encoding_format",
+        )
     return inputs
 
 

@@ -5,7 +5,23 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
 
-LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+LATENCY_BUCKETS = (
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+    30.0,
+    60.0,
+)
 
 Labels = tuple[tuple[str, str], ...]
 
@@ -38,7 +54,9 @@ class Counter:
 
 
 class Histogram:
-    def __init__(self, name: str, help_text: str, buckets: tuple[float, ...] = LATENCY_BUCKETS) -> None:
+    def __init__(
+        self, name: str, help_text: str, buckets: tuple[float, ...] = LATENCY_BUCKETS
+    ) -> None:
         self.name = name
         self.help = help_text
         self.buckets = buckets
@@ -58,7 +76,7 @@ class Histogram:
             cumulative = 0.0
             for bound, count in zip(self.buckets, row, strict=False):
                 cumulative += count
-                le = 'le="%g"' % bound
+                le = f'le="{bound:g}"'
                 yield f"{self.name}_bucket{_labels(labels, le)} {cumulative:g}"
             cumulative += row[len(self.buckets)]
             inf = 'le="+Inf"'
@@ -90,15 +108,21 @@ class Metrics:
             "tiergate_requests_total", "Requests answered, by provider, tier, rule and outcome."
         )
         self.latency = Histogram(
-            "tiergate_request_duration_seconds", "Request latency as the gateway saw it, in seconds."
+            "tiergate_request_duration_seconds",
+            "Request latency as the gateway saw it, in seconds.",
         )
-        self.attempts = Counter("tiergate_attempts_total", "Upstream attempts, by provider and outcome.")
+        self.attempts = Counter(
+            "tiergate_attempts_total", "Upstream attempts, by provider and outcome."
+        )
         self.fallbacks = Counter(
-            "tiergate_fallbacks_total", "Times a request moved on from a failed provider to the next."
+            "tiergate_fallbacks_total",
+            "Times a request moved on from a failed provider to the next.",
         )
         self.gauges: list[Gauge] = []
 
-    def request(self, *, provider: str, tier: int | str, rule: str, outcome: str, seconds: float) -> None:
+    def request(
+        self, *, provider: str, tier: int | str, rule: str, outcome: str, seconds: float
+    ) -> None:
         labels = (("provider", provider), ("tier", str(tier)), ("rule", rule), ("outcome", outcome))
         self.requests.inc(labels)
         self.latency.observe(labels, seconds)
@@ -111,6 +135,12 @@ class Metrics:
 
     def render(self) -> str:
         lines: list[str] = []
-        for metric in (self.requests, self.latency, self.attempts, self.fallbacks, *self.gauges):
+        metrics: list[Counter | Histogram | Gauge] = [
+            self.requests,
+            self.latency,
+            self.attempts,
+            self.fallbacks,
+        ]
+        for metric in metrics + self.gauges:
             lines.extend(metric.render())
         return "\n".join(lines) + "\n"

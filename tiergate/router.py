@@ -84,7 +84,9 @@ class Breaker:
         self.failures = 0
         self.open_until = 0.0
 
-    def failed(self, now: float, *, threshold: int, cooldown_s: float, retry_after_s: float | None) -> None:
+    def failed(
+        self, now: float, *, threshold: int, cooldown_s: float, retry_after_s: float | None
+    ) -> None:
         self.failures += 1
         if self.failures >= threshold:
             self.open_until = max(self.open_until, now + cooldown_s)
@@ -144,7 +146,9 @@ class Router:
         assert opened is not None
         return opened
 
-    async def _walk(self, call: Call, attempt: Callable[[Served, _Attempt], Awaitable[None]]) -> None:
+    async def _walk(
+        self, call: Call, attempt: Callable[[Served, _Attempt], Awaitable[None]]
+    ) -> None:
         candidates = call.decision.candidates
         failed: list[FailedAttempt] = []
         tried: list[str] = []
@@ -191,7 +195,9 @@ class Router:
                 raise error
             if not last:
                 self.metrics.fallback(name, error.kind)
-        raise AllProvidersFailed(failed, reason=shortfall or "no provider is allowed to serve this request")
+        raise AllProvidersFailed(
+            failed, reason=shortfall or "no provider is allowed to serve this request"
+        )
 
     async def _reserve(self, call: Call, candidate: Candidate, number: int) -> _Attempt | None:
         """Reserve the most this attempt can cost; None when a cap cannot take it."""
@@ -213,32 +219,44 @@ class Router:
 
     # -- one attempt ------------------------------------------------------------------------
 
-    async def _complete(self, call: Call, served: Served, current: _Attempt) -> tuple[dict[str, Any], Served]:
+    async def _complete(
+        self, call: Call, served: Served, current: _Attempt
+    ) -> tuple[dict[str, Any], Served]:
         candidate = current.candidate
         protocol = get_protocol(candidate.provider.protocol)
         self._enter(candidate.name)
         try:
             if call.endpoint == "embeddings":
-                body = _encode(candidate, lambda: protocol.encode_embed(call.body, model=candidate.model))
+                body = _encode(
+                    candidate, lambda: protocol.encode_embed(call.body, model=candidate.model)
+                )
                 payload = await self.upstream.post(candidate.provider, protocol.EMBED_PATH, body)
                 response, usage = _decode(
                     candidate,
                     lambda: protocol.decode_embed(
-                        payload, model=candidate.model, encoding_format=call.body.get("encoding_format")
+                        payload,
+                        model=candidate.model,
+                        encoding_format=call.body.get("encoding_format"),
                     ),
                 )
             else:
                 body = _encode(
                     candidate,
                     lambda: protocol.encode_chat(
-                        call.body, model=candidate.model, max_tokens=candidate.max_tokens, stream=False
+                        call.body,
+                        model=candidate.model,
+                        max_tokens=candidate.max_tokens,
+                        stream=False,
                     ),
                 )
                 payload = await self.upstream.post(candidate.provider, protocol.CHAT_PATH, body)
                 response, usage = _decode(
                     candidate,
                     lambda: protocol.decode_chat(
-                        payload, model=candidate.model, request_id=call.request_id, created=call.created
+                        payload,
+                        model=candidate.model,
+                        request_id=call.request_id,
+                        created=call.created,
                     ),
                 )
         finally:
@@ -246,7 +264,9 @@ class Router:
         served.cost_micros = await self._succeeded(call, served, current, usage, "ok")
         return response, served
 
-    async def _open(self, call: Call, served: Served, current: _Attempt) -> tuple[AsyncIterator[bytes], Served]:
+    async def _open(
+        self, call: Call, served: Served, current: _Attempt
+    ) -> tuple[AsyncIterator[bytes], Served]:
         candidate = current.candidate
         protocol = get_protocol(candidate.provider.protocol)
         body = _encode(
@@ -256,7 +276,10 @@ class Router:
             ),
         )
         decoder = protocol.ChatStream(
-            model=candidate.model, request_id=call.request_id, created=call.created, include_usage=call.include_usage
+            model=candidate.model,
+            request_id=call.request_id,
+            created=call.created,
+            include_usage=call.include_usage,
         )
         self._enter(candidate.name)
         try:
@@ -270,7 +293,9 @@ class Router:
             while not first and not decoder.done:
                 line = await anext(lines, None)
                 if line is None:
-                    raise UpstreamUnavailable("the stream ended before any answer", provider=candidate.name)
+                    raise UpstreamUnavailable(
+                        "the stream ended before any answer", provider=candidate.name
+                    )
                 first = _feed(candidate, decoder, line)
         except BaseException:
             upstream.close()
@@ -335,7 +360,9 @@ class Router:
             if not settled:  # the client went away or the server is stopping
                 upstream.close()
                 self._leave(candidate.name)
-                await asyncio.shield(self._settle(call, current, decoder.usage, "client_closed", cut=True))
+                await asyncio.shield(
+                    self._settle(call, current, decoder.usage, "client_closed", cut=True)
+                )
 
     # -- bookkeeping ------------------------------------------------------------------------
 
@@ -430,7 +457,9 @@ def _encode(candidate: Candidate, encode: Callable[[], dict[str, Any]]) -> dict[
         raise _Unsupported(str(exc), provider=candidate.name) from None
 
 
-def _decode(candidate: Candidate, decode: Callable[[], tuple[dict[str, Any], Usage | None]]) -> tuple[dict[str, Any], Usage | None]:
+def _decode(
+    candidate: Candidate, decode: Callable[[], tuple[dict[str, Any], Usage | None]]
+) -> tuple[dict[str, Any], Usage | None]:
     try:
         return decode()
     except MalformedResponse as exc:

@@ -72,7 +72,9 @@ class Gateway:
         self.prices = prices
         self.metrics = Metrics()
         self.detector = Detector(
-            extra_patterns=[ExtraPattern(p.name, p.regex, p.classification) for p in config.privacy.patterns],
+            extra_patterns=[
+                ExtraPattern(p.name, p.regex, p.classification) for p in config.privacy.patterns
+            ],
             allow=config.privacy.allow,
         )
         self.pins: dict[str, str] = {}
@@ -81,7 +83,9 @@ class Gateway:
                 self.pins.setdefault(model, provider.name)
         self.down = frozenset(p.name for p in config.providers if not p.has_key)
         self.tenant_hashes = [(bytes.fromhex(t.api_key_sha256), t) for t in config.tenants]
-        self.admin_hash = bytes.fromhex(config.admin_api_key_sha256) if config.admin_api_key_sha256 else None
+        self.admin_hash = (
+            bytes.fromhex(config.admin_api_key_sha256) if config.admin_api_key_sha256 else None
+        )
         self.upstream = Upstream()
         self.ledger: Ledger | None = None
         self.budget: Budget | None = None
@@ -100,7 +104,9 @@ class Gateway:
             reject_over_budget=self.config.budget.on_exceeded == "reject",
         )
         self.metrics.gauges.append(
-            Gauge("tiergate_budget_remaining_usd", "Budget left this month, by cap.", self._remaining)
+            Gauge(
+                "tiergate_budget_remaining_usd", "Budget left this month, by cap.", self._remaining
+            )
         )
         self.metrics.gauges.append(
             Gauge("tiergate_in_flight", "Upstream calls in flight, by provider.", self._in_flight)
@@ -139,7 +145,9 @@ class Gateway:
             return _Caller(None, self.admin_hash is None)
         if not key:
             raise Unauthorized("Missing API key: send Authorization: Bearer <tenant key>.")
-        raise Unauthorized("Unknown API key: check the key, or create one with `tiergate keys new`.")
+        raise Unauthorized(
+            "Unknown API key: check the key, or create one with `tiergate keys new`."
+        )
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -147,7 +155,9 @@ class Gateway:
         self, body: dict[str, Any], headers: dict[str, str], caller: _Caller, *, endpoint: str
     ) -> Call:
         hints = parse_hints(
-            headers, body.pop("tiergate", None), task="embedding" if endpoint == "embeddings" else None
+            headers,
+            body.pop("tiergate", None),
+            task="embedding" if endpoint == "embeddings" else None,
         )
         if endpoint == "embeddings":
             texts = intake.check_embeddings(body)
@@ -156,7 +166,9 @@ class Gateway:
         else:
             intake.check_chat(body)
             texts = list(chat_texts(body["messages"]))
-            bound = prompt_token_bound(utf8_len(texts) + intake.tools_bytes(body), len(body["messages"]))
+            bound = prompt_token_bound(
+                utf8_len(texts) + intake.tools_bytes(body), len(body["messages"])
+            )
             max_tokens = intake.max_tokens(body)
         model = intake.model_name(body)
         pinned = None
@@ -164,7 +176,7 @@ class Gateway:
             pinned = self.pins.get(model)
             if pinned is None:
                 raise InvalidRequest(
-                    f"model {model!r} is not served here; use \"auto\" or one of: {', '.join(self.pins)}",
+                    f'model {model!r} is not served here; use "auto" or one of: {", ".join(self.pins)}',
                     param="model",
                 )
         finding = self.detector.scan(texts) if self.config.privacy.detect else None
@@ -236,7 +248,9 @@ class Gateway:
 
     # -- responses ---------------------------------------------------------------------------
 
-    def headers_for(self, call: Call, served: Served, *, cost_micros: int | None = None) -> list[tuple[bytes, bytes]]:
+    def headers_for(
+        self, call: Call, served: Served, *, cost_micros: int | None = None
+    ) -> list[tuple[bytes, bytes]]:
         candidate = served.candidate
         cost = served.cost_micros if cost_micros is None else cost_micros
         return [
@@ -285,7 +299,9 @@ class App:
             if handler is None:
                 if any(p == path for _, p in self.routes):
                     raise InvalidRequest(f"{scope['method']} is not allowed on {path}")
-                raise NotFound(f"No endpoint {path}. Endpoints: {', '.join(p for _, p in self.routes)}")
+                raise NotFound(
+                    f"No endpoint {path}. Endpoints: {', '.join(p for _, p in self.routes)}"
+                )
             await handler(scope, receive, send)
         except _ClientGone:
             return
@@ -297,7 +313,9 @@ class App:
                 send,
                 500,
                 orjson.dumps(
-                    TiergateError("tiergate hit an unexpected error; it is logged. Retry the request.").envelope()
+                    TiergateError(
+                        "tiergate hit an unexpected error; it is logged. Retry the request."
+                    ).envelope()
                 ),
             )
 
@@ -338,7 +356,11 @@ class App:
         try:
             if call.stream:
                 body_iter, served = await gateway.router.open_stream(call)
-                await _stream(send, gateway.headers_for(call, served, cost_micros=_stream_cost(call, served)), body_iter)
+                await _stream(
+                    send,
+                    gateway.headers_for(call, served, cost_micros=_stream_cost(call, served)),
+                    body_iter,
+                )
             else:
                 response, served = await gateway.router.serve(call)
                 await _respond(send, 200, orjson.dumps(response), gateway.headers_for(call, served))
@@ -399,13 +421,17 @@ class App:
         query = _query(scope)
         month = query.get("month")
         if caller.admin:
-            report = await asyncio.to_thread(reports.spend, self.config, self.config.store_path, month)
+            report = await asyncio.to_thread(
+                reports.spend, self.config, self.config.store_path, month
+            )
         elif caller.tenant is not None:
             report = await asyncio.to_thread(
                 reports.spend, self.config, self.config.store_path, month, tenant=caller.tenant.name
             )
         else:
-            raise Unauthorized("The spend report needs the admin key (admin_api_key_sha256) or a tenant key.")
+            raise Unauthorized(
+                "The spend report needs the admin key (admin_api_key_sha256) or a tenant key."
+            )
         await _respond(send, 200, orjson.dumps(report, default=_json_default))
 
 
@@ -434,7 +460,9 @@ async def _read_body(receive: Receive, headers: dict[str, str], limit: int) -> b
     from .errors import BodyTooLarge
 
     declared = headers.get("content-length")
-    too_large = BodyTooLarge(f"The request body is larger than {limit} bytes (server.max_body_bytes).")
+    too_large = BodyTooLarge(
+        f"The request body is larger than {limit} bytes (server.max_body_bytes)."
+    )
     if declared and declared.isdigit() and int(declared) > limit:
         raise too_large
     chunks: list[bytes] = []
@@ -496,7 +524,12 @@ class BackgroundServer:
         self.url = f"http://{host}:{self.port}"
         self._server = uvicorn.Server(
             uvicorn.Config(
-                app, loop="asyncio", http="httptools", lifespan="on", access_log=False, log_level="warning"
+                app,
+                loop="asyncio",
+                http="httptools",
+                lifespan="on",
+                access_log=False,
+                log_level="warning",
             )
         )
         self._thread = threading.Thread(target=self._run, name="tiergate-server", daemon=True)

@@ -35,7 +35,9 @@ def _headers(provider: ProviderConfig) -> dict[str, str]:
     return headers
 
 
-def _status_error(provider: ProviderConfig, status: int, body: bytes, retry_after: str | None) -> UpstreamError:
+def _status_error(
+    provider: ProviderConfig, status: int, body: bytes, retry_after: str | None
+) -> UpstreamError:
     from .protocols import get as get_protocol
 
     message = get_protocol(provider.protocol).error_message(body[:MAX_ERROR_BODY])
@@ -74,7 +76,7 @@ class Stream:
                 line = line.strip()
                 if line:
                     yield line
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             raise _transport_error(self._provider, exc) from None
 
     def close(self) -> None:
@@ -90,7 +92,9 @@ class Upstream:
     async def __aenter__(self) -> Upstream:
         connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, ttl_dns_cache=300)
         self._session = aiohttp.ClientSession(
-            connector=connector, json_serialize=lambda o: orjson.dumps(o).decode(), auto_decompress=True
+            connector=connector,
+            json_serialize=lambda o: orjson.dumps(o).decode(),
+            auto_decompress=True,
         )
         return self
 
@@ -106,10 +110,15 @@ class Upstream:
         return self._session
 
     async def post(self, provider: ProviderConfig, path: str, body: dict[str, Any]) -> bytes:
-        timeout = aiohttp.ClientTimeout(total=provider.timeout_s, sock_connect=provider.connect_timeout_s)
+        timeout = aiohttp.ClientTimeout(
+            total=provider.timeout_s, sock_connect=provider.connect_timeout_s
+        )
         try:
             async with self.session.post(
-                provider.base_url + path, data=orjson.dumps(body), headers=_headers(provider), timeout=timeout
+                provider.base_url + path,
+                data=orjson.dumps(body),
+                headers=_headers(provider),
+                timeout=timeout,
             ) as response:
                 payload = await response.read()
                 if response.status != 200:
@@ -119,26 +128,33 @@ class Upstream:
                 return payload
         except UpstreamError:
             raise
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             raise _transport_error(provider, exc) from None
 
-    async def open_stream(self, provider: ProviderConfig, path: str, body: dict[str, Any]) -> Stream:
+    async def open_stream(
+        self, provider: ProviderConfig, path: str, body: dict[str, Any]
+    ) -> Stream:
         # A stream may run long: bound the wait for each read, not the whole answer.
         timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=provider.connect_timeout_s, sock_read=provider.timeout_s
         )
         try:
             response = await self.session.post(
-                provider.base_url + path, data=orjson.dumps(body), headers=_headers(provider), timeout=timeout
+                provider.base_url + path,
+                data=orjson.dumps(body),
+                headers=_headers(provider),
+                timeout=timeout,
             )
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             raise _transport_error(provider, exc) from None
         if response.status != 200:
             try:
                 payload = await response.read()
-            except (aiohttp.ClientError, asyncio.TimeoutError):
+            except (TimeoutError, aiohttp.ClientError):
                 payload = b""
             finally:
                 response.close()
-            raise _status_error(provider, response.status, payload, response.headers.get("Retry-After"))
+            raise _status_error(
+                provider, response.status, payload, response.headers.get("Retry-After")
+            )
         return Stream(provider, response)
