@@ -73,7 +73,8 @@ providers:
     timeout_s: 2
     breaker_failures: {breaker_failures}
     breaker_cooldown_s: {breaker_cooldown_s}
-budget: {{monthly_total_usd: 200, on_exceeded: {on_exceeded}}}
+    prices: {{default: {{input_per_mtok: {openai_input}, output_per_mtok: {openai_output}}}}}
+budget: {{monthly_total_usd: {total_budget}, on_exceeded: {on_exceeded}, daily_alert_usd: {daily_alert}}}
 privacy: {{detect: true}}
 server: {{max_body_bytes: 65536}}
 """
@@ -95,6 +96,10 @@ def make_config(tiers: Tiers, store: Path, *, tenants: bool = False, **options: 
         "on_exceeded": "fallback",
         "breaker_failures": 3,
         "breaker_cooldown_s": 30,
+        "openai_input": 2.5,  # gpt-4o's list price, USD per million tokens
+        "openai_output": 10,
+        "total_budget": 200,
+        "daily_alert": "null",
     }
     values.update(options)
     text = BASE.format(

@@ -65,11 +65,15 @@ class Decision:
     rule: str
     trace: tuple[str, ...]
     removed: Mapping[str, str] = field(default_factory=dict)  # provider -> removing rule
+    over_budget: Mapping[str, int] = field(
+        default_factory=dict
+    )  # provider -> the bound no cap could take
 
 
 def decide(features: Features, config: Config, state: State, prices: PriceBook) -> Decision:
     trace: list[str] = []
     removed: dict[str, str] = {}
+    over_budget: dict[str, int] = {}
     kept: list[Candidate] = []
     tenant = config.tenant(features.tenant) if features.tenant else None
     sensitive = features.classification in config.privacy.sensitive
@@ -120,6 +124,7 @@ def decide(features: Features, config: Config, state: State, prices: PriceBook) 
             short = _short_cap(provider, tenant, bound, state)
             if short:
                 removed[name] = "budget"
+                over_budget[name] = bound
                 trace.append(f"{name}: removed by budget, {short}")
                 continue
         kept.append(Candidate(provider, model, max_tokens, bound))
@@ -150,7 +155,7 @@ def decide(features: Features, config: Config, state: State, prices: PriceBook) 
                 break
     if not ordered and not features.pinned:
         trace.append("no candidate left")
-    return Decision(tuple(ordered), rule, tuple(trace), removed)
+    return Decision(tuple(ordered), rule, tuple(trace), removed, over_budget)
 
 
 def _short_cap(

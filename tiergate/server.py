@@ -22,7 +22,14 @@ from . import intake, reports
 from .budget import Budget
 from .config import Config, TenantConfig
 from .detect import Detector, ExtraPattern
-from .errors import InvalidRequest, NotFound, PolicyDenied, TiergateError, Unauthorized
+from .errors import (
+    BudgetExhausted,
+    InvalidRequest,
+    NotFound,
+    PolicyDenied,
+    TiergateError,
+    Unauthorized,
+)
 from .hints import chat_texts, classify, parse_hints, utf8_len
 from .ledger import Ledger
 from .metrics import Gauge, Metrics
@@ -109,6 +116,9 @@ class Gateway:
             )
         )
         self.metrics.gauges.append(
+            Gauge("tiergate_spend_usd", "Spent and held this month, by cap.", self._used)
+        )
+        self.metrics.gauges.append(
             Gauge("tiergate_in_flight", "Upstream calls in flight, by provider.", self._in_flight)
         )
 
@@ -122,6 +132,10 @@ class Gateway:
     def _remaining(self) -> dict[tuple[tuple[str, str], ...], float]:
         assert self.budget is not None
         return {(("cap", k),): float(usd(v)) for k, v in self.budget.snapshot(None).items()}
+
+    def _used(self) -> dict[tuple[tuple[str, str], ...], float]:
+        assert self.budget is not None
+        return {(("cap", k),): float(usd(v)) for k, v in self.budget.usage().items()}
 
     def _in_flight(self) -> dict[tuple[tuple[str, str], ...], float]:
         assert self.router is not None
@@ -224,6 +238,12 @@ class Gateway:
         )
 
     def _refuse_if_empty(self, decision: Decision, features: Features, model: str) -> None:
+        if decision.rule == "budget" and self.config.budget.on_exceeded == "reject":
+            assert self.budget is not None
+            name, bound = max(
+                decision.over_budget.items(), key=lambda item: self.config.provider(item[0]).tier
+            )
+            raise BudgetExhausted(self.budget.shortfall(name, features.tenant, bound))
         if decision.candidates:
             return
         why = sorted(set(decision.removed.values()))
