@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import aiohttp
@@ -615,3 +616,88 @@ def test_healthz_and_metrics(gateway: Start, tiers: Tiers) -> None:
     )
     assert 'tiergate_fallbacks_total{from_provider="openai",reason="unavailable"} 1' in text
     assert "tiergate_request_duration_seconds_bucket" in text
+
+
+WEIRD: list[Any] = [
+    None,
+    True,
+    0,
+    -1,
+    1.5,
+    10**30,
+    "",
+    "x",
+    "\u0000",
+    [],
+    [1],
+    [None],
+    {},
+    {"a": {}},
+]
+CHAT_FIELDS = [
+    "model",
+    "messages",
+    "stream",
+    "max_tokens",
+    "max_completion_tokens",
+    "temperature",
+    "top_p",
+    "n",
+    "stop",
+    "seed",
+    "tools",
+    "tool_choice",
+    "response_format",
+    "stream_options",
+    "tiergate",
+    "user",
+]
+MESSAGE_FIELDS = ["role", "content", "tool_calls", "name", "tool_call_id"]
+
+
+def test_no_body_shape_makes_it_answer_500(gateway: Start) -> None:
+    url = gateway()
+
+    def variants() -> list[tuple[str, dict[str, Any]]]:
+        out = []
+        for hints in ({}, {"quality": "critical", "complexity": "high"}):
+            for field in CHAT_FIELDS:
+                for value in WEIRD:
+                    body: dict[str, Any] = {
+                        "model": "auto",
+                        "messages": [{"role": "user", "content": "hi"}],
+                    }
+                    body["tiergate"] = dict(hints)
+                    body[field] = value
+                    out.append(("/v1/chat/completions", body))
+            for field in MESSAGE_FIELDS:
+                for value in WEIRD:
+                    message: dict[str, Any] = {"role": "user", "content": "hi", field: value}
+                    out.append(
+                        (
+                            "/v1/chat/completions",
+                            {"model": "auto", "messages": [message], "tiergate": dict(hints)},
+                        )
+                    )
+        for field in ("model", "input", "encoding_format", "dimensions", "tiergate"):
+            for value in WEIRD:
+                out.append(("/v1/embeddings", {"model": "auto", "input": "hi", field: value}))
+        return out
+
+    async def go() -> list[tuple[int, bytes]]:
+        async with aiohttp.ClientSession() as session:
+            results = []
+            for path, body in variants():
+                async with session.post(
+                    url + path, data=json.dumps(body), headers={"content-type": "application/json"}
+                ) as r:
+                    results.append((r.status, await r.read()))
+            return results
+
+    results = asyncio.run(go())
+    assert len(results) > 500
+    for status, raw in results:
+        assert status < 500 or status == 503, raw
+        if status != 200 and not raw.startswith(b"data:"):
+            error = orjson.loads(raw)["error"]
+            assert error["message"] and error["code"]

@@ -134,6 +134,11 @@ class UpstreamUnavailable(UpstreamError):
 
 
 class UpstreamRejected(UpstreamError):
+    """The provider said the request itself is wrong (400, 413, 422): another provider would say so too."""
+
+    status_code = 400
+    type = "invalid_request_error"
+    code = "invalid_request"
     kind = "rejected"
 
 

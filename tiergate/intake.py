@@ -87,8 +87,8 @@ def check_chat(body: dict[str, Any]) -> None:
                         param=f"{where}.content[{j}]",
                     )
         calls = message.get("tool_calls")
-        if calls is not None and not isinstance(calls, list):
-            raise InvalidRequest(f"{where}.tool_calls must be a list", param=f"{where}.tool_calls")
+        if calls is not None:
+            _check_tool_calls(calls, f"{where}.tool_calls")
     stream = body.get("stream")
     if stream is not None and not isinstance(stream, bool):
         raise InvalidRequest(f"stream must be true or false (got {stream!r})", param="stream")
@@ -134,6 +134,24 @@ def check_chat(body: dict[str, Any]) -> None:
         )
 
 
+def _check_tool_calls(calls: Any, where: str) -> None:
+    shape = '{"id": "call_1", "type": "function", "function": {"name": "...", "arguments": "{}"}}'
+    if not isinstance(calls, list):
+        raise InvalidRequest(f"{where} must be a list of tool calls like {shape}", param=where)
+    for k, call in enumerate(calls):
+        function = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+            raise InvalidRequest(
+                f"{where}[{k}] must be a tool call like {shape}", param=f"{where}[{k}]"
+            )
+        arguments = function.get("arguments")
+        if arguments is not None and not isinstance(arguments, (str, dict)):
+            raise InvalidRequest(
+                f"{where}[{k}].function.arguments must be a JSON string",
+                param=f"{where}[{k}].function.arguments",
+            )
+
+
 def max_tokens(body: dict[str, Any]) -> int | None:
     value = body.get("max_completion_tokens")
     return value if value is not None else body.get("max_tokens")
@@ -155,6 +173,7 @@ def check_embeddings(body: dict[str, Any]) -> list[str]:
         )
     if any(not v for v in inputs):
         raise InvalidRequest("input must not contain empty strings", param="input")
+    _int(body, "dimensions", minimum=1)
     encoding = body.get("encoding_format")
     if encoding is not None and encoding not in ("float", "base64"):
         raise InvalidRequest(

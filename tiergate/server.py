@@ -537,7 +537,9 @@ class BackgroundServer:
 
         import uvicorn
 
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP,
+        # and without it every small response waits ~40 ms for a delayed ACK.
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))
         self.port = self._socket.getsockname()[1]
@@ -545,7 +547,6 @@ class BackgroundServer:
         self._server = uvicorn.Server(
             uvicorn.Config(
                 app,
-                loop="asyncio",
                 http="httptools",
                 lifespan="on",
                 access_log=False,
@@ -555,7 +556,12 @@ class BackgroundServer:
         self._thread = threading.Thread(target=self._run, name="tiergate-server", daemon=True)
 
     def _run(self) -> None:
-        asyncio.run(self._server.serve(sockets=[self._socket]))
+        try:
+            import uvloop
+        except ImportError:  # pragma: no cover - Windows
+            asyncio.run(self._server.serve(sockets=[self._socket]))
+        else:
+            uvloop.run(self._server.serve(sockets=[self._socket]))
 
     def __enter__(self) -> BackgroundServer:
         self._thread.start()

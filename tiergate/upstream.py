@@ -14,7 +14,7 @@ from .config import ProviderConfig
 from .errors import UpstreamError, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable
 
 # Statuses that say the request itself is wrong: another provider would refuse it too.
-REQUEST_FAULTS = frozenset({400, 404, 413, 422})
+REQUEST_FAULTS = frozenset({400, 413, 422})
 MAX_ERROR_BODY = 2048
 
 
@@ -41,7 +41,7 @@ def _status_error(
     from .protocols import get as get_protocol
 
     message = get_protocol(provider.protocol).error_message(body[:MAX_ERROR_BODY])
-    text = f"HTTP {status}: {message}"
+    text = f"provider {provider.name!r} answered HTTP {status}: {message}"
     if status in REQUEST_FAULTS:
         return UpstreamRejected(text, provider=provider.name, status=status)
     if status == 408:
