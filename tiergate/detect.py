@@ -413,7 +413,7 @@ def _emails(text: str) -> Iterator[_Hit]:
             continue
         prev = text[start - 1] if start else ""
         # user:pw@host is a credential URL, git@host:repo an SSH target: neither is an address.
-        if prev in ":/" and not text[:start].lower().endswith("mailto:"):
+        if prev and prev in ":/" and not text[:start].lower().endswith("mailto:"):
             continue
         if text[m.end() : m.end() + 1] == ":" and text[m.end() + 1 : m.end() + 2].strip():
             continue
