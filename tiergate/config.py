@@ -61,7 +61,9 @@ class ProviderConfig(_Model):
     @classmethod
     def _url(cls, value: str) -> str:
         if not re.match(r"^https?://[^/\s]+", value):
-            raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
+            # A URL can carry credentials (user:token@, ?key=): those stay out of the message.
+            shown = re.sub(r"//[^/@\s]*@", "//", value).split("?", 1)[0]
+            raise ValueError(f"expected an http:// or https:// URL, got {shown!r}")
         return value.rstrip("/")
 
     @field_validator("models")

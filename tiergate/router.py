@@ -10,6 +10,7 @@ ends the stream with an explicit SSE error event.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ from .protocols import MalformedResponse, UntranslatableRequest
 from .protocols import get as get_protocol
 from .types import Usage
 from .upstream import Stream, Upstream
+
+log = logging.getLogger("tiergate.router")
 
 # The last candidate's 429 is worth one wait when the provider says it will be back this soon.
 MAX_RETRY_AFTER_WAIT_S = 5.0
@@ -433,6 +436,14 @@ class Router:
             status=status,
             endpoint=call.endpoint,
         )
+        if outcome not in ("ok", "client_closed"):
+            # Facts only: an upstream's error text can quote the prompt, so it stays out of logs.
+            log.warning(
+                "upstream attempt failed",
+                extra={"event": "upstream.attempt_failed", "request_id": call.request_id,
+                       "attempt": current.number, "provider": candidate.name,
+                       "model": candidate.model, "kind": outcome, "status": status},
+            )  # fmt: skip
         if current.reservation is not None:
             await self.budget.settle(current.reservation, record)
         else:
