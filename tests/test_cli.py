@@ -213,3 +213,21 @@ def test_demo_runs_end_to_end_and_leaves_nothing_running() -> None:
     assert "0 sensitive requests left the premises" in out
     for rule in ("default", "quality_or_batch", "critical", "sensitive", "embedding"):
         assert rule in out
+
+
+def test_route_consults_the_budgets(good: Path) -> None:
+    good.write_text(good.read_text().replace("monthly_budget_usd: 80", "monthly_budget_usd: 0"))
+    result = run(
+        "route",
+        "--config",
+        str(good),
+        "--prompt",
+        "Plan a migration",
+        "--quality",
+        "critical",
+        "--complexity",
+        "high",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "rule:           budget" in result.stdout
+    assert "openai: removed by budget, provider:openai has 0 micro-USD left" in result.stdout

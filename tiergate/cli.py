@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import orjson
 
@@ -17,7 +18,16 @@ from .config import Config, load_config
 from .errors import ConfigError, TiergateError
 from .hints import Hints, chat_texts, classify, utf8_len
 from .policy import Features, State, decide
-from .pricing import PICO_PER_MICRO, PriceBook, TokenPrice, build, prompt_token_bound, usd
+from .pricing import (
+    MICROS_PER_USD,
+    PICO_PER_MICRO,
+    PriceBook,
+    TokenPrice,
+    build,
+    cap_micros,
+    prompt_token_bound,
+    usd,
+)
 from .types import CLASSIFICATIONS, COMPLEXITIES, QUALITIES, TASKS
 
 DEFAULT_CONFIG = "tiergate.yaml"
@@ -92,7 +102,10 @@ def cmd_route(args: argparse.Namespace) -> int:
         pinned=pinned,
         pinned_model=args.model if pinned else None,
     )
-    state = State(down=frozenset(p.name for p in config.providers if not p.has_key))
+    state = State(
+        remaining=_remaining(config, tenant.name if tenant else None),
+        down=frozenset(p.name for p in config.providers if not p.has_key),
+    )
     decision = decide(features, config, state, prices)
     if args.json:
         print(
@@ -125,8 +138,35 @@ def cmd_route(args: argparse.Namespace) -> int:
     print("trace:")
     for line in decision.trace:
         print(f"  - {line}")
-    print("(dry run: no provider was called; budgets and load are not consulted)")
+    print("(dry run: no provider was called; budgets as the ledger has them, load not consulted)")
     return 0
+
+
+def _remaining(config: Config, tenant: str | None) -> dict[str, int]:
+    """Micro-dollars left under each cap, read from the ledger as it stands (nothing is written)."""
+    from . import reports
+
+    def left(line: dict[str, Any]) -> int | None:
+        if line["budget_usd"] is None:
+            return None
+        return (
+            cap_micros(Decimal(str(line["budget_usd"])))
+            - micros_of(line["spent_usd"])
+            - micros_of(line["reserved_usd"])
+        )
+
+    report = reports.spend(config, config.store_path)
+    remaining = {f"provider:{name}": left(line) for name, line in report["providers"].items()}
+    remaining["total"] = left(report["total"])
+    if tenant is not None:
+        remaining[f"tenant:{tenant}"] = left(
+            reports.spend(config, config.store_path, tenant=tenant)["total"]
+        )
+    return {scope: max(0, value) for scope, value in remaining.items() if value is not None}
+
+
+def micros_of(amount_usd: float) -> int:
+    return int((Decimal(str(amount_usd)) * MICROS_PER_USD).to_integral_value())
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
