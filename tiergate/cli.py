@@ -202,6 +202,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         access_log=False,
         log_config=None,
         timeout_graceful_shutdown=10,
+        # The caller's address decides loopback-only access: never take it from a header.
+        proxy_headers=False,
+        server_header=False,
     )
     return 0
 

@@ -87,12 +87,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# f-strings, not strftime: these run several times per request and strftime is ~5x slower.
 def month_of(at: datetime) -> str:
-    return _utc(at).strftime("%Y-%m")
+    at = _utc(at)
+    return f"{at.year:04d}-{at.month:02d}"
 
 
 def day_of(at: datetime) -> str:
-    return _utc(at).strftime("%Y-%m-%d")
+    at = _utc(at)
+    return f"{at.year:04d}-{at.month:02d}-{at.day:02d}"
 
 
 def _utc(at: datetime) -> datetime:
@@ -101,7 +104,11 @@ def _utc(at: datetime) -> datetime:
 
 
 def _stamp(at: datetime) -> str:
-    return _utc(at).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    at = _utc(at)
+    return (
+        f"{at.year:04d}-{at.month:02d}-{at.day:02d}T"
+        f"{at.hour:02d}:{at.minute:02d}:{at.second:02d}.{at.microsecond:06d}Z"
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -550,6 +550,7 @@ class BackgroundServer:
                 http="httptools",
                 lifespan="on",
                 access_log=False,
+                proxy_headers=False,
                 log_level="warning",
             )
         )
