@@ -231,3 +231,10 @@ def test_route_consults_the_budgets(good: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "rule:           budget" in result.stdout
     assert "openai: removed by budget, provider:openai has 0 micro-USD left" in result.stdout
+
+
+def test_the_shipped_example_config_passes_check() -> None:
+    example = Path(__file__).parent.parent / "examples" / "tiergate.yaml"
+    result = run("check", "--config", str(example), env={"PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    assert "openai" in result.stdout and "DOWN" in result.stdout  # no keys in this environment
