@@ -453,3 +453,186 @@ def test_astart_serves_inside_the_callers_loop_with_kill_and_revive(
     with caplog.at_level(logging.WARNING):
         asyncio.run(main())
     assert not [r for r in caplog.records if r.name.startswith("aiohttp")]
+
+
+# Wrongly-typed fields get the 400 a real upstream sends, never a 500: (path, body, param).
+WRONG_TYPES = [
+    ("/v1/embeddings", {"model": "e", "input": "x", "dimensions": "3"}, "dimensions"),
+    ("/v1/embeddings", {"model": "e", "input": "x", "dimensions": 0}, "dimensions"),
+    ("/v1/embeddings", {"model": "e", "input": "x", "dimensions": -2}, "dimensions"),
+    ("/v1/embeddings", {"model": "e", "input": "x", "dimensions": 2.5}, "dimensions"),
+    ("/v1/embeddings", {"model": "e", "input": "x", "dimensions": True}, "dimensions"),
+    ("/v1/embeddings", {"model": "e", "input": "x", "dimensions": 10**6}, "dimensions"),
+    ("/v1/embeddings", {"model": "e", "input": {"text": "x"}}, "input"),
+    ("/v1/embeddings", {"model": "e", "input": "x", "encoding_format": 1}, "encoding_format"),
+    ("/v1/embeddings", {"model": "e", "input": "x", "encoding_format": "hex"}, "encoding_format"),
+    ("/v1/embeddings", {"model": 7, "input": "x"}, "model"),
+    ("/v1/chat/completions", {"model": "m", "messages": HELLO, "max_tokens": "2"}, "max_tokens"),
+    (
+        "/v1/chat/completions",
+        {"model": "m", "messages": HELLO, "max_completion_tokens": 2.0},
+        "max_completion_tokens",
+    ),
+    ("/v1/chat/completions", {"model": "m", "messages": HELLO, "stream": "yes"}, "stream"),
+    (
+        "/v1/chat/completions",
+        {"model": "m", "messages": HELLO, "stream": True, "stream_options": []},
+        "stream_options",
+    ),
+    (
+        "/v1/chat/completions",
+        {"model": "m", "messages": HELLO, "response_format": "json"},
+        "response_format",
+    ),
+    ("/v1/chat/completions", {"model": "m", "messages": HELLO, "tool_choice": 1}, "tool_choice"),
+    ("/v1/chat/completions", {"model": "m", "messages": ["hello"]}, "messages[0]"),
+    ("/v1/chat/completions", {"model": "m", "messages": [*HELLO, None]}, "messages[1]"),
+    (
+        "/v1/chat/completions",
+        {"model": "m", "messages": [{"role": "user", "content": {"text": "hi"}}]},
+        "messages[0].content",
+    ),
+    (
+        "/v1/chat/completions",
+        {"model": "m", "messages": [{"role": "user", "content": ["hi"]}]},
+        "messages[0].content[0]",
+    ),
+    (
+        "/v1/chat/completions",
+        {"model": "m", "messages": [{"role": 1, "content": "hi"}]},
+        "messages[0].role",
+    ),
+    ("/v1/chat/completions", {"model": ["m"], "messages": HELLO}, "model"),
+    ("/v1/chat/completions", {"model": "m", "messages": HELLO, "tools": {}}, "tools"),
+    ("/v1/chat/completions", {"model": "m", "messages": HELLO, "tools": ["f"]}, "tools[0]"),
+    (
+        "/v1/chat/completions",
+        {"model": "m", "messages": HELLO, "tools": [{"type": "function", "function": "f"}]},
+        "tools[0].function",
+    ),
+    (
+        "/v1/chat/completions",
+        {
+            "model": "m",
+            "messages": HELLO,
+            "tools": [{"function": {"name": "f", "parameters": {"required": "city"}}}],
+        },
+        "tools[0].function.parameters.required",
+    ),
+    (
+        "/v1/chat/completions",
+        {
+            "model": "m",
+            "messages": HELLO,
+            "tools": [{"function": {"name": "f", "parameters": {"required": [["city"]]}}}],
+        },
+        "tools[0].function.parameters.required[0]",
+    ),
+    (
+        "/v1/chat/completions",
+        {
+            "model": "m",
+            "messages": HELLO,
+            "tools": [{"function": {"parameters": {"properties": {"city": {"enum": "ab"}}}}}],
+        },
+        "tools[0].function.parameters.properties.city.enum",
+    ),
+    ("/api/embed", {"model": "e", "input": "x", "dimensions": "3"}, "dimensions"),
+    ("/api/embed", {"model": "e", "input": "x", "dimensions": 0}, "dimensions"),
+    ("/api/embed", {"model": "e", "input": {"text": "x"}}, "input"),
+    ("/api/embed", {"model": 7, "input": "x"}, "model"),
+    (
+        "/api/chat",
+        {"model": "m", "messages": HELLO, "options": {"num_predict": "3"}},
+        "options.num_predict",
+    ),
+    (
+        "/api/chat",
+        {"model": "m", "messages": HELLO, "options": {"num_predict": 1.5}},
+        "options.num_predict",
+    ),
+    ("/api/chat", {"model": "m", "messages": HELLO, "options": [3]}, "options"),
+    ("/api/chat", {"model": "m", "messages": HELLO, "stream": 1}, "stream"),
+    ("/api/chat", {"model": "m", "messages": HELLO, "format": 1}, "format"),
+    ("/api/chat", {"model": "m", "messages": [1]}, "messages[0]"),
+    # Ollama takes text only: list content is the gateway's to flatten.
+    (
+        "/api/chat",
+        {"model": "m", "messages": [{"role": "user", "content": [{"text": "hi"}]}]},
+        "messages[0].content",
+    ),
+    ("/api/chat", {"model": "m", "messages": HELLO, "tools": [{"function": []}]}, "tools[0]"),
+]
+
+
+@pytest.mark.parametrize(("path", "body", "param"), WRONG_TYPES)
+def test_wrongly_typed_fields_get_a_400_in_the_protocols_error_format(
+    fake: FakeUpstream, caplog: pytest.LogCaptureFixture, path: str, body: object, param: str
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        response = httpx.post(fake.url + path, json=body)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    if path.startswith("/v1/"):
+        assert error["type"] == "invalid_request_error" and error["param"] == param
+        assert error["message"] and (param == "input" or error["code"])
+    else:
+        assert isinstance(error, str) and (param in error or param == "input")
+    assert (fake.served_prompt_tokens, fake.served_completion_tokens) == (0, 0)
+    assert not caplog.records
+
+
+WEIRD = [None, True, 0, -1, 2.5, "", "x", [], [None], [1, "a"], {}, {"a": None}]
+
+
+def test_no_body_shape_makes_it_answer_500(
+    fake: FakeUpstream, caplog: pytest.LogCaptureFixture
+) -> None:
+    tool = {"type": "function", "function": {"name": "f", "parameters": TOOLS[0]["function"]}}
+    chat = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "tools": [tool]}
+    bases = {
+        "/v1/chat/completions": chat,
+        "/api/chat": {**chat, "stream": False, "options": {"num_predict": 5}},
+        "/v1/embeddings": {"model": "e", "input": "hi"},
+        "/api/embed": {"model": "e", "input": "hi"},
+    }
+    fields = [
+        ("model",), ("messages",), ("stream",), ("max_tokens",), ("max_completion_tokens",),
+        ("stream_options",), ("response_format",), ("tool_choice",), ("tools",), ("format",),
+        ("options",), ("options", "num_predict"), ("messages", 0), ("messages", 0, "content"),
+        ("messages", 0, "role"), ("tools", 0), ("tools", 0, "function"),
+        ("tools", 0, "function", "name"), ("tools", 0, "function", "parameters"),
+        ("tools", 0, "function", "parameters", "properties"),
+        ("tools", 0, "function", "parameters", "properties", "city"),
+        ("tools", 0, "function", "parameters", "properties", "unit", "enum"),
+        ("tools", 0, "function", "parameters", "required"), ("input",), ("dimensions",),
+        ("encoding_format",),
+    ]  # fmt: skip
+    statuses: set[int] = set()
+    with caplog.at_level(logging.WARNING), httpx.Client() as http:
+        for path, base in bases.items():
+            statuses.add(http.post(fake.url + path, content=b"[").status_code)
+            for field in fields:
+                for value in WEIRD:
+                    body = _replaced(base, field, value)
+                    if body is None:
+                        continue
+                    response = http.post(fake.url + path, json=body)
+                    statuses.add(response.status_code)
+                    assert response.status_code < 500, (path, field, value, response.text)
+    assert statuses == {200, 400}
+    assert not caplog.records
+
+
+def _replaced(body: dict[str, object], field: tuple[str | int, ...], value: object) -> object:
+    """A deep copy of body with the value at field replaced; None when body has no such field."""
+    copy = json.loads(json.dumps(body))
+    node = copy
+    *parents, last = field
+    try:
+        for key in parents:
+            node = node[key]
+        node[last] = value
+    except (KeyError, IndexError, TypeError):
+        return None
+    return copy

@@ -1,0 +1,32 @@
+"""FakeUpstream: a real loopback HTTP server that speaks the Ollama and OpenAI wire formats for tests.
+
+One instance answers both protocols on one port: Ollama's native API under ``/api/*``
+(``url`` is its base_url) and the OpenAI API under ``/v1/*`` (``openai_base_url``).
+The official ``ollama`` and ``openai`` clients parse its answers, sync and streaming.
+Like a real upstream, it answers a missing or wrongly-typed field with a 400 in that
+protocol's error format, never a 500.
+
+Each request's behaviour is chosen, first match wins, from: the ``x-fake-behaviour``
+header; the last ``[[fake:BEHAVIOUR]]`` directive in the request's text (message
+contents or embeddings input; the last one, because chat histories carry earlier
+turns); a model named ``fake:BEHAVIOUR``; the instance's ``behaviour``. Behaviours:
+``ok``, ``slow`` / ``slow-<seconds>``, ``fail-<status>``, ``retry-after-<seconds>``,
+``hang``, ``cut-stream``, ``malformed``, ``no-usage`` and ``words-<n>``.
+
+Token accounting is deliberately simple so tests can predict it: one token per
+reply word; a prompt costs ceil(utf8_bytes / 4) + 3 per message, plus 3; an
+embeddings input costs ceil(utf8_bytes / 4). ``served_prompt_tokens`` and
+``served_completion_tokens`` are the upstream's own ledger: they grow only for
+answers sent in full. A cut stream, a hang, a failure or a malformed body adds
+nothing; a ``no-usage`` answer still adds what it served, because a real provider
+bills tokens whether or not the response says so.
+
+Modules: ``_behaviour`` (names and choice), ``_checks`` (the 400s), ``_wire`` (pure
+payloads and token accounting), ``_loopback`` (start, stop, kill, revive) and
+``_upstream`` (FakeUpstream itself).
+"""
+
+from tiergate.testing._behaviour import BEHAVIOUR_HEADER, Fault, parse_behaviour
+from tiergate.testing._upstream import FakeUpstream, Received
+
+__all__ = ["BEHAVIOUR_HEADER", "FakeUpstream", "Fault", "Received", "parse_behaviour"]
