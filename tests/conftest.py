@@ -49,7 +49,7 @@ providers:
     base_url: {local}
     tier: 1
     on_premises: true
-    max_concurrency: 64
+    max_concurrency: {local_concurrency}
     models: {{default: "llama3.2:3b", embedding: bge-m3}}
     timeout_s: 2
   - name: ollama_cloud
@@ -100,6 +100,7 @@ def make_config(tiers: Tiers, store: Path, *, tenants: bool = False, **options: 
         "openai_output": 10,
         "total_budget": 200,
         "daily_alert": "null",
+        "local_concurrency": 64,
     }
     values.update(options)
     text = BASE.format(

@@ -701,3 +701,31 @@ def test_no_body_shape_makes_it_answer_500(gateway: Start) -> None:
         if status != 200 and not raw.startswith(b"data:"):
             error = orjson.loads(raw)["error"]
             assert error["message"] and error["code"]
+
+
+def test_a_saturated_local_tier_spills_over_but_sensitive_data_waits_its_turn(
+    gateway: Start, tiers: Tiers
+) -> None:
+    url = gateway(local_concurrency=2)
+    tiers.local.latency_s = 0.3
+
+    async def go(text: str) -> list[dict[str, str]]:
+        async with aiohttp.ClientSession() as session:
+
+            async def one(i: int) -> dict[str, str]:
+                await asyncio.sleep(0.02 * i)  # the first two fill tier 1 before the rest arrive
+                body = {"model": "auto", "messages": [{"role": "user", "content": f"{text} {i}"}]}
+                async with session.post(url + "/v1/chat/completions", json=body) as r:
+                    await r.read()
+                    return dict(r.headers)
+
+            return await asyncio.gather(*(one(i) for i in range(6)))
+
+    plain = asyncio.run(go("Summarise item"))
+    routed = [(h["x-tiergate-provider"], h["x-tiergate-rule"]) for h in plain]
+    assert routed[:2] == [("local", "default")] * 2
+    assert ("ollama_cloud", "spillover") in routed[2:]
+    sensitive = asyncio.run(go("Email ann@corp.example about item"))
+    assert {(h["x-tiergate-provider"], h["x-tiergate-rule"]) for h in sensitive} == {
+        ("local", "default")
+    }

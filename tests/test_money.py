@@ -295,6 +295,7 @@ def config_yaml(tiers: Tiers, store: Path) -> str:
         openai_output=8,
         total_budget=200,
         daily_alert="null",
+        local_concurrency=64,
     )
 
 
