@@ -729,3 +729,50 @@ def test_a_saturated_local_tier_spills_over_but_sensitive_data_waits_its_turn(
     assert {(h["x-tiergate-provider"], h["x-tiergate-rule"]) for h in sensitive} == {
         ("local", "default")
     }
+
+
+def test_a_client_that_leaves_mid_stream_is_still_settled(
+    gateway: Start, tiers: Tiers, tmp_path: Any
+) -> None:
+    import sqlite3
+    import time
+
+    url = gateway()
+    tiers.local.chunk_delay_s = 0.05
+    tiers.local.reply_words = 100
+
+    async def leave_early() -> str:
+        async with aiohttp.ClientSession() as session:
+            response = await session.post(
+                url + "/v1/chat/completions",
+                json={
+                    "model": "auto",
+                    "stream": True,
+                    "messages": [{"role": "user", "content": "long"}],
+                },
+            )
+            await response.content.readline()
+            request_id = response.headers["x-tiergate-request-id"]
+            response.close()  # hang up with most of the answer still to come
+            return request_id
+
+    request_id = asyncio.run(leave_early())
+    deadline = time.monotonic() + 10
+    rows: list[Any] = []
+    while time.monotonic() < deadline and not rows:
+        with sqlite3.connect(tmp_path / "ledger.db") as conn:
+            rows = conn.execute(
+                "SELECT outcome FROM attempts WHERE request_id = ?", (request_id,)
+            ).fetchall()
+        time.sleep(0.05)
+    assert rows == [("client_closed",)]
+    _, health, _ = post_get(url, "/healthz")
+    assert health["providers"]["local"]["in_flight"] == 0
+
+
+def post_get(url: str, path: str) -> tuple[int, dict[str, Any], dict[str, str]]:
+    async def go() -> tuple[int, dict[str, Any], dict[str, str]]:
+        async with aiohttp.ClientSession() as s, s.get(url + path) as r:
+            return r.status, orjson.loads(await r.read()), dict(r.headers)
+
+    return asyncio.run(go())

@@ -378,6 +378,7 @@ class App:
                 body_iter, served = await gateway.router.open_stream(call)
                 await _stream(
                     send,
+                    receive,
                     gateway.headers_for(call, served, cost_micros=_stream_cost(call, served)),
                     body_iter,
                 )
@@ -515,18 +516,34 @@ async def _respond(
     await send({"type": "http.response.body", "body": body})
 
 
-async def _stream(send: Send, extra: list[tuple[bytes, bytes]], body: AsyncIterator[bytes]) -> None:
+async def _stream(
+    send: Send, receive: Receive, extra: list[tuple[bytes, bytes]], body: AsyncIterator[bytes]
+) -> None:
     headers = [
         (b"content-type", b"text/event-stream; charset=utf-8"),
         (b"cache-control", b"no-cache"),
         (b"x-accel-buffering", b"no"),
         *extra,
     ]
-    async with aclosing(body) as pieces:  # type: ignore[type-var]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        async for piece in pieces:
-            await send({"type": "http.response.body", "body": piece, "more_body": True})
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+    gone = asyncio.Event()
+
+    async def watch() -> None:
+        # The body was read already: the next message can only be the client hanging up.
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        gone.set()
+
+    watcher = asyncio.create_task(watch())
+    try:
+        async with aclosing(body) as pieces:  # type: ignore[type-var]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            async for piece in pieces:
+                if gone.is_set():
+                    return  # stop paying for an answer nobody reads; closing the body settles it
+                await send({"type": "http.response.body", "body": piece, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+    finally:
+        watcher.cancel()
 
 
 class BackgroundServer:
