@@ -173,7 +173,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from . import logs
-    from .server import create_app, is_loopback
+    from .gateway import is_loopback
+    from .server import create_app
 
     config, prices = _load(args.config)
     host = args.host or config.server.host

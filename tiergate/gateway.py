@@ -1,0 +1,266 @@
+"""Gateway: what one running tiergate holds, and how a request becomes a routed Call.
+
+It authenticates the caller, validates the body, reads the hints, scans the
+text, classifies it and asks decide() for the candidates; the server module
+does the HTTP around it and the router walks the candidates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import time
+import uuid
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import intake
+from .budget import Budget
+from .config import Config, TenantConfig
+from .detect import Detector, ExtraPattern
+from .errors import BudgetExhausted, InvalidRequest, PolicyDenied, Unauthorized
+from .hints import chat_texts, classify, parse_hints, utf8_len
+from .ledger import Ledger
+from .metrics import Gauge, Metrics
+from .policy import Decision, Features, State, decide
+from .pricing import PriceBook, prompt_token_bound, usd
+from .router import Call, Router, Served
+from .upstream import Upstream
+
+Scope = MutableMapping[str, Any]
+
+
+def _usd_text(micros: int) -> bytes:
+    return format(usd(micros).normalize(), "f").encode() if micros else b"0"
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+@dataclass(slots=True)
+class _Caller:
+    tenant: TenantConfig | None
+    admin: bool
+
+
+class Gateway:
+    """Everything one running gateway holds; made in the lifespan, gone at shutdown."""
+
+    def __init__(self, config: Config, *, prices: PriceBook) -> None:
+        self.config = config
+        self.prices = prices
+        self.metrics = Metrics()
+        self.detector = Detector(
+            extra_patterns=[
+                ExtraPattern(p.name, p.regex, p.classification) for p in config.privacy.patterns
+            ],
+            allow=config.privacy.allow,
+        )
+        self.pins: dict[str, str] = {}
+        for provider in config.providers:
+            for model in provider.served_models:
+                self.pins.setdefault(model, provider.name)
+        self.down = frozenset(p.name for p in config.providers if not p.has_key)
+        self.tenant_hashes = [(bytes.fromhex(t.api_key_sha256), t) for t in config.tenants]
+        self.admin_hash = (
+            bytes.fromhex(config.admin_api_key_sha256) if config.admin_api_key_sha256 else None
+        )
+        self.upstream = Upstream()
+        self.ledger: Ledger | None = None
+        self.budget: Budget | None = None
+        self.router: Router | None = None
+        self.started = time.time()
+
+    async def start(self) -> None:
+        await self.upstream.__aenter__()
+        self.ledger = await Ledger.open(self.config.store_path)
+        self.budget = await Budget.open(self.config, self.ledger)
+        self.router = Router(
+            upstream=self.upstream,
+            budget=self.budget,
+            prices=self.prices,
+            metrics=self.metrics,
+            reject_over_budget=self.config.budget.on_exceeded == "reject",
+        )
+        self.metrics.gauges.append(
+            Gauge(
+                "tiergate_budget_remaining_usd", "Budget left this month, by cap.", self._remaining
+            )
+        )
+        self.metrics.gauges.append(
+            Gauge("tiergate_spend_usd", "Spent and held this month, by cap.", self._used)
+        )
+        self.metrics.gauges.append(
+            Gauge("tiergate_in_flight", "Upstream calls in flight, by provider.", self._in_flight)
+        )
+
+    async def stop(self) -> None:
+        if self.budget is not None:
+            await self.budget.close()
+        if self.ledger is not None:
+            await self.ledger.close()
+        await self.upstream.__aexit__(None, None, None)
+
+    def _remaining(self) -> dict[tuple[tuple[str, str], ...], float]:
+        assert self.budget is not None
+        return {(("cap", k),): float(usd(v)) for k, v in self.budget.snapshot(None).items()}
+
+    def _used(self) -> dict[tuple[tuple[str, str], ...], float]:
+        assert self.budget is not None
+        return {(("cap", k),): float(usd(v)) for k, v in self.budget.usage().items()}
+
+    def _in_flight(self) -> dict[tuple[tuple[str, str], ...], float]:
+        assert self.router is not None
+        return {(("provider", k),): float(v) for k, v in self.router.in_flight.items()}
+
+    # -- who is calling ----------------------------------------------------------------------
+
+    def authenticate(self, scope: Scope, headers: dict[str, str]) -> _Caller:
+        auth = headers.get("authorization", "")
+        key = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
+        digest = hashlib.sha256(key.encode()).digest() if key else b""
+        admin = bool(digest and self.admin_hash and hmac.compare_digest(digest, self.admin_hash))
+        found: TenantConfig | None = None
+        for known, tenant in self.tenant_hashes:  # compare with every tenant: constant time
+            if digest and hmac.compare_digest(digest, known):
+                found = tenant
+        if found or admin:
+            return _Caller(found, admin)
+        client = scope.get("client")
+        if not self.tenant_hashes and is_loopback(client[0] if client else None):
+            return _Caller(None, self.admin_hash is None)
+        if not key:
+            raise Unauthorized("Missing API key: send Authorization: Bearer <tenant key>.")
+        raise Unauthorized(
+            "Unknown API key: check the key, or create one with `tiergate keys new`."
+        )
+
+    # -- requests ----------------------------------------------------------------------------
+
+    def prepare(
+        self, body: dict[str, Any], headers: dict[str, str], caller: _Caller, *, endpoint: str
+    ) -> Call:
+        hints = parse_hints(
+            headers,
+            body.pop("tiergate", None),
+            task="embedding" if endpoint == "embeddings" else None,
+        )
+        if endpoint == "embeddings":
+            texts = intake.check_embeddings(body)
+            bound = prompt_token_bound(utf8_len(texts), len(texts))
+            max_tokens = None
+        else:
+            intake.check_chat(body)
+            texts = list(chat_texts(body["messages"]))
+            bound = prompt_token_bound(
+                utf8_len(texts) + intake.tools_bytes(body), len(body["messages"])
+            )
+            max_tokens = intake.max_tokens(body)
+        model = intake.model_name(body)
+        pinned = None
+        if model != "auto":
+            pinned = self.pins.get(model)
+            if pinned is None:
+                raise InvalidRequest(
+                    f'model {model!r} is not served here; use "auto" or one of: {", ".join(self.pins)}',
+                    param="model",
+                )
+        finding = self.detector.scan(texts) if self.config.privacy.detect else None
+        tenant = caller.tenant
+        classified = classify(
+            declared=hints.classification,
+            floor=tenant.classification_floor if tenant else None,
+            detected=finding.classification if finding else None,
+            detected_kinds=finding.kinds if finding else (),
+        )
+        features = Features(
+            classification=classified.classification,
+            task=hints.task,
+            quality=hints.quality,
+            complexity=hints.complexity,
+            batch_size=hints.batch_size,
+            prompt_tokens_bound=bound,
+            max_tokens=max_tokens,
+            choices=body.get("n") or 1,
+            tenant=tenant.name if tenant else None,
+            pinned=pinned,
+            pinned_model=model if pinned else None,
+        )
+        assert self.budget is not None and self.router is not None
+        state = State(
+            in_flight=self.router.in_flight,
+            remaining=self.budget.snapshot(features.tenant),
+            down=self.down,
+            budget_unreachable=self.budget.unreachable,
+        )
+        decision = decide(features, self.config, state, self.prices)
+        self._refuse_if_empty(decision, features, model)
+        stream = bool(body.get("stream"))
+        options = body.get("stream_options") or {}
+        return Call(
+            request_id="chatcmpl-" + uuid.uuid4().hex[:24],
+            endpoint=endpoint,
+            body=body,
+            decision=decision,
+            classified=classified,
+            tenant=features.tenant,
+            created=int(time.time()),
+            stream=stream and endpoint == "chat",
+            include_usage=bool(options.get("include_usage")),
+        )
+
+    def _refuse_if_empty(self, decision: Decision, features: Features, model: str) -> None:
+        if decision.rule == "budget" and self.config.budget.on_exceeded == "reject":
+            assert self.budget is not None
+            name, bound = max(
+                decision.over_budget.items(), key=lambda item: self.config.provider(item[0]).tier
+            )
+            raise BudgetExhausted(self.budget.shortfall(name, features.tenant, bound))
+        if decision.candidates:
+            return
+        why = sorted(set(decision.removed.values()))
+        if features.pinned and features.pinned in decision.removed:
+            rule = decision.removed[features.pinned]
+            reason = {
+                "policy": "your tenant's policy does not allow this provider",
+                "sensitive": f"the request is classified {features.classification} and "
+                f"{features.pinned!r} is not on premises",
+                "budget": "its budget cannot cover this request",
+            }[rule]
+            raise PolicyDenied(
+                f"model {model!r} (provider {features.pinned!r}) may not serve this request: {reason}. "
+                'Use model "auto" to let tiergate choose an allowed provider.',
+                param="model",
+            )
+        if why and set(why) <= {"policy", "sensitive"}:
+            raise PolicyDenied(
+                f"No provider may serve this request: the data is classified {features.classification} "
+                "and the policy leaves no allowed provider."
+            )
+
+    # -- responses ---------------------------------------------------------------------------
+
+    def headers_for(
+        self, call: Call, served: Served, *, cost_micros: int | None = None
+    ) -> list[tuple[bytes, bytes]]:
+        candidate = served.candidate
+        cost = served.cost_micros if cost_micros is None else cost_micros
+        return [
+            (b"x-tiergate-request-id", call.request_id.encode()),
+            (b"x-tiergate-provider", candidate.name.encode()),
+            (b"x-tiergate-model", candidate.model.encode()),
+            (b"x-tiergate-tier", str(candidate.provider.tier).encode()),
+            (b"x-tiergate-rule", served.rule.encode()),
+            (b"x-tiergate-cost-usd", _usd_text(cost)),
+            (b"x-tiergate-attempts", ",".join(served.attempts).encode()),
+            (b"x-tiergate-cache", b"bypass"),
+            (b"x-tiergate-classification", call.classified.classification.encode()),
+        ]
