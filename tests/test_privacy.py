@@ -194,3 +194,68 @@ def test_the_classification_header_names_the_detected_class(gateway: Start) -> N
     )[0]
     assert status == 200
     assert headers["x-tiergate-classification"] == "confidential"
+
+
+IMAGE = {
+    "type": "image_url",
+    "image_url": {"url": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUg=="},
+}
+
+
+def test_an_image_cannot_be_scanned_so_it_stays_local(gateway: Start, tiers: Tiers) -> None:
+    url = gateway()
+    body = chat_body("What is in this picture?")
+    body["messages"][0]["content"] = [{"type": "text", "text": "What is in this picture?"}, IMAGE]
+    status, headers, _ = asyncio.run(send_all(url, [body]))[0]
+    assert status == 200
+    assert (headers["x-tiergate-provider"], headers["x-tiergate-rule"]) == ("local", "sensitive")
+    assert headers["x-tiergate-classification"] == "confidential"
+    assert tiers.cloud_received() == 0
+    assert tiers.local.received[-1].body["messages"][0][
+        "images"
+    ]  # the image went to the local model
+
+
+def test_pii_inside_tool_definitions_is_found(gateway: Start, tiers: Tiers) -> None:
+    url = gateway()
+    body = chat_body("Send the report.")
+    body["tools"] = [
+        {
+            "type": "function",
+            "function": {
+                "name": "send_mail",
+                "description": "Mail the report to dr.ruth.baker@stmarys-hospital.org",
+                "parameters": {"type": "object", "properties": {}},
+            },
+        }
+    ]
+    status, headers, _ = asyncio.run(send_all(url, [body]))[0]
+    assert status == 200 and headers["x-tiergate-provider"] == "local"
+    assert tiers.cloud_received() == 0
+
+
+def test_a_team_may_let_images_out_and_the_reservation_covers_them(
+    tiers: Tiers, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    from tiergate.config import parse_config
+    from tiergate.server import BackgroundServer, create_app
+
+    from .conftest import make_config
+
+    data = orjson.loads(make_config(tiers, tmp_path / "ledger.db").model_dump_json())
+    data["privacy"]["unscannable"] = None
+    config = parse_config(orjson.dumps(data).decode(), env={})
+    body = chat_body("What is in this picture?")
+    body["messages"][0]["content"] = [{"type": "text", "text": "Describe it."}, IMAGE]
+    with BackgroundServer(create_app(config)) as server:
+        status, headers, _ = asyncio.run(send_all(server.url, [body]))[0]
+    assert status == 200 and headers["x-tiergate-provider"] == "openai"
+    with sqlite3.connect(tmp_path / "ledger.db") as conn:
+        [(reserved,)] = conn.execute(
+            "SELECT reserved_micros FROM attempts WHERE provider = 'openai'"
+        ).fetchall()
+    assert (
+        reserved >= 50_000 * 2.5
+    )  # an image's worst case at gpt-4o's input price, not its few bytes

@@ -119,6 +119,8 @@ class PrivacyConfig(_Model):
     detect: bool = True
     patterns: tuple[PatternConfig, ...] = ()
     allow: tuple[str, ...] = ()
+    # Images, audio and files cannot be scanned in-process: they count as this class (null: as text alone).
+    unscannable: Classification | None = "confidential"
 
 
 class TenantConfig(_Model):

@@ -27,6 +27,7 @@ from .metrics import Gauge, Metrics
 from .policy import Decision, Features, State, decide
 from .pricing import PriceBook, prompt_token_bound, usd
 from .router import Call, Router, Served
+from .types import most_restrictive
 from .upstream import Upstream
 
 Scope = MutableMapping[str, Any]
@@ -153,16 +154,16 @@ class Gateway:
             body.pop("tiergate", None),
             task="embedding" if endpoint == "embeddings" else None,
         )
+        media = 0
         if endpoint == "embeddings":
             texts = intake.check_embeddings(body)
             bound = prompt_token_bound(utf8_len(texts), len(texts))
             max_tokens = None
         else:
             intake.check_chat(body)
-            texts = list(chat_texts(body["messages"]))
-            bound = prompt_token_bound(
-                utf8_len(texts) + intake.tools_bytes(body), len(body["messages"])
-            )
+            texts = [*chat_texts(body["messages"]), *intake.schema_texts(body)]
+            media = intake.media_parts(body["messages"])
+            bound = prompt_token_bound(utf8_len(texts), len(body["messages"]), media)
             max_tokens = intake.max_tokens(body)
         model = intake.model_name(body)
         pinned = None
@@ -173,13 +174,13 @@ class Gateway:
                     f'model {model!r} is not served here; use "auto" or one of: {", ".join(self.pins)}',
                     param="model",
                 )
-        finding = self.detector.scan(texts) if self.config.privacy.detect else None
+        detected, kinds = self.scan(texts, media)
         tenant = caller.tenant
         classified = classify(
             declared=hints.classification,
             floor=tenant.classification_floor if tenant else None,
-            detected=finding.classification if finding else None,
-            detected_kinds=finding.kinds if finding else (),
+            detected=detected,
+            detected_kinds=kinds,
         )
         features = Features(
             classification=classified.classification,
@@ -216,6 +217,17 @@ class Gateway:
             stream=stream and endpoint == "chat",
             include_usage=bool(options.get("include_usage")),
         )
+
+    def scan(self, texts: list[str], media_parts: int) -> tuple[str | None, tuple[str, ...]]:
+        """The detector's finding, and what unscannable parts (images, audio, files) count as."""
+        privacy = self.config.privacy
+        finding = self.detector.scan(texts) if privacy.detect else None
+        detected = finding.classification if finding else None
+        kinds = finding.kinds if finding else ()
+        if media_parts and privacy.unscannable:
+            detected = most_restrictive(detected, privacy.unscannable)
+            kinds = (*kinds, "unscannable_content")
+        return detected, kinds
 
     def _refuse_if_empty(self, decision: Decision, features: Features, model: str) -> None:
         if decision.rule == "budget" and self.config.budget.on_exceeded == "reject":

@@ -183,10 +183,21 @@ def check_embeddings(body: dict[str, Any]) -> list[str]:
     return inputs
 
 
-def tools_bytes(body: dict[str, Any]) -> int:
-    """Bytes of what a provider tokenizes besides the messages: tool schemas and JSON schemas."""
-    extra = 0
-    for key in ("tools", "response_format", "functions"):
-        if body.get(key) is not None:
-            extra += len(orjson.dumps(body[key]))
-    return extra
+def schema_texts(body: dict[str, Any]) -> list[str]:
+    """What a provider reads besides the messages: tool and JSON schemas, as text to scan and count."""
+    return [
+        orjson.dumps(body[key]).decode()
+        for key in ("tools", "functions", "response_format")
+        if body.get(key) is not None
+    ]
+
+
+def media_parts(messages: list[Any]) -> int:
+    """Content parts that are not text (images, audio, files): neither scannable nor bounded by bytes."""
+    return sum(
+        1
+        for message in messages
+        if isinstance(message.get("content"), list)
+        for part in message["content"]
+        if part.get("type") != "text"
+    )

@@ -20,6 +20,9 @@ MICROS_PER_USD = 1_000_000
 # Per-message framing (role markers, separators) that byte-level BPE adds on top of the text.
 MESSAGE_OVERHEAD_TOKENS = 8
 REQUEST_OVERHEAD_TOKENS = 8
+# An image, audio clip or file costs tokens its bytes do not bound (a high-detail image at
+# gpt-4o-mini's rates is ~37k tokens): each such part reserves this many.
+MEDIA_PART_TOKENS = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +116,14 @@ def cost_micros(usage: Usage, price: TokenPrice) -> int:
     return -(-pico // PICO_PER_MICRO)
 
 
-def prompt_token_bound(text_bytes: int, messages: int) -> int:
+def prompt_token_bound(text_bytes: int, messages: int, media_parts: int = 0) -> int:
     """An upper bound on prompt tokens: byte-level BPE never yields more tokens than bytes."""
-    return text_bytes + messages * MESSAGE_OVERHEAD_TOKENS + REQUEST_OVERHEAD_TOKENS
+    return (
+        text_bytes
+        + messages * MESSAGE_OVERHEAD_TOKENS
+        + REQUEST_OVERHEAD_TOKENS
+        + media_parts * MEDIA_PART_TOKENS
+    )
 
 
 def bound_micros(prompt_tokens_bound: int, max_tokens: int, price: TokenPrice) -> int:
