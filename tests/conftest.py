@@ -85,7 +85,7 @@ tenants:
   - {{name: clinic, api_key_sha256: "{sha(TENANT_KEYS["clinic"])}", mode: local_only, monthly_budget_usd: 20}}
   - {{name: studio, api_key_sha256: "{sha(TENANT_KEYS["studio"])}", mode: local_ollama}}
   - {{name: acme, api_key_sha256: "{sha(TENANT_KEYS["acme"])}", mode: multi_cloud, monthly_budget_usd: 5}}
-  - {{name: tiny, api_key_sha256: "{sha(TENANT_KEYS["tiny"])}", mode: multi_cloud, monthly_budget_usd: 0.0002}}
+  - {{name: tiny, api_key_sha256: "{sha(TENANT_KEYS["tiny"])}", mode: multi_cloud, monthly_budget_usd: 0.0005}}
 """
 
 

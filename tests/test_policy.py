@@ -122,14 +122,14 @@ def test_spillover_only_when_tier1_saturated_and_not_sensitive() -> None:
 
 
 def test_budget_removes_a_provider_and_names_the_rule_when_it_changed_the_outcome() -> None:
-    # gpt-4o: 100 prompt tokens at $2.50 + 1000 output at $10 per Mtok = 10_250 micro-USD at most
+    # gpt-4o: (100 prompt + 128 template) tokens at $2.50 + 1000 output at $10 per Mtok = 10_570 micro-USD at most
     short = State(remaining={"provider:openai": 10_000})
     assert route(short, quality="critical", complexity="high") == (
         ["ollama_cloud", "local"],
         "budget",
     )
     assert (
-        route(State(remaining={"provider:openai": 10_250}), quality="critical", complexity="high")[
+        route(State(remaining={"provider:openai": 10_570}), quality="critical", complexity="high")[
             0
         ]
         == ALL
@@ -176,7 +176,8 @@ def test_the_caller_max_tokens_sizes_the_reservation() -> None:
     )
     openai = decision.candidates[0]
     assert (openai.name, openai.max_tokens) == ("openai", 10)
-    assert openai.bound_micros == 1000 * 2.5 + 10 * 10  # micro-USD: 2.50 and 10 per million tokens
+    # micro-USD: $2.50 per million prompt tokens (with 128 for the template), $10 per million output
+    assert openai.bound_micros == (1000 + 128) * 2.5 + 10 * 10
     assert decision.candidates[-1].bound_micros == 0  # local is free
 
 

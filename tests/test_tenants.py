@@ -113,8 +113,8 @@ def test_the_admin_endpoint_needs_a_key(gateway: Start) -> None:
 
 
 def test_a_tenant_budget_binds_that_tenant_only(gateway: Start, tiers: Tiers) -> None:
-    # critical() may cost up to 16 output tokens of gpt-4o plus its prompt bound, about $0.00025;
-    # tiny's $0.0002 cannot cover that (ollama_cloud's ~$0.00005 it can), acme's $5 can.
+    # critical() may cost up to 16 output tokens of gpt-4o plus (19 + 16 + 128) prompt tokens,
+    # $0.000568; tiny's $0.0005 cannot cover that (ollama_cloud's $0.000179 it can), acme's $5 can.
     url = gateway(tenants=True)
     status, _, headers = call(url, TENANT_KEYS["tiny"], body=critical())
     assert status == 200

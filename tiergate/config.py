@@ -53,6 +53,9 @@ class ProviderConfig(_Model):
     timeout_s: float = Field(default=60.0, gt=0)
     connect_timeout_s: float = Field(default=5.0, gt=0)
     max_output_tokens: int = Field(default=4096, ge=1)
+    # Tokens a provider adds around the messages (chat template, a Modelfile SYSTEM prompt):
+    # part of the reservation, since the prompt's own bytes do not bound them.
+    prompt_overhead_tokens: int = Field(default=128, ge=0)
     allowed_classifications: tuple[Classification, ...] = ()
     breaker_failures: int = Field(default=3, ge=1)
     breaker_cooldown_s: float = Field(default=30.0, ge=0)

@@ -119,7 +119,11 @@ def decide(features: Features, config: Config, state: State, prices: PriceBook) 
             trace.append(f"{name}: down, no usable api_key")
             continue
         price = prices.get(name, model)
-        bound = bound_micros(features.prompt_tokens_bound, max_tokens * features.choices, price)
+        bound = bound_micros(
+            features.prompt_tokens_bound + provider.prompt_overhead_tokens,
+            max_tokens * features.choices,
+            price,
+        )
         if not price.is_free:
             short = _short_cap(provider, tenant, bound, state)
             if short:
