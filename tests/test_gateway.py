@@ -776,3 +776,14 @@ def post_get(url: str, path: str) -> tuple[int, dict[str, Any], dict[str, str]]:
             return r.status, orjson.loads(await r.read()), dict(r.headers)
 
     return asyncio.run(go())
+
+
+def test_models_retrieve_and_wrong_methods(gateway: Start) -> None:
+    url = gateway()
+    with client(url) as c:
+        assert c.models.retrieve("llama3.2:3b").owned_by == "local"
+        assert c.models.retrieve("auto").owned_by == "tiergate"
+        with pytest.raises(openai.NotFoundError):
+            c.models.retrieve("no-such-model")
+    status, payload, _ = post(url, "/v1/models", {})
+    assert status == 405 and payload["error"]["code"] == "invalid_request"

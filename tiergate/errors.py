@@ -4,7 +4,10 @@
 TiergateError            status_code, type, code, retryable
 ├── ConfigError          start-up only; CLI exit 2; names the key and the fix
 ├── InvalidRequest       400 invalid_request
-│   └── BodyTooLarge     413 invalid_request
+│   ├── BodyTooLarge     413 invalid_request
+│   └── MethodNotAllowed 405 invalid_request
+├── NotFound             404 not_found
+├── StoreUnavailable     503 store_unavailable (the budget store: paid providers fail closed)
 ├── Unauthorized         401 unauthorized
 ├── PolicyDenied         403 policy_denied
 ├── BudgetExhausted      429 budget_exhausted
@@ -93,6 +96,10 @@ class StoreUnavailable(TiergateError):
 
     status_code = 503
     code = "store_unavailable"
+
+
+class MethodNotAllowed(InvalidRequest):
+    status_code = 405
 
 
 class NotFound(TiergateError):

@@ -15,7 +15,7 @@ import orjson
 
 from . import intake, reports
 from .config import Config
-from .errors import InvalidRequest, NotFound, TiergateError, Unauthorized
+from .errors import MethodNotAllowed, NotFound, TiergateError, Unauthorized
 from .gateway import Gateway
 from .pricing import PriceBook, build
 from .router import Call, Served
@@ -48,6 +48,7 @@ class App:
             ("POST", "/v1/chat/completions"): self.chat,
             ("POST", "/v1/embeddings"): self.embeddings,
             ("GET", "/v1/models"): self.models,
+            ("GET", "/v1/models/{model}"): self.model,
             ("GET", "/healthz"): self.healthz,
             ("GET", "/metrics"): self.metrics,
             ("GET", "/v1/tiergate/spend"): self.spend,
@@ -60,13 +61,15 @@ class App:
         if scope["type"] != "http":
             return
         path = scope["path"].rstrip("/") or "/"
-        if path.startswith("/v1/") is False and path.startswith("/chat/"):
+        if path.startswith(("/chat/", "/embeddings", "/models")):
             path = "/v1" + path  # clients configured without /v1
+        if path.startswith("/v1/models/"):
+            path = "/v1/models/{model}"
         handler = self.routes.get((scope["method"], path))
         try:
             if handler is None:
                 if any(p == path for _, p in self.routes):
-                    raise InvalidRequest(f"{scope['method']} is not allowed on {path}")
+                    raise MethodNotAllowed(f"{scope['method']} is not allowed on {path}")
                 raise NotFound(
                     f"No endpoint {path}. Endpoints: {', '.join(p for _, p in self.routes)}"
                 )
@@ -146,15 +149,27 @@ class App:
                 seconds=time.perf_counter() - started,
             )
 
-    async def models(self, scope: Scope, receive: Receive, send: Send) -> None:
-        self.gateway.authenticate(scope, _headers(scope))
+    def _model_list(self) -> list[dict[str, Any]]:
         created = int(self.gateway.started)
         data = [{"id": "auto", "object": "model", "created": created, "owned_by": "tiergate"}]
         data += [
             {"id": model, "object": "model", "created": created, "owned_by": provider}
             for model, provider in self.gateway.pins.items()
         ]
-        await _respond(send, 200, orjson.dumps({"object": "list", "data": data}))
+        return data
+
+    async def models(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.gateway.authenticate(scope, _headers(scope))
+        await _respond(send, 200, orjson.dumps({"object": "list", "data": self._model_list()}))
+
+    async def model(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.gateway.authenticate(scope, _headers(scope))
+        wanted = scope["path"].split("/models/", 1)[1]
+        for entry in self._model_list():
+            if entry["id"] == wanted:
+                await _respond(send, 200, orjson.dumps(entry))
+                return
+        raise NotFound(f"No model {wanted!r}; GET /v1/models lists them.", param="model")
 
     async def healthz(self, scope: Scope, receive: Receive, send: Send) -> None:
         gateway = self.gateway
