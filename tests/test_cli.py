@@ -156,6 +156,9 @@ tenants:
     assert "tenants[0].allowed_providers[1]: no provider named 'nowhere'" in str(caught.value)
 
 
+CRITICAL = ("--quality", "critical", "--complexity", "high")
+
+
 def test_route_prints_the_decision_and_trace_without_calling_anyone(good: Path) -> None:
     result = run(
         "route",
@@ -173,16 +176,7 @@ def test_route_prints_the_decision_and_trace_without_calling_anyone(good: Path) 
     assert "rule:           sensitive" in result.stdout
     assert "openai: removed as sensitive" in result.stdout
     result = run(
-        "route",
-        "--config",
-        str(good),
-        "--prompt",
-        "Plan a migration",
-        "--quality",
-        "critical",
-        "--complexity",
-        "high",
-        "--json",
+        "route", "--config", str(good), "--prompt", "Plan a migration", *CRITICAL, "--json"
     )
     assert '"rule": "critical"' in result.stdout
     assert '"provider": "openai"' in result.stdout
@@ -217,17 +211,7 @@ def test_demo_runs_end_to_end_and_leaves_nothing_running() -> None:
 
 def test_route_consults_the_budgets(good: Path) -> None:
     good.write_text(good.read_text().replace("monthly_budget_usd: 80", "monthly_budget_usd: 0"))
-    result = run(
-        "route",
-        "--config",
-        str(good),
-        "--prompt",
-        "Plan a migration",
-        "--quality",
-        "critical",
-        "--complexity",
-        "high",
-    )
+    result = run("route", "--config", str(good), "--prompt", "Plan a migration", *CRITICAL)
     assert result.returncode == 0, result.stderr
     assert "rule:           budget" in result.stdout
     assert "openai: removed by budget, provider:openai has 0 micro-USD left" in result.stdout
