@@ -222,3 +222,14 @@ def test_the_shipped_example_config_passes_check() -> None:
     result = run("check", "--config", str(example), env={"PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr
     assert "openai" in result.stdout and "DOWN" in result.stdout  # no keys in this environment
+
+
+def test_a_long_string_in_the_wrong_place_is_described_not_echoed(good: Path) -> None:
+    good.write_text(
+        good.read_text().replace("tier: 3", "tier: sk-proj-PASTEDINTHEWRONGPLACE0123456789", 1)
+    )
+    with pytest.raises(ConfigError) as caught:
+        parse_config(good.read_text(), env={})
+    assert "providers[2].tier" in str(caught.value)
+    assert "PASTED" not in str(caught.value)
+    assert "39-character string" in str(caught.value)

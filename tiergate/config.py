@@ -296,7 +296,13 @@ def _describe(err: Any) -> str:
         return f"{where}: expected 64 lowercase hex digits, the sha256 of the key (`tiergate keys new` prints one)"
     got = err.get("input")
     secret = any("key" in str(part) for part in loc)
-    shown = "" if secret or isinstance(got, (dict, list)) else f" (got {got!r})"
+    if secret or isinstance(got, (dict, list)):
+        shown = ""
+    elif isinstance(got, str) and len(got) > 24:
+        # A long string in the wrong place may well be a pasted secret: describe it, don't echo it.
+        shown = f" (got a {len(got)}-character string)"
+    else:
+        shown = f" (got {got!r})"
     return f"{where}: {err['msg']}{shown}"
 
 
