@@ -173,7 +173,8 @@ def _table(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> str:
 
 
 def run(*, requests_per_kind: int = 1) -> int:
-    logs.setup("error")  # the table shows the simulated outage; its warning lines would only clutter it
+    # The table shows the simulated outage; its warning lines would only clutter it.
+    logs.setup("error")
     print(
         "tiergate demo: the real gateway in front of three SIMULATED tiers (no real model is called)\n"
     )
