@@ -18,7 +18,7 @@ from .config import Config
 from .errors import MethodNotAllowed, NotFound, TiergateError, Unauthorized
 from .gateway import Gateway
 from .pricing import PriceBook, build
-from .router import Call, Served
+from .router import Served
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -96,7 +96,7 @@ class App:
             if message["type"] == "lifespan.startup":
                 try:
                     await self.gateway.start()
-                except Exception as exc:
+                except (TiergateError, OSError) as exc:
                     log.exception("start-up failed")
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
@@ -130,7 +130,9 @@ class App:
                 await _stream(
                     send,
                     receive,
-                    gateway.headers_for(call, served, cost_micros=_stream_cost(call, served)),
+                    # Headers leave before the answer: a stream's carries its upper bound
+                    # (the reservation; 0 on premises), the ledger the final cost.
+                    gateway.headers_for(call, served, cost_micros=served.candidate.bound_micros),
                     body_iter,
                 )
             else:
@@ -223,11 +225,6 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)
     raise TypeError
-
-
-def _stream_cost(call: Call, served: Served) -> int:
-    # Headers leave before the answer; a paid stream's header carries its upper bound (the reservation).
-    return served.candidate.bound_micros if not served.candidate.provider.on_premises else 0
 
 
 def _headers(scope: Scope) -> dict[str, str]:
