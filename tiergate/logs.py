@@ -14,6 +14,7 @@ import logging
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
@@ -27,12 +28,22 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
 }
 
 log = logging.getLogger("tiergate")
+access_log = logging.getLogger("tiergate.access")
+
+MAX_LOGGED_PATH = 200
+_FROM_HEADERS = {
+    b"x-tiergate-provider": "provider",
+    b"x-tiergate-rule": "rule",
+    b"x-tiergate-classification": "classification",
+    b"x-tiergate-cost-usd": "cost_usd",
+}
 
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         message = record.getMessage()
-        failed = record.exc_info is not None and record.exc_info[0] is not None
+        # exc_info=False (or an empty tuple) is allowed by logging and means "no exception".
+        failed = bool(record.exc_info) and record.exc_info[0] is not None  # type: ignore[index]
         if failed:
             message = message.split("\n", 1)[0]
         entry: dict[str, Any] = {
@@ -46,7 +57,7 @@ class JsonFormatter(logging.Formatter):
             if key not in _STANDARD and not key.startswith("_"):
                 entry[key] = value
         if failed:
-            assert record.exc_info is not None
+            assert record.exc_info
             entry["error"], entry["where"] = describe(record.exc_info[0], record.exc_info[2])
         return orjson.dumps(entry, default=str).decode()
 
@@ -60,6 +71,54 @@ def describe(
         frames.append(f"{tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}")
         tb = tb.tb_next
     return (exc_type.__name__ if exc_type else "unknown"), frames[-3:]
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One HTTP request as its access-log line tells it: facts about it, never its body."""
+
+    request_id: str
+    method: str
+    path: str
+    started: float  # time.perf_counter() when the request arrived
+    status: int | None = None
+    tenant: str | None = None
+    provider: str | None = None
+    rule: str | None = None
+    classification: str | None = None
+    cost_usd: str | None = None
+    outcome: str | None = None  # set when the answer did not end normally (stream_interrupted, ...)
+
+    def note_response(self, status: int, headers: list[tuple[bytes, bytes]]) -> None:
+        """Take the status and the x-tiergate-* facts from the response's own headers."""
+        self.status = status
+        for name, value in headers:
+            field = _FROM_HEADERS.get(name.lower())
+            if field is not None:
+                setattr(self, field, value.decode("latin-1"))
+
+
+def access(exchange: Exchange) -> None:
+    """Log one structured line for a finished request."""
+    if not access_log.isEnabledFor(logging.INFO):
+        return
+    access_log.info(
+        "request",
+        extra={
+            "event": "http.request",
+            "request_id": exchange.request_id,
+            "method": exchange.method,
+            "path": exchange.path[:MAX_LOGGED_PATH],
+            "status": exchange.status,
+            "tenant": exchange.tenant,
+            "provider": exchange.provider,
+            "rule": exchange.rule,
+            "classification": exchange.classification,
+            "latency_ms": round((time.perf_counter() - exchange.started) * 1000.0, 3),
+            "cost_usd": exchange.cost_usd,
+            "outcome": exchange.outcome or "ok",
+        },
+    )
 
 
 def _uncaught(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
