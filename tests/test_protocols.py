@@ -74,8 +74,8 @@ def test_get_returns_each_module_and_rejects_unknown_names() -> None:
     assert protocols.get("openai") is openai_wire
     assert (ollama_wire.CHAT_PATH, ollama_wire.EMBED_PATH) == ("/api/chat", "/api/embed")
     assert (openai_wire.CHAT_PATH, openai_wire.EMBED_PATH) == ("/chat/completions", "/embeddings")
-    with pytest.raises(KeyError, match="ollama, openai"):
-        protocols.get("anthropic")
+    with pytest.raises(KeyError, match="ollama, openai, anthropic, azure"):
+        protocols.get("bedrock")
 
 
 # -- encode_chat: openai ----------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -41,9 +42,11 @@ class Price(_Model):
 
 class ProviderConfig(_Model):
     name: str = Field(pattern=_NAME)
-    protocol: Literal["ollama", "openai"]
+    protocol: Literal["ollama", "openai", "anthropic", "azure"]
     base_url: str
     api_key: str | None = None
+    # azure: the api-version query (default 2024-10-21); anthropic: the anthropic-version header.
+    api_version: str | None = None
     tier: int = Field(ge=1, le=3)
     on_premises: bool = False
     max_concurrency: int = Field(default=4, ge=1)
@@ -59,6 +62,17 @@ class ProviderConfig(_Model):
     allowed_classifications: tuple[Classification, ...] = ()
     breaker_failures: int = Field(default=3, ge=1)
     breaker_cooldown_s: float = Field(default=30.0, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _protocol_defaults(cls, data: Any) -> Any:
+        # Anthropic puts a system prompt of up to ~530 tokens in front of any request with
+        # tools (a JSON response_format is one), billed as input: reserve for it by default.
+        if isinstance(data, dict) and data.get("protocol") == "anthropic":
+            data = {"prompt_overhead_tokens": 640, **data}
+        if isinstance(data, dict) and isinstance(data.get("api_version"), date):
+            data = {**data, "api_version": data["api_version"].isoformat()}  # YAML's 2024-10-21
+        return data
 
     @field_validator("base_url")
     @classmethod

@@ -1,21 +1,47 @@
-"""HTTP to providers over one shared aiohttp session; the one place transport errors become UpstreamErrors."""
+"""HTTP to providers over one shared aiohttp session; the one place transport errors become UpstreamErrors.
+
+Every request is the exact bytes the gateway scanned and counted (tiergate.outbound). Every
+failure is translated here, with what it means for money: a connection that never opened
+cost nothing; an HTTP error status is the provider refusing (not billed); anything else once
+the request was sent (a timeout, a dropped connection, an answer too large or unreadable) may
+have been billed, so it is marked `billable` and the attempt is charged its reservation.
+Answers are read within explicit limits, so no upstream can make the gateway buffer without end.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
 from types import TracebackType
-from typing import Any
 
 import aiohttp
 import orjson
 
 from .config import ProviderConfig
-from .errors import UpstreamError, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable
+from .errors import (
+    UpstreamError,
+    UpstreamMalformed,
+    UpstreamRejected,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+from .protocols import get as get_protocol
 
 # Statuses that say the request itself is wrong: another provider would refuse it too.
 REQUEST_FAULTS = frozenset({400, 413, 422})
 MAX_ERROR_BODY = 2048
+# The largest whole answer and the longest streamed line tiergate reads from a provider.
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
+MAX_LINE_BYTES = 4 * 1024 * 1024
+_READ_CHUNK = 64 * 1024
+# aiohttp raises these (besides ClientError) from a response it cannot parse, e.g. LineTooLong.
+_TRANSPORT_ERRORS = (
+    TimeoutError,
+    aiohttp.ClientError,
+    aiohttp.http_exceptions.HttpProcessingError,
+    OSError,
+    ValueError,
+)
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -28,18 +54,16 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, seconds)
 
 
-def _headers(provider: ProviderConfig) -> dict[str, str]:
+def _target(provider: ProviderConfig, path: str, model: str) -> tuple[str, dict[str, str]]:
+    """The URL and headers of a request: the provider's protocol owns its URL and auth."""
+    wire = get_protocol(provider.protocol)
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
-    if provider.api_key:
-        headers["Authorization"] = f"Bearer {provider.api_key}"
-    return headers
+    return wire.url(provider, path, model=model), {**headers, **wire.headers(provider)}
 
 
 def _status_error(
     provider: ProviderConfig, status: int, body: bytes, retry_after: str | None
 ) -> UpstreamError:
-    from .protocols import get as get_protocol
-
     message = get_protocol(provider.protocol).error_message(body[:MAX_ERROR_BODY])
     text = f"provider {provider.name!r} answered HTTP {status}: {message}"
     if status in REQUEST_FAULTS:
@@ -51,12 +75,19 @@ def _status_error(
     )
 
 
-def _transport_error(provider: ProviderConfig, exc: BaseException) -> UpstreamError:
+def _transport_error(provider: ProviderConfig, exc: BaseException, *, sent: bool) -> UpstreamError:
+    if isinstance(exc, UpstreamError):
+        return exc
     if isinstance(exc, asyncio.TimeoutError):
-        return UpstreamTimeout(f"no answer within {provider.timeout_s:g}s", provider=provider.name)
-    if isinstance(exc, aiohttp.ClientConnectorError):
+        return UpstreamTimeout(
+            f"no answer within {provider.timeout_s:g}s", provider=provider.name, billable=sent
+        )
+    if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
         return UpstreamUnavailable(f"cannot connect to {provider.base_url}", provider=provider.name)
-    return UpstreamUnavailable(f"{type(exc).__name__}: {exc}".rstrip(": "), provider=provider.name)
+    text = f"{type(exc).__name__}: {exc}".rstrip(": ")[:300]
+    if isinstance(exc, aiohttp.http_exceptions.HttpProcessingError | ValueError):
+        return UpstreamMalformed(f"unreadable answer ({text})", provider=provider.name, billable=sent)
+    return UpstreamUnavailable(text, provider=provider.name, billable=sent)
 
 
 class Stream:
@@ -67,17 +98,33 @@ class Stream:
         self._response = response
 
     async def lines(self) -> AsyncIterator[bytes]:
-        content = self._response.content
+        """Non-empty lines, stripped; a line longer than MAX_LINE_BYTES is a malformed answer."""
+        pending: list[bytes] = []
+        pending_size = 0
         try:
-            while True:
-                line = await content.readline()
-                if not line:
-                    return
-                line = line.strip()
-                if line:
-                    yield line
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            raise _transport_error(self._provider, exc) from None
+            async for chunk in self._response.content.iter_chunked(_READ_CHUNK):
+                start = 0
+                while (end := chunk.find(b"\n", start)) != -1:
+                    line = (b"".join(pending) + chunk[start:end]).strip()
+                    pending.clear()
+                    pending_size = 0
+                    start = end + 1
+                    if line:
+                        yield line
+                if start < len(chunk):
+                    pending.append(chunk[start:])
+                    pending_size += len(chunk) - start
+                if pending_size > MAX_LINE_BYTES:
+                    raise UpstreamMalformed(
+                        f"a streamed line longer than {MAX_LINE_BYTES} bytes",
+                        provider=self._provider.name,
+                        billable=True,
+                    )
+        except _TRANSPORT_ERRORS as exc:
+            raise _transport_error(self._provider, exc, sent=True) from None
+        last = b"".join(pending).strip()
+        if last:
+            yield last
 
     def close(self) -> None:
         self._response.close()
@@ -95,6 +142,8 @@ class Upstream:
             connector=connector,
             json_serialize=lambda o: orjson.dumps(o).decode(),
             auto_decompress=True,
+            max_line_size=MAX_LINE_BYTES,
+            max_field_size=MAX_LINE_BYTES,
         )
         return self
 
@@ -109,52 +158,73 @@ class Upstream:
         assert self._session is not None, "use Upstream as an async context manager"
         return self._session
 
-    async def post(self, provider: ProviderConfig, path: str, body: dict[str, Any]) -> bytes:
+    async def post(self, provider: ProviderConfig, path: str, payload: bytes, *, model: str) -> bytes:
+        """The answer body of a 200; any other outcome raises an UpstreamError."""
         timeout = aiohttp.ClientTimeout(
             total=provider.timeout_s, sock_connect=provider.connect_timeout_s
         )
+        url, headers = _target(provider, path, model)
+        sent = False
         try:
             async with self.session.post(
-                provider.base_url + path,
-                data=orjson.dumps(body),
-                headers=_headers(provider),
-                timeout=timeout,
+                url, data=payload, headers=headers, timeout=timeout
             ) as response:
-                payload = await response.read()
+                sent = True
                 if response.status != 200:
+                    body = await response.content.read(MAX_ERROR_BODY)
                     raise _status_error(
-                        provider, response.status, payload, response.headers.get("Retry-After")
+                        provider, response.status, body, response.headers.get("Retry-After")
                     )
-                return payload
+                return await _read_limited(provider, response)
         except UpstreamError:
             raise
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            raise _transport_error(provider, exc) from None
+        except _TRANSPORT_ERRORS as exc:
+            # Connected and then failed: the request went out (aiohttp writes it before reading).
+            raise _transport_error(provider, exc, sent=sent or _was_sent(exc)) from None
 
     async def open_stream(
-        self, provider: ProviderConfig, path: str, body: dict[str, Any]
+        self, provider: ProviderConfig, path: str, payload: bytes, *, model: str
     ) -> Stream:
         # A stream may run long: bound the wait for each read, not the whole answer.
         timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=provider.connect_timeout_s, sock_read=provider.timeout_s
         )
+        url, headers = _target(provider, path, model)
         try:
-            response = await self.session.post(
-                provider.base_url + path,
-                data=orjson.dumps(body),
-                headers=_headers(provider),
-                timeout=timeout,
-            )
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            raise _transport_error(provider, exc) from None
+            response = await self.session.post(url, data=payload, headers=headers, timeout=timeout)
+        except _TRANSPORT_ERRORS as exc:
+            raise _transport_error(provider, exc, sent=_was_sent(exc)) from None
         if response.status != 200:
             try:
-                payload = await response.read()
-            except (TimeoutError, aiohttp.ClientError):
-                payload = b""
+                body = await response.content.read(MAX_ERROR_BODY)
+            except _TRANSPORT_ERRORS:
+                body = b""
             finally:
                 response.close()
-            raise _status_error(
-                provider, response.status, payload, response.headers.get("Retry-After")
-            )
+            raise _status_error(provider, response.status, body, response.headers.get("Retry-After"))
         return Stream(provider, response)
+
+
+def _was_sent(exc: BaseException) -> bool:
+    """Whether a failure before the response came after the request may have reached the provider."""
+    return not isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError)
+
+
+async def _read_limited(provider: ProviderConfig, response: aiohttp.ClientResponse) -> bytes:
+    declared = response.content_length
+    if declared is not None and declared > MAX_ANSWER_BYTES:
+        raise UpstreamMalformed(
+            f"an answer of {declared} bytes (tiergate reads at most {MAX_ANSWER_BYTES})",
+            provider=provider.name,
+            billable=True,
+        )
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_chunked(_READ_CHUNK):
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise UpstreamMalformed(
+                f"an answer over {MAX_ANSWER_BYTES} bytes", provider=provider.name, billable=True
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -1,13 +1,15 @@
 """Wire protocols: pure translators between OpenAI's API and each provider's wire format.
 
 Callers always speak OpenAI's API to tiergate; a provider speaks one protocol. Each protocol
-module (`openai`, `ollama`) has the same shape, described by `WireProtocol`, and does no I/O:
-it turns the caller's OpenAI body into the provider's request body and the provider's answers
-(whole bodies or one streamed line at a time) back into OpenAI objects, reporting the usage
-the provider counted so the ledger can settle it.
+module (`openai`, `ollama`, `anthropic`, `azure`) has the same shape, described by
+`WireProtocol`, and does no I/O: it turns the caller's OpenAI body into the provider's request
+body and the provider's answers (whole bodies or one streamed line at a time) back into OpenAI
+objects, reporting the usage the provider counted so the ledger can settle it. It also owns
+where a request goes and how it authenticates: `url()` and `headers()`.
 
     wire = protocols.get(provider.protocol)
     body = wire.encode_chat(request, model=..., max_tokens=..., stream=False)
+    post(wire.url(provider, wire.CHAT_PATH, model=...), body, headers=wire.headers(provider))
     response, usage = wire.decode_chat(payload, model=..., request_id=..., created=...)
 """
 
@@ -24,7 +26,10 @@ import orjson
 
 from tiergate.types import Usage
 
-NAMES = ("ollama", "openai")
+if TYPE_CHECKING:
+    from tiergate.config import ProviderConfig
+
+NAMES = ("ollama", "openai", "anthropic", "azure")
 
 
 class MalformedResponse(ValueError):
@@ -80,9 +85,17 @@ class WireProtocol(Protocol):
 
     def error_message(self, payload: bytes) -> str: ...
 
+    def headers(self, provider: ProviderConfig) -> dict[str, str]:
+        """The provider's authentication (and version) headers for every request."""
+        ...
+
+    def url(self, provider: ProviderConfig, path: str, *, model: str) -> str:
+        """Where to post a request for `model` to one of this protocol's paths."""
+        ...
+
 
 def get(name: str) -> WireProtocol:
-    """The translator module for a protocol name from the config (`ollama` or `openai`)."""
+    """The translator module for a protocol name from the config (one of NAMES)."""
     if name not in NAMES:
         raise KeyError(f"unknown protocol {name!r}; expected one of: {', '.join(NAMES)}")
     # Imported by name so this package's __init__ never imports its own submodules at load
@@ -175,8 +188,10 @@ def printable_prefix(payload: bytes | str, limit: int = 200) -> str:
 
 
 if TYPE_CHECKING:
-    # mypy proves here that both modules implement WireProtocol.
+    # mypy proves here that every module implements WireProtocol.
+    from tiergate.protocols import anthropic as _anthropic
+    from tiergate.protocols import azure as _azure
     from tiergate.protocols import ollama as _ollama
     from tiergate.protocols import openai as _openai
 
-    _checked: tuple[WireProtocol, ...] = (_ollama, _openai)
+    _checked: tuple[WireProtocol, ...] = (_ollama, _openai, _anthropic, _azure)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -32,6 +32,9 @@ from tiergate.protocols import (
     usage_object,
 )
 from tiergate.types import Usage
+
+if TYPE_CHECKING:
+    from tiergate.config import ProviderConfig
 
 CHAT_PATH = "/api/chat"
 EMBED_PATH = "/api/embed"
@@ -242,6 +245,16 @@ def decode_embed(
 def error_message(payload: bytes) -> str:
     """The human-readable message in an Ollama error body ({"error": "..."})."""
     return describe_error(payload)
+
+
+def headers(provider: ProviderConfig) -> dict[str, str]:
+    """A hosted Ollama (ollama.com) takes the key as a bearer token; a local daemon needs none."""
+    return {"Authorization": f"Bearer {provider.api_key}"} if provider.api_key else {}
+
+
+def url(provider: ProviderConfig, path: str, *, model: str) -> str:
+    """The base_url names the API root; the model travels in the body."""
+    return provider.base_url + path
 
 
 def tool_call_id(request_id: str, index: int) -> str:

@@ -10,7 +10,7 @@ carries the gateway's request id and the model that actually served it, whicheve
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tiergate.protocols import (
     MalformedResponse,
@@ -22,6 +22,9 @@ from tiergate.protocols import (
     raise_if_error,
 )
 from tiergate.types import Usage
+
+if TYPE_CHECKING:
+    from tiergate.config import ProviderConfig
 
 CHAT_PATH = "/chat/completions"
 EMBED_PATH = "/embeddings"
@@ -198,6 +201,16 @@ def decode_embed(
 def error_message(payload: bytes) -> str:
     """The human-readable message in an upstream error body ({"error": {"message": ...}})."""
     return describe_error(payload)
+
+
+def headers(provider: ProviderConfig) -> dict[str, str]:
+    """OpenAI-compatible APIs take the key as a bearer token."""
+    return {"Authorization": f"Bearer {provider.api_key}"} if provider.api_key else {}
+
+
+def url(provider: ProviderConfig, path: str, *, model: str) -> str:
+    """The base_url names the API root; the model travels in the body."""
+    return provider.base_url + path
 
 
 def _usage(raw: Any) -> Usage | None:
