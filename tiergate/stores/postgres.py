@@ -493,11 +493,11 @@ class PostgresStore:
         await asyncio.shield(future)
 
     async def release(self, reservation: Reservation) -> None:
-        async def call(conn: Conn) -> None:
-            await conn.fetchval("SELECT tiergate.release($1)", reservation.id)
+        async def call(conn: Conn) -> bool:
+            return bool(await conn.fetchval("SELECT tiergate.release($1)", reservation.id))
 
-        await asyncio.shield(self._call("release a reservation", call))
-        if reservation.month == self._month:
+        released = await asyncio.shield(self._call("release a reservation", call))
+        if released and reservation.month == self._month:
             for scope in scopes_of(reservation.provider, reservation.tenant):
                 self._used[scope] = self._used.get(scope, 0) - reservation.pico
 
@@ -724,7 +724,8 @@ class PostgresStore:
                     if self.chain.link(prev, _canonical(row)) != row["hash"]:
                         return False, (
                             f"row id {row['id']} (request {row['request_id']}) does not match "
-                            f"the chain: it was edited, or a row before it was replaced"
+                            f"the chain: it was edited, a row before it was replaced, or the "
+                            f"ledger key is not the one it was written with"
                         )
                     prev, last_id = row["hash"], row["id"]
             if head is None or (head["last_id"], head["last_hash"]) != (last_id, prev):
