@@ -14,6 +14,8 @@ from tiergate.config import Config, parse_config
 from tiergate.server import BackgroundServer, create_app
 from tiergate.testing import FakeUpstream
 
+from .pg import pg_url, postgres  # noqa: F401  (fixtures: a real PostgreSQL, a database per test)
+
 TENANT_KEYS = {
     "clinic": "tg-clinic-key",
     "studio": "tg-studio-key",
