@@ -24,6 +24,7 @@ Only retryable errors move the router to the next candidate.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 
@@ -89,6 +90,14 @@ class BudgetExhausted(TiergateError):
     status_code = 429
     type = "insufficient_quota"
     code = "budget_exhausted"
+
+    def __init__(
+        self, message: str, *, param: str | None = None, resets_at: datetime | None = None
+    ) -> None:
+        super().__init__(message, param=param)
+        # When the cap that refused resets (the server turns it into Retry-After); None when
+        # nothing will change on its own (e.g. the budget store cannot be written).
+        self.resets_at = resets_at
 
 
 class StoreUnavailable(TiergateError):
