@@ -48,7 +48,10 @@ def free_port() -> int:
 class PostgresCluster:
     """One PostgreSQL server in a temp dir. `start()`, `stop()`, `database()`, `url()`."""
 
-    def __init__(self, bin_dir: Path) -> None:
+    def __init__(self, bin_dir: Path, *, durable_commits: bool = False) -> None:
+        # synchronous_commit=off may lose the last commits when the server crashes: right for
+        # speed, wrong for a test that stops it with -m immediate and counts what survived.
+        self.durable_commits = durable_commits
         self.bin_dir = bin_dir
         self.as_postgres = os.geteuid() == 0
         self.root = Path(tempfile.mkdtemp(prefix="tiergate-pg-"))
@@ -94,7 +97,7 @@ class PostgresCluster:
                 "listen_addresses=127.0.0.1",
                 f"unix_socket_directories={self.socket_dir}",
                 "fsync=off",
-                "synchronous_commit=off",
+                f"synchronous_commit={'on' if self.durable_commits else 'off'}",
                 "full_page_writes=off",
                 "max_connections=200",
             )

@@ -1,0 +1,335 @@
+"""The PostgreSQL store on a real PostgreSQL: caps across owners, leases, the keyed chain, outages.
+
+What the shared contract tests (test_store_contract.py) cannot show: several
+owners (each with its own pool, as replicas have) racing for one cap, reaping
+by lease, concurrent migrations, tampering by someone with database access,
+database time deciding the month, and the database going away mid-run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from tiergate.errors import StoreUnavailable
+from tiergate.stores import AttemptRecord, Hold, Reservation, Shortfall, open_store
+from tiergate.stores.postgres import MIGRATIONS, PostgresStore
+
+from .pg import PostgresCluster, find_bin_dir
+
+KEY = b"k" * 32
+CAPS = {"provider:openai": 10_000, "total": 12_000}
+
+
+def row(request_id: str, cost: int = 0, **changes: object) -> AttemptRecord:
+    values: dict[str, object] = {
+        "request_id": request_id, "attempt": 0, "tenant": None, "provider": "openai",
+        "model": "gpt-4o", "tier": 3, "rule": "critical", "classification": "internal",
+        "classification_source": "default", "egress": True, "prompt_tokens": 10,
+        "completion_tokens": 5, "cost_pico": cost, "reserved_pico": 0, "latency_ms": 1.5,
+        "outcome": "ok",
+    }  # fmt: skip
+    values.update(changes)
+    return AttemptRecord(**values)  # type: ignore[arg-type]
+
+
+def hold(request_id: str, pico: int, caps: dict[str, int] = CAPS, **changes: object) -> Hold:
+    values: dict[str, object] = {
+        "request_id": request_id, "attempt": 0, "provider": "openai", "tenant": None,
+        "pico": pico, "caps": caps,
+    }  # fmt: skip
+    values.update(changes)
+    return Hold(**values)  # type: ignore[arg-type]
+
+
+async def pg(url: str, **options: object) -> PostgresStore:
+    store = await open_store(url, key=KEY, **options)  # type: ignore[arg-type]
+    assert isinstance(store, PostgresStore)
+    return store
+
+
+async def reserved(store: PostgresStore, h: Hold) -> Reservation:
+    got = await store.reserve(h)
+    assert isinstance(got, Reservation), got
+    return got
+
+
+def this_month() -> str:
+    return datetime.now(UTC).strftime("%Y-%m")
+
+
+def test_owners_racing_for_one_cap_never_overshoot_and_the_ledger_matches(pg_url: str) -> None:
+    async def main() -> None:
+        stores = [await pg(pg_url, owner=f"replica-{i}") for i in range(3)]
+        rng = random.Random(7)
+        amounts = [rng.randint(100, 900) for _ in range(240)]
+        charged: list[int] = []
+
+        async def one(i: int, pico: int) -> None:
+            store = stores[i % len(stores)]
+            got = await store.reserve(hold(f"r{i}", pico))
+            if isinstance(got, Shortfall):
+                assert got.scope == "provider:openai"
+                assert got.needed_pico == pico and got.left_pico < pico
+                return
+            cost = pico * 2 // 3  # settles below the hold, freeing room for others
+            await store.settle(got, row(f"r{i}", cost))
+            charged.append(cost)
+
+        await asyncio.gather(*(one(i, p) for i, p in enumerate(amounts)))
+        # Holds in flight turn some away while room is still settling; one at a time after the
+        # burst shows that the cap admits work until less than the largest hold is left.
+        for i, p in enumerate(amounts[:40], start=len(amounts)):
+            await one(i, p)
+        rows = await stores[0].spend_rows(month=this_month(), tenant=None)
+        assert rows.total.spent_pico == sum(charged) <= CAPS["provider:openai"]
+        assert rows.total.held_pico == 0
+        assert rows.total.attempts == len(charged)
+        assert CAPS["provider:openai"] - sum(charged) < max(amounts)  # the cap was used
+        ok, detail = await stores[0].verify()
+        assert ok, detail
+        assert detail.startswith(f"{len(charged)} rows verified (keyed)")
+        for s in stores:
+            await s.close()
+
+    asyncio.run(main())
+
+
+def test_settle_and_release_are_idempotent_and_charge_the_whole_hold_when_usage_is_missing(
+    pg_url: str,
+) -> None:
+    async def main() -> None:
+        store = await pg(pg_url)
+        a = await reserved(store, hold("a", 500))
+        await asyncio.gather(store.settle(a, row("a", 100)), store.settle(a, row("a", 100)))
+        await store.settle(a, row("a", 100))
+        b = await reserved(store, hold("b", 700))
+        await store.settle(b, row("b", 10, usage_missing=True, outcome="cut"))
+        c = await reserved(store, hold("c", 900))
+        await store.release(c)
+        await store.release(c)
+        await store.settle(c, row("c", 900))  # released: nothing to charge any more
+        rows = await store.spend_rows(month=a.month, tenant=None)
+        assert (rows.total.spent_pico, rows.total.held_pico, rows.total.attempts) == (800, 0, 2)
+        assert store.used()["provider:openai"] == 800
+        recent = await store.recent(limit=5)
+        assert [(r["request_id"], r["cost_pico"], r["reserved_pico"]) for r in recent] == [
+            ("b", 700, 700),
+            ("a", 100, 500),
+        ]
+        await store.close()
+
+    asyncio.run(main())
+
+
+def test_every_scope_is_capped_tenant_included_and_a_shortfall_names_the_reset(
+    pg_url: str,
+) -> None:
+    async def main() -> None:
+        store = await pg(pg_url)
+        caps = {"provider:openai": 5_000, "tenant:acme": 1_000, "total": 8_000}
+        await reserved(store, hold("t1", 800, caps, tenant="acme"))
+        short = await store.reserve(hold("t2", 300, caps, tenant="acme"))
+        assert isinstance(short, Shortfall)
+        assert (short.scope, short.cap_pico, short.left_pico) == ("tenant:acme", 1_000, 200)
+        assert short.resets_at is not None and short.resets_at.day == 1
+        assert short.resets_at > datetime.now(UTC)
+        others = {"provider:openai": 5_000, "total": 8_000}
+        await reserved(store, hold("t3", 300, others, tenant="other"))  # another tenant fits
+        await store.close()
+
+    asyncio.run(main())
+
+
+def test_the_database_clock_decides_the_month_not_the_process_clock(pg_url: str) -> None:
+    async def main() -> None:
+        store = await pg(pg_url, clock=lambda: datetime(1999, 12, 31, 23, 59, tzinfo=UTC))
+        got = await reserved(store, hold("m", 1))
+        db_month = await store._call(
+            "read the time",
+            lambda c: c.fetchval("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM')"),
+        )
+        assert got.month == db_month != "1999-12"
+        await store.close()
+
+    asyncio.run(main())
+
+
+def test_a_dead_owners_reservations_are_reaped_after_its_lease_and_a_live_ones_never(
+    pg_url: str,
+) -> None:
+    async def main() -> None:
+        live = await pg(pg_url, owner="live", lease_s=60)
+        dead = await pg(pg_url, owner="dead", lease_s=0.3)
+        mine = await reserved(live, hold("mine", 400))
+        lost = await reserved(dead, hold("lost", 600, tenant="acme"))
+        await dead._pool.close()  # gone without a word, as after kill -9
+        assert await live.reap(lease_s=60) == 0  # its lease may not have passed yet
+        await asyncio.sleep(0.5)
+        assert await live.reap(lease_s=60) == 1
+        assert await live.reap(lease_s=60) == 0
+        await live.settle(mine, row("mine", 100))
+        rows = await live.spend_rows(month=mine.month, tenant=None)
+        assert (rows.total.spent_pico, rows.total.held_pico) == (700, 0)
+        found = {r["request_id"]: r for r in await live.recent(limit=10)}
+        assert found["lost"]["outcome"] == "lost" and found["lost"]["usage_missing"] is True
+        assert found["lost"]["cost_pico"] == 600 and found["lost"]["tenant"] == "acme"
+        assert found["lost"]["reservation_id"] == lost.id
+        ok, detail = await live.verify()
+        assert ok, detail
+        await live.close()
+
+    asyncio.run(main())
+
+
+def test_an_owner_reaped_during_a_long_pause_takes_a_new_lease_on_its_next_reservation(
+    pg_url: str,
+) -> None:
+    async def main() -> None:
+        slow = await pg(pg_url, owner="slow", lease_s=0.2)
+        other = await pg(pg_url, owner="other")
+        first = await reserved(slow, hold("p1", 100))
+        await asyncio.sleep(0.4)
+        assert await other.reap(lease_s=60) == 1  # slow looked dead
+        await slow.settle(first, row("p1", 50))  # already charged in full: a no-op
+        again = await reserved(slow, hold("p2", 100))
+        assert await other.reap(lease_s=60) == 0  # the new reservation has a live lease
+        await slow.settle(again, row("p2", 40))
+        rows = await other.spend_rows(month=first.month, tenant=None)
+        assert (rows.total.spent_pico, rows.total.attempts) == (140, 2)
+        await slow.close()
+        await other.close()
+
+    asyncio.run(main())
+
+
+def test_replicas_starting_together_apply_each_migration_once(pg_url: str) -> None:
+    async def main() -> None:
+        stores = await asyncio.gather(*(pg(pg_url, owner=f"s{i}") for i in range(4)))
+        assert {await s.schema_version() for s in stores} == {len(MIGRATIONS)}
+        versions = await stores[0]._call(
+            "read", lambda c: c.fetch("SELECT version FROM tiergate.migrations ORDER BY 1")
+        )
+        assert [v["version"] for v in versions] == list(range(1, len(MIGRATIONS) + 1))
+        assert await stores[0].migrate() == len(MIGRATIONS)  # nothing left to apply
+        for s in stores:
+            await s.close()
+
+    asyncio.run(main())
+
+
+def test_a_readonly_store_on_an_empty_database_reports_nothing_and_creates_nothing(
+    pg_url: str,
+) -> None:
+    async def main() -> None:
+        store = await pg(pg_url, readonly=True)
+        assert await store.schema_version() == 0
+        assert (await store.spend_rows(month="2026-01", tenant=None)).total.attempts == 0
+        assert await store.verify() == (False, f"no ledger at {store.url}")
+        with pytest.raises(StoreUnavailable, match="read-only"):
+            await store.migrate()
+        await store.close()
+
+    asyncio.run(main())
+
+
+def test_verify_detects_an_edited_row_a_truncated_chain_and_a_wrong_key(
+    pg_url: str, postgres: PostgresCluster
+) -> None:
+    database = pg_url.rsplit("/", 1)[1]
+
+    async def main() -> None:
+        store = await pg(pg_url)
+        for i in range(5):
+            await store.record(row(f"v{i}", provider="local", egress=False, tier=1))
+        ok, detail = await store.verify()
+        assert ok and detail.startswith("5 rows verified (keyed)"), detail
+        await store.close()
+        wrong = await open_store(pg_url, key=b"another key", readonly=True)
+        ok, detail = await wrong.verify()
+        assert not ok and "ledger key" in detail
+        await wrong.close()
+
+    asyncio.run(main())
+    # The append-only triggers stop an accident; a superuser can still disable them.
+    with pytest.raises(RuntimeError, match="append-only"):
+        postgres.psql("UPDATE tiergate.attempts SET cost_pico = 0 WHERE id = 2", database)
+    postgres.psql(
+        "ALTER TABLE tiergate.attempts DISABLE TRIGGER USER; "
+        "UPDATE tiergate.attempts SET model = 'edited' WHERE id = 2",
+        database,
+    )
+    ok, detail = verify(pg_url)
+    assert not ok and detail.startswith("row id 2 "), detail
+    postgres.psql(
+        "UPDATE tiergate.attempts SET model = 'gpt-4o' WHERE id = 2; "
+        "DELETE FROM tiergate.attempts WHERE id = 5; "
+        "UPDATE tiergate.chain_head SET last_id = 4, "
+        "last_hash = (SELECT hash FROM tiergate.attempts WHERE id = 4)",
+        database,
+    )
+    ok, detail = verify(pg_url)
+    assert not ok and detail.startswith("the chain head's MAC does not match"), detail
+
+
+def verify(url: str) -> tuple[bool, str]:
+    async def main() -> tuple[bool, str]:
+        store = await open_store(url, key=KEY, readonly=True)
+        try:
+            return await store.verify()
+        finally:
+            await store.close()
+
+    return asyncio.run(main())
+
+
+# -- the database goes away -------------------------------------------------------------------
+
+
+@pytest.fixture
+def own_postgres(postgres: PostgresCluster) -> Iterator[PostgresCluster]:
+    """A PostgreSQL of this test's own, to stop and start (the session's one stays up)."""
+    bin_dir = find_bin_dir()
+    assert bin_dir is not None
+    cluster = PostgresCluster(bin_dir, durable_commits=True)
+    try:
+        cluster.init()
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+def test_while_the_database_is_down_reserve_fails_closed_and_rows_wait_in_memory(
+    own_postgres: PostgresCluster,
+) -> None:
+    url = own_postgres.database("outage")
+
+    async def main() -> None:
+        store = await pg(url)
+        before = await reserved(store, hold("before", 300))
+        own_postgres.stop("immediate")
+        with pytest.raises(StoreUnavailable, match="cannot reserve"):
+            await store.reserve(hold("during", 300))
+        assert not store.healthy
+        queued = [store.record(row(f"free{i}", provider="local", egress=False)) for i in range(20)]
+        with pytest.raises(StoreUnavailable):
+            await store.settle(before, row("before", 100))  # the reservation stays held
+        await asyncio.sleep(0.3)
+        assert not any(f.done() for f in queued)  # still waiting, not dropped
+        own_postgres.start()
+        await asyncio.wait_for(asyncio.gather(*queued), 30)
+        await store.settle(before, row("before", 100))
+        assert store.healthy
+        await reserved(store, hold("after", 300))
+        rows = await store.spend_rows(month=before.month, tenant=None)
+        assert (rows.total.attempts, rows.total.spent_pico, rows.total.held_pico) == (21, 100, 300)
+        ok, detail = await store.verify()
+        assert ok, detail
+        await store.close()
+
+    asyncio.run(main())
