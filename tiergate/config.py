@@ -157,6 +157,11 @@ class ServerConfig(_Model):
 
 class Config(_Model):
     store: str = "sqlite:///tiergate.db"
+    # HMAC key of the ledger's hash chain: env TIERGATE_LEDGER_KEY, else the file ledger_key_file.
+    ledger_key_file: str | None = None
+    ledger_key: bytes | None = Field(default=None, repr=False, exclude=True)
+    store_lease_s: float = Field(default=10.0, gt=0)  # a process silent this long is dead
+    store_heartbeat_s: float = Field(default=1.0, gt=0)
     providers: tuple[ProviderConfig, ...] = Field(min_length=1)
     budget: BudgetConfig = BudgetConfig()
     privacy: PrivacyConfig = PrivacyConfig()
@@ -167,8 +172,14 @@ class Config(_Model):
     @field_validator("store")
     @classmethod
     def _store(cls, value: str) -> str:
+        if value.startswith(("postgresql://", "postgres://")):
+            return value
         if not value.startswith("sqlite:///") and value != "sqlite://:memory:":
-            raise ValueError(f"expected sqlite:///PATH (e.g. sqlite:///tiergate.db), got {value!r}")
+            raise ValueError(
+                "expected sqlite:///PATH (e.g. sqlite:///tiergate.db) or "
+                "postgresql://user@host/db, got "
+                + repr(value.split("://", 1)[0] + "://..." if "://" in value else value)
+            )
         return value
 
     @model_validator(mode="after")
@@ -251,8 +262,11 @@ def parse_config(
         raise ConfigError(
             [f"{source}: expected a mapping of keys (providers:, budget:, ...) at the top"]
         )
+    env = os.environ if env is None else env
+    if env.get("TIERGATE_LEDGER_KEY") and "ledger_key" not in raw:
+        raw = {**raw, "ledger_key": env["TIERGATE_LEDGER_KEY"]}
     try:
-        return Config.model_validate(expand(raw, os.environ if env is None else env))
+        return Config.model_validate(expand(raw, env))
     except ValidationError as exc:
         raise ConfigError([_describe(err) for err in exc.errors()]) from None
 
@@ -262,7 +276,27 @@ def load_config(path: str | Path, *, env: Mapping[str, str] | None = None) -> Co
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError([f"{path}: cannot read the config file ({exc.strerror})"]) from None
-    return parse_config(text, env=env, source=str(path))
+    base = Path(path).parent
+    return _relative_to(parse_config(text, env=env, source=str(path)), base)
+
+
+def _relative_to(config: Config, base: Path) -> Config:
+    """Resolve a relative store path and ledger_key_file against the config file's directory."""
+    update: dict[str, Any] = {}
+    if config.store.startswith("sqlite:///") and not Path(config.store_path).is_absolute():
+        update["store"] = f"sqlite:///{(base / config.store_path).resolve()}"
+    if config.ledger_key is None and config.ledger_key_file:
+        key_path = base / config.ledger_key_file
+        try:
+            key = key_path.read_bytes().strip()
+        except OSError as exc:
+            raise ConfigError(
+                [f"ledger_key_file: cannot read {key_path} ({exc.strerror})"]
+            ) from None
+        if not key:
+            raise ConfigError([f"ledger_key_file: {key_path} is empty; put a random secret in it"])
+        update["ledger_key"] = key
+    return config.model_copy(update=update) if update else config
 
 
 def _path(loc: tuple[int | str, ...]) -> str:

@@ -7,6 +7,7 @@ does the HTTP around it and the router walks the candidates.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import ipaddress
@@ -22,7 +23,7 @@ from .config import Config, TenantConfig
 from .detect import Detector, ExtraPattern
 from .errors import BudgetExhausted, InvalidRequest, PolicyDenied, Unauthorized
 from .hints import chat_texts, classify, parse_hints, utf8_len
-from .ledger import Ledger
+from .stores import Store, open_store
 from .metrics import Gauge, Metrics
 from .policy import Decision, Features, State, decide
 from .pricing import PriceBook, prompt_token_bound, usd
@@ -75,15 +76,24 @@ class Gateway:
             bytes.fromhex(config.admin_api_key_sha256) if config.admin_api_key_sha256 else None
         )
         self.upstream = Upstream()
-        self.ledger: Ledger | None = None
+        self.store: Store | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
         self.budget: Budget | None = None
         self.router: Router | None = None
         self.started = time.time()
 
     async def start(self) -> None:
         await self.upstream.__aenter__()
-        self.ledger = await Ledger.open(self.config.store_path)
-        self.budget = await Budget.open(self.config, self.ledger)
+        self.store = await open_store(
+            self.config.store, key=self.config.ledger_key, lease_s=self.config.store_lease_s
+        )
+        self.budget = Budget(config=self.config, store=self.store)
+        await self.budget.heartbeat(lease_s=self.config.store_lease_s)  # reap the dead at start
+        self._heartbeat = asyncio.get_running_loop().create_task(
+            self.budget.run(
+                heartbeat_s=self.config.store_heartbeat_s, lease_s=self.config.store_lease_s
+            )
+        )
         self.router = Router(
             upstream=self.upstream,
             budget=self.budget,
@@ -106,8 +116,11 @@ class Gateway:
     async def stop(self) -> None:
         if self.budget is not None:
             await self.budget.close()
-        if self.ledger is not None:
-            await self.ledger.close()
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            await asyncio.gather(self._heartbeat, return_exceptions=True)
+        if self.store is not None:
+            await self.store.close()
         await self.upstream.__aexit__(None, None, None)
 
     def _remaining(self) -> dict[tuple[tuple[str, str], ...], float]:

@@ -17,6 +17,9 @@ from . import intake, reports
 from .config import Config
 from .errors import MethodNotAllowed, NotFound, TiergateError, Unauthorized
 from .gateway import Gateway
+from .ingress import Translate, error_body
+from .ingress.routes import route_path
+from .ingress.routes import routes as ingress_routes
 from .pricing import PriceBook, build
 from .router import Served
 
@@ -28,6 +31,7 @@ Send = Callable[[Message], Awaitable[None]]
 log = logging.getLogger("tiergate.server")
 
 JSON = b"application/json"
+SSE = b"text/event-stream; charset=utf-8"
 
 
 class _ClientGone(Exception):
@@ -53,6 +57,7 @@ class App:
             ("GET", "/metrics"): self.metrics,
             ("GET", "/v1/tiergate/spend"): self.spend,
         }
+        self.routes.update(ingress_routes(self._complete, self.gateway))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -61,10 +66,11 @@ class App:
         if scope["type"] != "http":
             return
         path = scope["path"].rstrip("/") or "/"
-        if path.startswith(("/chat/", "/embeddings", "/models")):
+        if path.startswith(("/chat/", "/embeddings", "/models", "/responses")):
             path = "/v1" + path  # clients configured without /v1
         if path.startswith("/v1/models/"):
             path = "/v1/models/{model}"
+        path = route_path(path)
         handler = self.routes.get((scope["method"], path))
         try:
             if handler is None:
@@ -77,16 +83,17 @@ class App:
         except _ClientGone:
             return
         except TiergateError as exc:
-            await _respond(send, exc.status_code, orjson.dumps(exc.envelope()))
+            await _respond(send, exc.status_code, error_body(path, exc))
         except Exception:  # the one place: nothing a client sends may become a traceback
             log.exception("unexpected error", extra={"path": path})
             await _respond(
                 send,
                 500,
-                orjson.dumps(
+                error_body(
+                    path,
                     TiergateError(
                         "tiergate hit an unexpected error; it is logged. Retry the request."
-                    ).envelope()
+                    ),
                 ),
             )
 
@@ -114,13 +121,27 @@ class App:
     async def embeddings(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._complete(scope, receive, send, endpoint="embeddings")
 
-    async def _complete(self, scope: Scope, receive: Receive, send: Send, *, endpoint: str) -> None:
+    async def _complete(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        endpoint: str,
+        translate: Translate | None = None,
+    ) -> None:
+        """The request flow of every answering endpoint; `translate` serves another API
+        (Ollama's, Responses) through it: its OpenAI body in, its answer back out."""
         started = time.perf_counter()
         gateway = self.gateway
         headers = _headers(scope)
         caller = gateway.authenticate(scope, headers)
         raw = await _read_body(receive, headers, self.config.server.max_body_bytes)
-        call = gateway.prepare(intake.parse_json(raw), headers, caller, endpoint=endpoint)
+        body = intake.parse_json(raw)
+        translation = translate(body) if translate else None
+        if translation is not None:
+            body = translation.body
+        call = gateway.prepare(body, headers, caller, endpoint=endpoint)
         assert gateway.router is not None
         outcome = "ok"
         served: Served | None = None
@@ -133,10 +154,13 @@ class App:
                     # Headers leave before the answer: a stream's carries its upper bound
                     # (the reservation; 0 on premises), the ledger the final cost.
                     gateway.headers_for(call, served, cost_micros=served.candidate.bound_micros),
-                    body_iter,
+                    translation.relay(body_iter) if translation else body_iter,
+                    content_type=translation.stream_type if translation else SSE,
                 )
             else:
                 response, served = await gateway.router.serve(call)
+                if translation is not None:
+                    response = translation.answer(response)
                 await _respond(send, 200, orjson.dumps(response), gateway.headers_for(call, served))
         except TiergateError as exc:
             outcome = exc.code
@@ -277,10 +301,15 @@ async def _respond(
 
 
 async def _stream(
-    send: Send, receive: Receive, extra: list[tuple[bytes, bytes]], body: AsyncIterator[bytes]
+    send: Send,
+    receive: Receive,
+    extra: list[tuple[bytes, bytes]],
+    body: AsyncIterator[bytes],
+    *,
+    content_type: bytes = SSE,
 ) -> None:
     headers = [
-        (b"content-type", b"text/event-stream; charset=utf-8"),
+        (b"content-type", content_type),
         (b"cache-control", b"no-cache"),
         (b"x-accel-buffering", b"no"),
         *extra,

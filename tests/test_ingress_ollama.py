@@ -1,0 +1,401 @@
+"""Ollama's API served by tiergate, driven by the official `ollama` client against FakeUpstream tiers."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import httpx
+import ollama
+import orjson
+import pytest
+
+from .conftest import TENANT_KEYS, Start, Tiers
+
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "The weather in a city",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+        },
+    },
+}
+PII = "Please write to jane.doe@example.com about her claim."
+
+
+def client(url: str, **headers: str) -> ollama.Client:
+    return ollama.Client(host=url, headers=headers or None, timeout=10)
+
+
+def post(url: str, path: str, body: Any, **headers: str) -> httpx.Response:
+    return httpx.post(url + path, content=orjson.dumps(body), headers=headers, timeout=10)
+
+
+def lines(response: httpx.Response) -> list[dict[str, Any]]:
+    return [orjson.loads(line) for line in response.content.splitlines() if line.strip()]
+
+
+# -- chat and generate -----------------------------------------------------------------------
+
+
+def test_chat_answers_in_ollama_format_with_counts(gateway: Start, tiers: Tiers) -> None:
+    url = gateway()
+    with client(url) as c:
+        reply = c.chat(model="auto", messages=[{"role": "user", "content": "Hello there"}])
+    assert reply.done and reply.done_reason == "stop"
+    assert reply.message.role == "assistant"
+    assert reply.message.content and reply.message.content.startswith("simulated reply from local")
+    assert reply.model == "llama3.2:3b"
+    assert reply.eval_count == 12  # FakeUpstream: one token per word, 12 words
+    assert reply.prompt_eval_count is not None and reply.prompt_eval_count > 0
+    assert reply.total_duration is not None and reply.total_duration > 0
+    assert tiers.local.count("/api/chat") == 1 and tiers.cloud_received() == 0
+
+
+def test_chat_carries_the_tiergate_headers(gateway: Start, tiers: Tiers) -> None:
+    url = gateway()
+    response = post(
+        url,
+        "/api/chat",
+        {"model": "auto", "stream": False, "messages": [{"role": "user", "content": "hi"}]},
+    )
+    assert response.status_code == 200
+    assert response.headers["x-tiergate-provider"] == "local"
+    assert response.headers["x-tiergate-rule"] == "default"
+    assert response.headers["x-tiergate-request-id"].startswith("chatcmpl-")
+    assert response.headers["x-tiergate-cost-usd"] == "0"
+
+
+def test_chat_streams_ndjson_when_stream_is_absent(gateway: Start, tiers: Tiers) -> None:
+    url = gateway()
+    response = post(
+        url, "/api/chat", {"model": "auto", "messages": [{"role": "user", "content": "hi"}]}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/x-ndjson")
+    parts = lines(response)
+    assert len(parts) == 13  # 12 words, then the final line
+    assert all(not p["done"] for p in parts[:-1])
+    final = parts[-1]
+    assert final["done"] is True and final["done_reason"] == "stop"
+    assert final["eval_count"] == 12 and final["prompt_eval_count"] > 0
+    assert final["total_duration"] >= final["prompt_eval_duration"] + final["eval_duration"]
+    text = "".join(p["message"]["content"] for p in parts)
+    assert text == " ".join(
+        ["simulated", "reply", "from", "local", *(f"word{i}" for i in range(5, 13))]
+    )
+
+
+def test_streamed_and_unstreamed_chat_say_the_same(gateway: Start) -> None:
+    url = gateway()
+    messages = [{"role": "user", "content": "Tell me something"}]
+    with client(url) as c:
+        whole = c.chat(model="auto", messages=messages)
+        parts = list(c.chat(model="auto", messages=messages, stream=True))
+    assert "".join(p.message.content or "" for p in parts) == whole.message.content
+    assert parts[-1].done and parts[-1].eval_count == whole.eval_count
+
+
+def test_generate_sends_system_and_prompt_as_chat(gateway: Start, tiers: Tiers) -> None:
+    url = gateway()
+    with client(url) as c:
+        reply = c.generate(model="auto", prompt="Name a colour", system="Answer in one word")
+        streamed = list(c.generate(model="auto", prompt="Name a colour", stream=True))
+    assert reply.done and reply.response and reply.response.startswith("simulated reply")
+    assert reply.eval_count == 12
+    assert "".join(p.response or "" for p in streamed) == reply.response
+    sent = tiers.local.received[0].body
+    assert sent["messages"] == [
+        {"role": "system", "content": "Answer in one word"},
+        {"role": "user", "content": "Name a colour"},
+    ]
+
+
+def test_options_format_and_think_are_translated(gateway: Start, tiers: Tiers) -> None:
+    url = gateway()
+    schema = {
+        "type": "object",
+        "properties": {"colour": {"type": "string"}},
+        "required": ["colour"],
+    }
+    with client(url) as c:
+        reply = c.chat(
+            model="auto",
+            messages=[{"role": "user", "content": "A colour, as JSON"}],
+            format=schema,
+            keep_alive="5m",
+            options={"temperature": 0.2, "top_p": 0.9, "seed": 7, "num_predict": 3,
+                     "stop": ["\n\n"], "top_k": 40, "num_ctx": 8192},
+        )  # fmt: skip
+        c.chat(model="gpt-4o", messages=[{"role": "user", "content": "think"}], think="high")
+    assert orjson.loads(reply.message.content or "") is not None
+    sent = tiers.local.received[0].body
+    assert sent["format"] == schema
+    assert sent["options"] == {
+        "num_predict": 3, "temperature": 0.2, "top_p": 0.9, "seed": 7, "stop": ["\n\n"],
+    }  # fmt: skip
+    assert "keep_alive" not in sent
+    assert tiers.openai.received[0].body["reasoning_effort"] == "high"
+
+
+def test_num_predict_minus_one_leaves_the_providers_cap(gateway: Start, tiers: Tiers) -> None:
+    url = gateway()
+    with client(url) as c:
+        c.chat(
+            model="gpt-4o",
+            messages=[{"role": "user", "content": "hi"}],
+            options={"num_predict": -1},
+        )
+    assert tiers.openai.received[0].body["max_tokens"] == 256  # max_output_tokens in conftest
+
+
+def test_json_format_and_length_done_reason(gateway: Start, tiers: Tiers) -> None:
+    url = gateway()
+    with client(url) as c:
+        reply = c.chat(
+            model="auto",
+            messages=[{"role": "user", "content": "hi"}],
+            format="json",
+            options={"num_predict": 2},
+        )
+    assert tiers.local.received[0].body["format"] == "json"
+    with client(url) as c:
+        cut = c.generate(model="auto", prompt="count", options={"num_predict": 2})
+    assert reply.done
+    assert cut.done_reason == "length" and cut.eval_count == 2
+
+
+def test_images_go_as_image_parts_and_stay_on_premises(gateway: Start, tiers: Tiers) -> None:
+    url = gateway()
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(32))
+    response = post(
+        url,
+        "/api/chat",
+        {"model": "auto", "stream": False,
+         "messages": [{"role": "user", "content": "What is this?", "images": [base64.b64encode(png).decode()]}]},
+        **{"x-tiergate-quality": "high"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert response.headers["x-tiergate-provider"] == "local"
+    assert response.headers["x-tiergate-classification"] == "confidential"
+    sent = tiers.local.received[0].body["messages"][0]
+    assert sent["content"] == "What is this?"
+    assert base64.b64decode(sent["images"][0]) == png
+    assert tiers.cloud_received() == 0
+
+
+# -- tools -----------------------------------------------------------------------------------
+
+
+def test_tool_call_round_trip(gateway: Start, tiers: Tiers) -> None:
+    url = gateway()
+    messages: list[Any] = [{"role": "user", "content": "Weather in Lisbon?"}]
+    with client(url) as c:
+        first = c.chat(model="auto", messages=messages, tools=[WEATHER])
+        calls = first.message.tool_calls
+        assert calls and calls[0].function.name == "get_weather"
+        assert calls[0].function.arguments == {"city": "fake"}
+        messages += [
+            first.message,
+            {"role": "tool", "tool_name": "get_weather", "content": "18 C, sunny"},
+        ]
+        second = c.chat(model="auto", messages=messages, tools=[WEATHER])
+    assert second.message.content and not second.message.tool_calls
+    sent = tiers.local.received[1].body["messages"]
+    assert sent[1]["tool_calls"] == [
+        {"function": {"name": "get_weather", "arguments": {"city": "fake"}}}
+    ]
+    assert sent[2] == {"role": "tool", "content": "18 C, sunny", "tool_name": "get_weather"}
+
+
+@pytest.mark.parametrize("model", ["auto", "gpt-4o"])
+def test_streamed_tool_calls_arrive_whole(gateway: Start, model: str) -> None:
+    url = gateway()
+    with client(url) as c:
+        parts = list(
+            c.chat(
+                model=model,
+                messages=[{"role": "user", "content": "Weather?"}],
+                tools=[WEATHER],
+                stream=True,
+            )
+        )
+    calls = [call for p in parts for call in p.message.tool_calls or ()]
+    assert [(call.function.name, call.function.arguments) for call in calls] == [
+        ("get_weather", {"city": "fake"})
+    ]
+    assert parts[-1].done and parts[-1].done_reason == "stop"
+
+
+# -- embeddings ------------------------------------------------------------------------------
+
+
+def test_embed_and_the_older_embeddings(gateway: Start, tiers: Tiers) -> None:
+    url = gateway()
+    with client(url) as c:
+        batch = c.embed(model="auto", input=["first text", "second text"])
+        one = c.embed(model="bge-m3", input="one text")
+        old = c.embeddings(model="auto", prompt="first text")
+    assert len(batch.embeddings) == 2 and len(batch.embeddings[0]) == 8
+    assert batch.model == "bge-m3" and batch.prompt_eval_count and batch.prompt_eval_count > 0
+    assert len(one.embeddings) == 1
+    assert list(old.embedding) == list(batch.embeddings[0])
+    assert tiers.local.count("/api/embed") == 3 and tiers.cloud_received() == 0
+
+
+# -- the model list --------------------------------------------------------------------------
+
+
+def test_tags_show_and_version(gateway: Start) -> None:
+    url = gateway()
+    with client(url) as c:
+        names = [m.model for m in c.list().models]
+        shown = c.show("gpt-4o")
+        embedder = c.show("bge-m3")
+        with pytest.raises(ollama.ResponseError) as missing:
+            c.show("llama9")
+    assert names == ["auto", "llama3.2:3b", "bge-m3", "gpt-oss:120b", "gpt-4o", "gpt-4o-mini"]
+    assert shown.capabilities == ["completion", "tools"]
+    assert shown.modelinfo == {
+        "tiergate.provider": "openai",
+        "tiergate.tier": 3,
+        "tiergate.on_premises": False,
+    }
+    assert embedder.capabilities == ["embedding"]
+    assert missing.value.status_code == 404 and "llama9" in missing.value.error
+    version = httpx.get(url + "/api/version", timeout=10)
+    assert version.status_code == 200 and version.json()["version"]
+
+
+# -- hints and privacy -----------------------------------------------------------------------
+
+
+def test_hints_from_headers_and_the_body_object(gateway: Start, tiers: Tiers) -> None:
+    url = gateway()
+    with client(url, **{"X-Tiergate-Quality": "high"}) as c:
+        c.chat(model="auto", messages=[{"role": "user", "content": "Draft a plan"}])
+    assert tiers.cloud.count("/api/chat") == 1
+    response = post(
+        url,
+        "/api/chat",
+        {"model": "auto", "stream": False, "messages": [{"role": "user", "content": "Design it"}],
+         "tiergate": {"quality": "critical", "complexity": "high"}},
+    )  # fmt: skip
+    assert response.headers["x-tiergate-provider"] == "openai"
+    assert response.headers["x-tiergate-rule"] == "critical"
+    assert "tiergate" not in tiers.openai.received[0].body
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_pii_through_api_chat_never_reaches_a_cloud_fake(
+    gateway: Start, tiers: Tiers, stream: bool
+) -> None:
+    url = gateway()
+    with client(url, **{"X-Tiergate-Quality": "critical", "X-Tiergate-Complexity": "high"}) as c:
+        reply = c.chat(model="auto", messages=[{"role": "user", "content": PII}], stream=stream)
+        if stream:
+            reply = list(reply)[-1]
+        assert reply.done
+        generated = c.generate(model="auto", prompt=PII, system="be kind")
+        assert generated.done
+        c.embed(model="auto", input=["fine", PII])
+        with pytest.raises(ollama.ResponseError) as denied:
+            c.chat(model="gpt-4o", messages=[{"role": "user", "content": PII}])
+    assert denied.value.status_code == 403 and "pii" in denied.value.error
+    assert tiers.cloud_received() == 0
+    assert tiers.local.count() == 3
+    assert any(PII in str(r.body) for r in tiers.local.received)
+
+
+def test_pii_in_a_tool_result_keeps_the_next_turn_local(gateway: Start, tiers: Tiers) -> None:
+    url = gateway()
+    messages: list[Any] = [
+        {"role": "user", "content": "Who is the customer?"},
+        {"role": "assistant", "content": "", "tool_calls": [{"function": {"name": "lookup", "arguments": {}}}]},
+        {"role": "tool", "tool_name": "lookup", "content": "Customer IBAN DE89 3704 0044 0532 0130 00"},
+    ]  # fmt: skip
+    with client(url, **{"X-Tiergate-Quality": "critical", "X-Tiergate-Complexity": "high"}) as c:
+        reply = c.chat(model="auto", messages=messages)
+    assert reply.done and tiers.cloud_received() == 0 and tiers.local.count() == 1
+
+
+# -- errors ----------------------------------------------------------------------------------
+
+
+def test_errors_come_back_in_ollamas_format(gateway: Start) -> None:
+    url = gateway()
+    with client(url) as c:
+        with pytest.raises(ollama.ResponseError) as unknown:
+            c.chat(model="llama9", messages=[{"role": "user", "content": "hi"}])
+        with pytest.raises(ollama.ResponseError) as bad_option:
+            c.chat(
+                model="auto",
+                messages=[{"role": "user", "content": "hi"}],
+                options={"temperature": "hot"},
+            )
+    assert unknown.value.status_code == 400 and "llama9" in unknown.value.error
+    assert bad_option.value.status_code == 400 and "options.temperature" in bad_option.value.error
+    for path, body, field in [
+        ("/api/chat", {"model": "auto", "messages": "hi"}, "messages"),
+        ("/api/chat", {"model": "auto", "messages": [{"role": "user", "content": 3}]}, "messages[0].content"),
+        ("/api/chat", {"model": "auto", "format": 7, "messages": [{"role": "user", "content": "x"}]}, "format"),
+        ("/api/chat", {"model": "auto", "think": "max", "messages": [{"role": "user", "content": "x"}]}, "think"),
+        ("/api/generate", {"model": "auto"}, "prompt"),
+        ("/api/generate", {"model": "auto", "prompt": "x", "suffix": "y"}, "suffix"),
+        ("/api/generate", {"model": "auto", "prompt": "x", "context": [1, 2]}, "context"),
+        ("/api/embed", {"model": "auto", "input": [1, 2]}, "input"),
+        ("/api/embeddings", {"model": "auto"}, "prompt"),
+        ("/api/show", {}, "model"),
+    ]:  # fmt: skip
+        response = post(url, path, body)
+        assert response.status_code == 400, (path, body)
+        assert set(response.json()) == {"error"} and field in response.json()["error"], (path, body)
+    not_json = httpx.post(url + "/api/chat", content=b"{nope", timeout=10)
+    assert not_json.status_code == 400 and "JSON" in not_json.json()["error"]
+    wrong = httpx.get(url + "/api/chat", timeout=10)
+    assert wrong.status_code == 405 and "error" in wrong.json()
+    missing = httpx.get(url + "/api/ps", timeout=10)
+    assert missing.status_code == 404 and isinstance(missing.json()["error"], str)
+
+
+def test_tenant_keys_apply(gateway: Start, tiers: Tiers) -> None:
+    url = gateway(tenants=True)
+    with client(url) as c, pytest.raises(ollama.ResponseError) as anonymous:
+        c.chat(model="auto", messages=[{"role": "user", "content": "hi"}])
+    assert anonymous.value.status_code == 401 and "API key" in anonymous.value.error
+    clinic = {"Authorization": f"Bearer {TENANT_KEYS['clinic']}", "X-Tiergate-Quality": "critical",
+              "X-Tiergate-Complexity": "high"}  # fmt: skip
+    with client(url, **clinic) as c:
+        assert c.chat(model="auto", messages=[{"role": "user", "content": "hi"}]).done
+        assert c.list().models[0].model == "auto"
+    assert tiers.local.count() == 1 and tiers.cloud_received() == 0  # local_only tenant
+
+
+def test_a_broken_stream_ends_with_an_error_line(gateway: Start, tiers: Tiers) -> None:
+    url = gateway()
+    response = post(
+        url,
+        "/api/chat",
+        {"model": "auto", "messages": [{"role": "user", "content": "go [[fake:cut-stream]]"}]},
+    )
+    parts = lines(response)
+    assert "broke off" in parts[-1]["error"]
+    assert not any(p.get("done") for p in parts)
+    with client(url) as c, pytest.raises(ollama.ResponseError, match="broke off"):
+        for _ in c.generate(model="auto", prompt="go [[fake:cut-stream]]", stream=True):
+            pass
+
+
+def test_every_provider_down_is_a_503_in_ollamas_format(gateway: Start, tiers: Tiers) -> None:
+    url = gateway()
+    response = post(
+        url, "/api/chat", {"model": "auto", "stream": False,
+                           "messages": [{"role": "user", "content": PII + " [[fake:fail-503]]"}]}
+    )  # fmt: skip
+    assert response.status_code == 503
+    assert set(response.json()) == {"error"} and "local" in response.json()["error"]
+    assert tiers.cloud_received() == 0
