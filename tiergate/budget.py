@@ -1,385 +1,346 @@
-"""Monthly caps that hold under any concurrency: reserve before a paid attempt, settle after it.
+"""Caps and alerts as policy on top of the Store: which caps apply, the routing snapshot, daily alerts.
 
-Every cap (per provider, per tenant, in total; UTC calendar month) is kept in
-memory as micro-dollars *used* = settled spend + open reservations. reserve()
-checks every applicable cap and adds to all of them with no await in between,
-so no interleaving of coroutines can overshoot; then it makes the reservation
-durable in the ledger before returning, and undoes the in-memory part if that
-write fails (the router fails closed). One process owns one ledger file.
-
-On start-up an open reservation (its process died between reserve and settle)
-counts as spent; reconcile() then books it as spent in full, flagged
-usage_missing, because the upstream may have served and billed it.
+The Store is the authority: `reserve()` holds money under every applicable cap
+(provider, tenant, total; UTC calendar month) in one atomic step across every
+process that shares it. This module decides which caps apply, answers routing
+questions from the store's cached usage (never the authority), keeps settles
+and free rows off the answer path (retried in the background until durable; a
+reservation stays held until its settle is), runs the heartbeat that renews
+this process's lease and reaps dead owners' reservations, and sends the daily
+spend alert once across all processes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from functools import partial
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 import aiohttp
 
 from .config import Config
 from .errors import StoreUnavailable
-from .ledger import (
+from .ledger import AttemptRecord as MicroRecord
+from .stores import (
+    DEFAULT_LEASE_S,
+    PICO_PER_USD,
     AttemptRecord,
     Clock,
-    Ledger,
-    StoredReservation,
-    day_of,
-    month_of,
+    Hold,
+    Reservation,
+    Shortfall,
+    Store,
 )
-from .pricing import cap_micros, usd
+from .stores.sqlite import day_of, month_of, next_month_start, scopes_of, utcnow
 
 logger = logging.getLogger("tiergate.budget")
 
 WEBHOOK_TIMEOUT_S = 5.0
+PICO_PER_MICRO = 10**6
+# Caps are held as SQLite/PostgreSQL 64-bit integers: anything above this is "no cap" in practice.
+MAX_PICO = 2**63 - 1
+SETTLE_RETRY_FIRST_S = 0.05
+SETTLE_RETRY_MAX_S = 2.0
+DEFAULT_HEARTBEAT_S = 1.0
 
 
-@dataclass(frozen=True, slots=True)
-class Reservation:
-    """Money held for one attempt until it is settled."""
-
-    id: int
-    request_id: str
-    attempt: int
-    provider: str
-    tenant: str | None
-    micros: int
-    month: str  # the calendar month it is charged to, even if settled after the month ends
-
-
-@dataclass(frozen=True, slots=True)
-class Shortfall:
-    """Which cap cannot take an attempt, and when it resets: what a 429 tells the caller."""
-
-    scope: str  # "provider:<name>" | "tenant:<name>" | "total" | "store"
-    cap_micros: int
-    left_micros: int
-    needed_micros: int
-    resets_at: datetime | None  # None for "store": it resets when the ledger can be written
-
-    @property
-    def message(self) -> str:
-        if self.scope == "store":
-            return (
-                "The budget ledger cannot be written, so paid providers are not used (fail closed)."
-            )
-        kind, _, name = self.scope.partition(":")
-        whose = f"{kind} {name!r}" if name else "total"
-        assert self.resets_at is not None
-        return (
-            f"The monthly budget of {whose} (${usd(self.cap_micros)}) cannot cover this request: "
-            f"${usd(self.left_micros)} left, the request may cost up to ${usd(self.needed_micros)}. "
-            f"It resets at {self.resets_at.strftime('%Y-%m-%dT%H:%M:%SZ')}."
-        )
+def cap_pico(amount_usd: Decimal) -> int:
+    """A cap in pico-dollars, rounded down so that it is never exceeded."""
+    pico = int((amount_usd * PICO_PER_USD).to_integral_value(rounding=ROUND_FLOOR))
+    return min(pico, MAX_PICO)
 
 
 def month_start(month: str) -> datetime:
     return datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
 
 
-def next_month_start(month: str) -> datetime:
-    start = month_start(month)
-    return (start + timedelta(days=32)).replace(day=1)
-
-
-def project(spent_micros: int, month: str, now: datetime) -> int:
-    """Month-end spend at the burn rate so far: spent / elapsed fraction of the month."""
+def project(spent: int, month: str, now: datetime) -> int:
+    """Month-end spend at the burn rate so far: spent / elapsed fraction of the month (any unit)."""
     start, end = month_start(month), next_month_start(month)
     now = now if now.tzinfo else now.replace(tzinfo=UTC)
     if now >= end or now <= start:
-        return spent_micros
+        return spent
     micro = timedelta(microseconds=1)
     elapsed, span = (now - start) // micro, (end - start) // micro
-    return -(-spent_micros * span // elapsed)
+    return -(-spent * span // elapsed)
+
+
+class _MicroReservation(Reservation):
+    """A Reservation that also answers `.micros`, for callers not yet on pico-dollars."""
+
+    __slots__ = ()
+
+    @property
+    def micros(self) -> int:
+        return -(-self.pico // PICO_PER_MICRO)
 
 
 class Budget:
-    """In-memory caps backed by the ledger. Build it with `await Budget.open(config, ledger)`."""
+    """Caps as policy over a Store. Build it with `Budget(config=..., store=...)`."""
 
-    def __init__(self, *, config: Config, ledger: Ledger, clock: Clock) -> None:
-        self._ledger = ledger
-        self._clock = clock
-        self._caps: dict[str, int] = {}
+    def __init__(self, *, config: Config, store: Store, clock: Clock | None = None) -> None:
+        self._store = store
+        self._clock = clock or utcnow
+        self.configure(config)
+        self._alerted: set[str] = set()
+        self._alert_day = ""
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._last_short: Shortfall | None = None
+
+    def configure(self, config: Config) -> None:
+        """Take the caps and the alert from `config`: at start, and again on a reload (SIGHUP).
+
+        Spend so far stays: a lowered cap refuses new reservations at once, a raised one
+        admits them at once."""
+        caps: dict[str, int] = {}
         for p in config.providers:
             if p.monthly_budget_usd is not None:
-                self._caps[f"provider:{p.name}"] = cap_micros(p.monthly_budget_usd)
+                caps[f"provider:{p.name}"] = cap_pico(p.monthly_budget_usd)
         for t in config.tenants:
             if t.monthly_budget_usd is not None:
-                self._caps[f"tenant:{t.name}"] = cap_micros(t.monthly_budget_usd)
+                caps[f"tenant:{t.name}"] = cap_pico(t.monthly_budget_usd)
         if config.budget.monthly_total_usd is not None:
-            self._caps["total"] = cap_micros(config.budget.monthly_total_usd)
+            caps["total"] = cap_pico(config.budget.monthly_total_usd)
         alert = config.budget.daily_alert_usd
-        self._alert_micros = None if alert is None else cap_micros(alert)
+        self._caps = caps
+        self._alert_pico = None if alert is None else cap_pico(alert)
         self._webhook = config.budget.alert_webhook
-        self._provider_caps = tuple(s for s in self._caps if s.startswith("provider:"))
-        now = clock()
-        self._month, self._day = month_of(now), day_of(now)
-        self._used: defaultdict[str, int] = defaultdict(int)  # this month: spent + held
-        self._day_spent: defaultdict[str, int] = defaultdict(int)  # today: settled only
-        self._alerted: set[str] = set()
-        self._open: dict[int, Reservation] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._provider_caps = tuple(s for s in caps if s.startswith("provider:"))
 
     @classmethod
-    async def open(
-        cls, config: Config, ledger: Ledger, *, clock: Clock | None = None, reconcile: bool = True
-    ) -> Budget:
-        """Load month-to-date spend and open reservations; then, by default, reconcile them."""
-        budget = cls(config=config, ledger=ledger, clock=clock or ledger.clock)
-        totals = await ledger.totals(month=budget._month, day=budget._day)
-        for (provider, tenant), micros in totals.month_spent.items():
-            budget._add_used(_scopes(provider, tenant), micros)
-        for r in totals.open:
-            if r.month == budget._month:
-                budget._add_used(_scopes(r.provider, r.tenant), r.micros)
-        for provider, micros in totals.day_spent.items():
-            budget._day_spent[f"provider:{provider}"] += micros
-            budget._day_spent["total"] += micros
-        budget._alerted |= totals.alerted
-        if reconcile:
-            await budget.reconcile()
-        return budget
+    async def open(cls, config: Config, store: Store, *, clock: Clock | None = None) -> Budget:
+        return cls(config=config, store=store, clock=clock)
+
+    @property
+    def store(self) -> Store:
+        return self._store
+
+    # -- routing (sync, from the store's cached usage) -----------------------------------------
 
     @property
     def unreachable(self) -> bool:
-        """True while the ledger cannot be written: treat paid providers as over budget.
+        """True while the store cannot be written: treat paid providers as over budget."""
+        return not self._store.healthy
 
-        Set when a transaction fails or the ledger is closed; cleared by the next commit
-        (any record() probes it). reserve() still tries the store, so recovery is seen.
-        """
-        return not self._ledger.healthy
+    def caps_for(self, provider: str, tenant: str | None) -> dict[str, int]:
+        """The configured caps (pico) that an attempt at `provider` for `tenant` must fit under."""
+        return {s: self._caps[s] for s in scopes_of(provider, tenant) if s in self._caps}
 
     def snapshot(self, tenant: str | None) -> dict[str, int]:
-        """Micro-dollars left under each configured cap that applies to a request of `tenant`."""
-        self._roll()
+        """Pico-dollars left under each configured cap that applies to a request of `tenant`."""
+        used = self._store.used()
         scopes = [*self._provider_caps]
         if tenant is not None and f"tenant:{tenant}" in self._caps:
             scopes.append(f"tenant:{tenant}")
         if "total" in self._caps:
             scopes.append("total")
-        return {s: max(0, self._caps[s] - self._used[s]) for s in scopes}
+        return {s: max(0, self._caps[s] - used.get(s, 0)) for s in scopes}
+
+    snapshot_pico = snapshot  # transitional name; snapshot() is the API
 
     def usage(self) -> dict[str, int]:
-        """Micro-dollars used this month (settled + held) per scope, for metrics."""
-        self._roll()
-        return dict(self._used)
+        """Pico-dollars used this month (settled + held) per scope, as last seen: for metrics."""
+        return dict(self._store.used())
 
-    def cap_short(self, provider: str, tenant: str | None, micros: int) -> Shortfall | None:
-        """The first cap that cannot take `micros` more now, or None if every cap can."""
+    def cap_short(self, provider: str, tenant: str | None, pico: int) -> Shortfall | None:
+        """The first cap that cannot take `pico` more as last seen, or None if every cap can."""
         if self.unreachable:
-            return Shortfall("store", 0, 0, micros, None)
-        self._roll()
-        for scope in _scopes(provider, tenant):
-            cap = self._caps.get(scope)
-            if cap is not None and self._used[scope] + micros > cap:
-                left = max(0, cap - self._used[scope])
-                return Shortfall(scope, cap, left, micros, next_month_start(self._month))
+            return Shortfall("store", 0, 0, pico, None)
+        used = self._store.used()
+        month = month_of(self._clock())
+        for scope, cap in self.caps_for(provider, tenant).items():
+            if used.get(scope, 0) + pico > cap:
+                left = max(0, cap - used.get(scope, 0))
+                return Shortfall(scope, cap, left, pico, next_month_start(month))
         return None
 
-    def shortfall(self, provider: str, tenant: str | None, micros: int) -> str:
-        """Why a reservation of `micros` is refused now, naming the cap and its reset; "" if not."""
-        short = self.cap_short(provider, tenant, micros)
-        return short.message if short else ""
+    # -- money ---------------------------------------------------------------------------------
 
     async def reserve(
-        self, *, request_id: str, attempt: int, provider: str, tenant: str | None, micros: int
-    ) -> Reservation | None:
-        """Hold `micros` under every applicable cap, durably; None if some cap cannot take it.
+        self,
+        *,
+        request_id: str,
+        attempt: int,
+        provider: str,
+        tenant: str | None,
+        pico: int | None = None,
+        micros: int | None = None,
+    ) -> Reservation | Shortfall | None:
+        """Hold `pico` under every applicable cap, durably: a Reservation, or the Shortfall.
 
-        On None, `shortfall(...)` (a message) or `cap_short(...)` (a Shortfall) with
-        the same arguments, called before any await, say which cap and when it
-        resets. Raises StoreUnavailable if the ledger cannot be written; then
-        nothing is held.
+        Raises StoreUnavailable if the store cannot be written (nothing is held then).
+        If the caller is cancelled while the hold is being written, it is released
+        once durable. (`micros=` is the transitional form: it returns None instead of
+        a Shortfall, which `shortfall()` then describes.)
         """
-        if micros < 0:
-            raise ValueError(f"a reservation cannot be negative ({micros})")
-        self._roll()
-        scopes = _scopes(provider, tenant)
-        for scope in scopes:
-            cap = self._caps.get(scope)
-            if cap is not None and self._used[scope] + micros > cap:
-                return None
-        month = self._month
-        self._add_used(scopes, micros)  # check and add with no await between them
+        legacy = pico is None
+        amount = micros * PICO_PER_MICRO if pico is None and micros is not None else pico
+        if amount is None:
+            raise TypeError("reserve() needs pico=")
+        hold = Hold(request_id, attempt, provider, tenant, amount, self.caps_for(provider, tenant))
+        task = asyncio.ensure_future(self._store.reserve(hold))
         try:
-            stored = self._ledger.open_reservation(
-                request_id=request_id, attempt=attempt, provider=provider, tenant=tenant,
-                micros=micros, month=month,
-            )  # fmt: skip
-        except StoreUnavailable:
-            self._unhold(scopes, micros, month)
-            raise
-        # Runs before this coroutine resumes, so a failed write has freed the hold by then.
-        stored.add_done_callback(partial(self._after_reserve, scopes, micros, month))
-        try:
-            row = await asyncio.shield(stored)
+            result = await asyncio.shield(task)
         except asyncio.CancelledError:
-            # The caller is gone before it could use the reservation: release it once durable.
-            if stored.done():
-                self._release_orphan(scopes, micros, month, stored)
-            else:
-                stored.add_done_callback(partial(self._release_orphan, scopes, micros, month))
+            task.add_done_callback(self._release_orphan)
             raise
-        reservation = Reservation(row.id, request_id, attempt, provider, tenant, micros, month)
-        self._open[reservation.id] = reservation
-        return reservation
+        if isinstance(result, Shortfall):
+            self._last_short = result
+            return None if legacy else result
+        if legacy:
+            return _MicroReservation(*(getattr(result, f) for f in Reservation.__slots__))
+        return result
 
-    async def settle(self, reservation: Reservation, record: AttemptRecord) -> None:
-        """Charge what the attempt cost and free the rest; durable before it returns.
+    def settle(
+        self, reservation: Reservation, record: AttemptRecord | MicroRecord
+    ) -> asyncio.Future[None]:
+        """Charge what the attempt cost and free the rest, in the background until durable.
 
-        With `record.usage_missing` the whole reservation is charged (a cut stream,
-        a lost answer). A failed write keeps the whole reservation held and raises.
+        Never raises: the returned future resolves once the row committed; until then
+        the reservation stays held in full (a retry, or a reap if this process dies).
+        With `record.usage_missing` the whole reservation is charged.
         """
-        if reservation.id not in self._open:
-            raise ValueError(f"reservation {reservation.id} is not open here (settled twice?)")
-        cost = record.cost_micros
-        if record.usage_missing:
-            cost = max(cost, reservation.micros)
-        if cost > reservation.micros:
+        row = _pico_record(record)
+        if row.usage_missing:
+            row = replace(row, cost_pico=max(row.cost_pico, reservation.pico))
+        if row.cost_pico > reservation.pico:
             logger.warning(
                 "attempt cost more than its reservation",
                 extra={"event": "budget.over_reservation", "request_id": reservation.request_id,
-                       "provider": reservation.provider, "reserved_micros": reservation.micros,
-                       "cost_micros": cost},
+                       "provider": reservation.provider, "reserved_pico": reservation.pico,
+                       "cost_pico": row.cost_pico},
             )  # fmt: skip
-        row = replace(record, cost_micros=cost, reserved_micros=reservation.micros)
-        written = self._ledger.settle(reservation.id, row, month=reservation.month)
-        del self._open[reservation.id]  # back in _settled if the write fails
-        written.add_done_callback(partial(self._settled, reservation, cost))
-        await asyncio.shield(written)
+        row = replace(row, reserved_pico=reservation.pico)
+        return self._until_durable(lambda: self._store.settle(reservation, row), row.request_id)
 
-    async def record(self, record: AttemptRecord) -> None:
-        """Append an attempt that held no reservation (on-premises, or refused before the call)."""
-        self._roll()
-        if record.cost_micros > 0:  # money already spent counts at once, durable or not
-            self._add_used(_scopes(record.provider, record.tenant), record.cost_micros)
-            self._spend_today(record.provider, record.cost_micros)
-        await asyncio.shield(self._ledger.record(record, month=self._month))
+    def record(self, record: AttemptRecord | MicroRecord) -> asyncio.Future[None]:
+        """Append an attempt that held no reservation; queued, group-committed, never raises."""
+        written = self._store.record(_pico_record(record))
+        written.add_done_callback(_consume)
+        return written
 
-    async def reconcile(self) -> int:
-        """Book every open reservation this process does not hold as spent in full; how many."""
-        stale = await asyncio.shield(self._ledger.reconcile(keep=frozenset(self._open)))
-        # They already count as used (loaded as held); they become today's settled spend.
-        for r in stale:
-            self._spend_today(r.provider, r.micros)
-        return len(stale)
+    def shortfall(self, provider: str, tenant: str | None, micros: int) -> str:
+        """Transitional: why `micros` would be refused now, naming the cap; "" if it fits."""
+        short = self.cap_short(provider, tenant, micros * PICO_PER_MICRO)
+        if short is None and self._last_short is not None:
+            short, self._last_short = self._last_short, None
+        return short.message if short else ""
+
+    # -- background ------------------------------------------------------------------------------
+
+    async def heartbeat(self, *, lease_s: float = DEFAULT_LEASE_S) -> int:
+        """Renew this process's lease, reap expired owners' reservations, send due alerts."""
+        reaped = await self._store.reap(lease_s=lease_s)
+        if reaped:
+            logger.warning(
+                "reaped reservations of a process whose lease expired",
+                extra={"event": "budget.reaped", "reservations": reaped},
+            )
+        if self._alert_pico is not None:
+            await self._check_alerts()
+        return reaped
+
+    async def run(
+        self, *, heartbeat_s: float = DEFAULT_HEARTBEAT_S, lease_s: float = DEFAULT_LEASE_S
+    ) -> None:
+        """The heartbeat loop the server's lifespan runs until it is cancelled."""
+        while True:
+            try:
+                await self.heartbeat(lease_s=lease_s)
+            except StoreUnavailable as exc:
+                logger.warning(
+                    "store heartbeat failed", extra={"event": "budget.heartbeat_failed",
+                                                     "error": str(exc)}
+                )  # fmt: skip
+            await asyncio.sleep(heartbeat_s)
 
     async def close(self) -> None:
-        """Wait (briefly) for alert webhooks in flight; the server's lifespan calls this."""
+        """Wait (briefly) for settles and alert webhooks in flight; the lifespan calls this."""
         if self._tasks:
             _, pending = await asyncio.wait(self._tasks, timeout=WEBHOOK_TIMEOUT_S + 1)
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
 
-    def _roll(self) -> None:
-        now = self._clock()
-        month, day = month_of(now), day_of(now)
-        if month != self._month:
-            # A new month starts at zero; reservations held in the old one stay there.
-            self._month = month
-            self._used.clear()
-        if day != self._day:
-            self._day = day
-            self._day_spent.clear()
-            self._alerted.clear()
+    def _until_durable(self, write: Any, request_id: str) -> asyncio.Future[None]:
+        async def loop() -> None:
+            delay = SETTLE_RETRY_FIRST_S
+            while True:
+                try:
+                    await write()
+                    return
+                except StoreUnavailable:
+                    logger.warning(
+                        "ledger row not written yet; retrying",
+                        extra={"event": "budget.settle_retry", "request_id": request_id},
+                    )
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, SETTLE_RETRY_MAX_S)
 
-    def _add_used(self, scopes: Iterable[str], micros: int) -> None:
-        for scope in scopes:
-            self._used[scope] += micros
+        task = asyncio.get_running_loop().create_task(loop())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
 
-    def _unhold(self, scopes: tuple[str, ...], micros: int, month: str) -> None:
-        self._roll()
-        if month == self._month:
-            self._add_used(scopes, -micros)
-
-    def _after_reserve(
-        self,
-        scopes: tuple[str, ...],
-        micros: int,
-        month: str,
-        stored: asyncio.Future[StoredReservation],
-    ) -> None:
-        if stored.cancelled() or stored.exception() is not None:
-            self._unhold(scopes, micros, month)
-
-    def _release_orphan(
-        self,
-        scopes: tuple[str, ...],
-        micros: int,
-        month: str,
-        stored: asyncio.Future[StoredReservation],
-    ) -> None:
-        if stored.cancelled() or stored.exception() is not None:
-            return  # _after_reserve frees it
-        try:
-            released = self._ledger.release(stored.result().id)
-        except StoreUnavailable:
-            return  # held until a restart reconciles it: over-counting is the safe side
-
-        def done(f: asyncio.Future[None]) -> None:
-            if not f.cancelled() and f.exception() is None:
-                self._unhold(scopes, micros, month)
-
-        released.add_done_callback(done)
-
-    def _settled(self, reservation: Reservation, cost: int, written: asyncio.Future[Any]) -> None:
-        if written.cancelled() or written.exception() is not None:
-            self._open[reservation.id] = reservation  # still open in the ledger: held in full
+    def _release_orphan(self, task: asyncio.Future[Reservation | Shortfall]) -> None:
+        if task.cancelled() or task.exception() is not None:
             return
-        self._roll()
-        if reservation.month == self._month:
-            self._add_used(
-                _scopes(reservation.provider, reservation.tenant), cost - reservation.micros
-            )
-        self._spend_today(reservation.provider, cost)
+        result = task.result()
+        if isinstance(result, Reservation):
+            released = asyncio.ensure_future(self._store.release(result))
+            self._tasks.add(released)
+            released.add_done_callback(self._tasks.discard)
+            released.add_done_callback(_consume)  # a failed release stays held: the safe side
 
-    def _spend_today(self, provider: str, micros: int) -> None:
-        if micros <= 0:
-            return
-        self._roll()
+    async def _check_alerts(self) -> None:
+        assert self._alert_pico is not None
+        day = day_of(self._clock())
+        if day != self._alert_day:
+            self._alert_day, self._alerted = day, set()
+        spent = await self._store.day_spent()
         crossed: dict[str, int] = {}
-        for scope in (f"provider:{provider}", "total"):
-            self._day_spent[scope] += micros
-            threshold = self._alert_micros
-            spent = self._day_spent[scope]
-            if threshold is not None and scope not in self._alerted and spent >= threshold:
-                crossed[scope] = spent
+        for scope, pico in spent.items():
+            if scope.startswith("tenant:") or scope in self._alerted or pico < self._alert_pico:
+                continue
+            self._alerted.add(scope)
+            if await self._store.mark_alert(day=day, scope=scope):
+                crossed[scope] = pico
         if crossed:
-            # One spend often carries a provider and the total over together: one alert says both.
-            self._alerted |= crossed.keys()
-            self._alert(crossed)
+            self._alert(day, crossed)
 
-    def _alert(self, crossed: dict[str, int]) -> None:
-        assert self._alert_micros is not None
+    def _alert(self, day: str, crossed: Mapping[str, int]) -> None:
+        assert self._alert_pico is not None
         payload = {
             "event": "tiergate.daily_spend_alert",
-            "day": self._day,
-            "threshold_usd": float(usd(self._alert_micros)),
-            "crossed": {scope: float(usd(micros)) for scope, micros in crossed.items()},
+            "day": day,
+            "threshold_usd": float(Decimal(self._alert_pico) / PICO_PER_USD),
+            "crossed": {scope: float(Decimal(p) / PICO_PER_USD) for scope, p in crossed.items()},
         }
         logger.warning("daily spend crossed the alert threshold", extra=payload)
-        for scope in crossed:
-            marked = self._ledger.mark_alert(day=self._day, scope=scope)
-            marked.add_done_callback(_consume)  # a lost mark only means a repeat after a restart
         if self._webhook:
             task = asyncio.get_running_loop().create_task(_post(self._webhook, payload))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
 
-def _scopes(provider: str, tenant: str | None) -> tuple[str, ...]:
-    if tenant is None:
-        return (f"provider:{provider}", "total")
-    return (f"provider:{provider}", f"tenant:{tenant}", "total")
+def _pico_record(record: AttemptRecord | MicroRecord) -> AttemptRecord:
+    if isinstance(record, AttemptRecord):
+        return record
+    return AttemptRecord(
+        request_id=record.request_id, attempt=record.attempt, tenant=record.tenant,
+        provider=record.provider, model=record.model, tier=record.tier, rule=record.rule,
+        classification=record.classification,
+        classification_source=record.classification_source, egress=record.egress,
+        prompt_tokens=record.prompt_tokens, completion_tokens=record.completion_tokens,
+        cost_pico=record.cost_micros * PICO_PER_MICRO,
+        reserved_pico=record.reserved_micros * PICO_PER_MICRO, latency_ms=record.latency_ms,
+        outcome=record.outcome, usage_missing=record.usage_missing, cache=record.cache,
+        status=record.status, endpoint=record.endpoint,
+    )  # fmt: skip
 
 
 def _consume(future: asyncio.Future[Any]) -> None:
@@ -411,6 +372,7 @@ __all__ = [
     "Budget",
     "Reservation",
     "Shortfall",
+    "cap_pico",
     "month_start",
     "next_month_start",
     "project",

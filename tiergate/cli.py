@@ -28,6 +28,7 @@ from .pricing import (
     prompt_token_bound,
     usd,
 )
+from .stores import PICO_PER_USD
 from .types import CLASSIFICATIONS, COMPLEXITIES, QUALITIES, TASKS
 
 DEFAULT_CONFIG = "tiergate.yaml"
@@ -52,6 +53,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(
         f"{args.config}: OK — {len(config.providers)} providers, {len(config.tenants)} tenants, store {config.store}"
     )
+    print(f"  {_store_status(config)}")
     for p in config.providers:
         state = "up" if p.has_key else "DOWN: api_key is empty (set it, or the provider is skipped)"
         models = ", ".join(_price_text(m, prices.get(p.name, m)) for m in p.served_models)
@@ -143,30 +145,65 @@ def cmd_route(args: argparse.Namespace) -> int:
 
 
 def _remaining(config: Config, tenant: str | None) -> dict[str, int]:
-    """Micro-dollars left under each cap, read from the ledger as it stands (nothing is written)."""
+    """Pico-dollars left under each cap, read from the store as it stands (nothing is written)."""
     from . import reports
+    from .budget import cap_pico
 
     def left(line: dict[str, Any]) -> int | None:
         if line["budget_usd"] is None:
             return None
-        return (
-            cap_micros(Decimal(str(line["budget_usd"])))
-            - micros_of(line["spent_usd"])
-            - micros_of(line["reserved_usd"])
-        )
+        committed = Decimal(line["spent_usd"]) + Decimal(line["reserved_usd"])
+        return cap_pico(Decimal(line["budget_usd"])) - int(committed * PICO_PER_USD)
 
-    report = reports.spend(config, config.store_path)
+    report = reports.spend(config)
     remaining = {f"provider:{name}": left(line) for name, line in report["providers"].items()}
     remaining["total"] = left(report["total"])
     if tenant is not None:
-        remaining[f"tenant:{tenant}"] = left(
-            reports.spend(config, config.store_path, tenant=tenant)["total"]
-        )
+        remaining[f"tenant:{tenant}"] = left(reports.spend(config, tenant=tenant)["total"])
     return {scope: max(0, value) for scope, value in remaining.items() if value is not None}
 
 
-def micros_of(amount_usd: float) -> int:
-    return int((Decimal(str(amount_usd)) * MICROS_PER_USD).to_integral_value())
+def _store_status(config: Config) -> str:
+    """`check` opens the store (read-only: it creates nothing) and says what it found."""
+    import asyncio
+
+    from .stores import open_store
+    from .stores._sqlite_schema import MIGRATIONS
+
+    async def version() -> int:
+        store = await open_store(config.store, owner="check", readonly=True)
+        try:
+            return await store.schema_version()
+        finally:
+            await store.close()
+
+    try:
+        found = asyncio.run(version())
+    except TiergateError as exc:
+        if "tiergate migrate" not in exc.message:
+            raise
+        return f"store: {exc.message}"
+    if found == 0:
+        return "store: not created yet (`tiergate serve` or `tiergate migrate` creates it)"
+    return f"store: schema version {found} of {len(MIGRATIONS)}"
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .stores import open_store
+
+    config = load_config(args.config)
+
+    async def migrate() -> int:
+        store = await open_store(config.store, owner="migrate", key=config.ledger_key)
+        try:
+            return await store.migrate()
+        finally:
+            await store.close()
+
+    print(f"{config.store}: schema version {asyncio.run(migrate())}")
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -193,10 +230,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         loop = "uvloop"
     except ImportError:  # pragma: no cover - Windows
         loop = "asyncio"
-    uvicorn.run(
-        create_app(config, prices=prices),
-        host=host,
-        port=port,
+    options: dict[str, Any] = dict(
         loop=loop,
         http="httptools",
         lifespan="on",
@@ -207,6 +241,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         proxy_headers=False,
         server_header=False,
     )
+    if args.workers > 1:
+        from . import workers
+
+        def serve(sock: Any) -> None:
+            app = create_app(config, prices=prices)
+            uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
+
+        return workers.supervise(serve, workers.bind(host, port), args.workers)
+    uvicorn.run(create_app(config, prices=prices), host=host, port=port, **options)
     return 0
 
 
@@ -214,9 +257,9 @@ def cmd_spend(args: argparse.Namespace) -> int:
     from . import reports
 
     config = load_config(args.config)
-    report = reports.spend(config, config.store_path, args.month, by=args.by)
+    report = reports.spend(config, None, args.month, by=args.by)
     if args.json:
-        print(orjson.dumps(report, option=orjson.OPT_INDENT_2, default=float).decode())
+        print(reports.to_json(report, indent=True).decode())
     else:
         print(reports.format_spend(report))
     return 0
@@ -226,11 +269,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from . import reports
 
     config = load_config(args.config)
-    report = reports.audit(config, config.store_path, args.month)
+    report = reports.audit(config, None, args.month)
     print(reports.format_audit(report))
     code = 0 if not report.get("violations") else 1
     if args.verify:
-        ok, detail = reports.verify(config.store_path)
+        ok, detail = reports.verify(config.store, key=config.ledger_key)
         print(("chain OK: " if ok else "CHAIN BROKEN: ") + detail)
         code = code or (0 if ok else 1)
     return code
@@ -272,11 +315,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    p.add_argument(
+        "--workers", type=int, default=1, help="processes serving one port (they share the store)"
+    )
     p.set_defaults(run=cmd_serve)
 
-    p = sub.add_parser("check", help="validate a config; exit 2 on any problem")
+    p = sub.add_parser("check", help="validate a config and open its store; exit 2 on any problem")
     with_config(p)
     p.set_defaults(run=cmd_check)
+
+    p = sub.add_parser("migrate", help="create the store or apply its pending schema migrations")
+    with_config(p)
+    p.set_defaults(run=cmd_migrate)
 
     p = sub.add_parser("route", help="dry-run the routing decision for a prompt")
     with_config(p)

@@ -1,43 +1,48 @@
-"""Spend and audit reports read from the ledger file: JSON-ready dicts for machines, tables for people.
+"""Spend and audit reports from the Store: JSON-ready dicts for machines, tables for people.
 
-Reports open the SQLite file read-only, so they run beside a serving gateway
-(WAL lets readers and the writer proceed together). Money is summed in integer
-micro-dollars and turned into USD (a JSON number, 6 decimals) only here.
+Reports read through the store (a read-only SQLite connection, or the
+PostgreSQL pool), so they run beside serving gateways. Money arrives as
+integer pico-dollars and becomes exact USD `Decimal` only here; `to_json`
+writes it as an exact JSON number (no float rounding).
 
 Counting: a provider's `requests` are the attempts sent to it; `total.requests`,
 a tenant's and a day's are distinct request ids (a request that fell back from
 openai to ollama_cloud is one request, and one attempt at each). `reserved_usd`
-is money held by open reservations: attempts in flight, or lost in a crash and
-not yet reconciled. The projection extends spent + reserved at the burn rate
-so far to the end of the month.
+is money held by open reservations: attempts in flight, or lost with a dead
+process and not yet reaped. The projection extends spent + reserved at the burn
+rate so far to the end of the month.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
-from urllib.parse import quote
+from typing import Any, Literal, TypeVar
+
+import orjson
 
 from .budget import project
 from .config import Config
-from .errors import StoreUnavailable
-from .ledger import ATTEMPT_COLUMNS, GENESIS, MIGRATIONS, chain_hash, month_of, utcnow
-from .pricing import usd
+from .stores import PICO_PER_USD, SpendLine, Store, open_store, usd_text
+from .stores.sqlite import month_of, utcnow
 from .types import CLASSIFICATIONS
 
+T = TypeVar("T")
 By = Literal["provider", "tenant", "day"]
 NO_TENANT = "(none)"  # tenant names cannot contain parentheses, so this never collides
 
 
-def spend(
+def usd(pico: int) -> Decimal:
+    """Exact USD of a pico-dollar amount, without trailing zeros."""
+    return (Decimal(pico) / PICO_PER_USD).normalize() if pico else Decimal(0)
+
+
+async def spend_report(
     config: Config,
-    store_path: str | Path | None = None,
+    store: Store,
     month: str | None = None,
     by: By = "provider",
     *,
@@ -55,56 +60,15 @@ def spend(
         raise ValueError(f"by must be provider, tenant or day, not {by!r}")
     now = now or utcnow()
     month = month or month_of(now)
-    scope, args = ("AND tenant = ?", (month, tenant)) if tenant else ("", (month,))
-    spent: dict[str, int] = defaultdict(int)
-    attempts: dict[str, int] = defaultdict(int)
-    held: dict[str, int] = defaultdict(int)
-    tenant_rows: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # spent, held, requests
-    days: dict[str, list[int]] = {}
-    requests = 0
-    with _reader(store_path or config.store_path) as conn:
-        if conn is not None:
-            q = f"FROM attempts WHERE month = ? {scope}"
-            for provider, micros, n in conn.execute(
-                f"SELECT provider, SUM(cost_micros), COUNT(*) {q} GROUP BY provider", args
-            ):
-                spent[provider], attempts[provider] = int(micros), int(n)
-            requests = conn.execute(f"SELECT COUNT(DISTINCT request_id) {q}", args).fetchone()[0]
-            r = f"FROM reservations WHERE state = 'open' AND month = ? {scope}"
-            for provider, micros in conn.execute(
-                f"SELECT provider, SUM(micros) {r} GROUP BY provider", args
-            ):
-                held[provider] = int(micros)
-            if by == "tenant" or tenant:
-                for name, micros, n in conn.execute(
-                    f"SELECT tenant, SUM(cost_micros), COUNT(DISTINCT request_id) {q} "
-                    "GROUP BY tenant",
-                    args,
-                ):
-                    tenant_rows[name or NO_TENANT][0] = int(micros)
-                    tenant_rows[name or NO_TENANT][2] = int(n)
-                for name, micros in conn.execute(
-                    f"SELECT tenant, SUM(micros) {r} GROUP BY tenant", args
-                ):
-                    tenant_rows[name or NO_TENANT][1] = int(micros)
-            if by == "day":
-                days = {
-                    day: [int(micros), int(n)]
-                    for day, micros, n in conn.execute(
-                        f"SELECT substr(ts, 1, 10), SUM(cost_micros), COUNT(DISTINCT request_id) "
-                        f"{q} GROUP BY 1 ORDER BY 1",
-                        args,
-                    )
-                }
-
-    names = [p.name for p in config.providers] + sorted(
-        set(spent) - {p.name for p in config.providers}
-    )
+    rows = await store.spend_rows(month=month, tenant=tenant)
+    configured = [p.name for p in config.providers]
+    names = configured + sorted(set(rows.providers) - set(configured))
     budgets = {p.name: p.monthly_budget_usd for p in config.providers}
+    empty = SpendLine()
     report: dict[str, Any] = {
         "month": month,
         "providers": {
-            name: _line(spent[name], held[name], budgets.get(name), attempts[name])
+            name: _line(rows.providers.get(name, empty), budgets.get(name), attempts=True)
             for name in names
         },
     }
@@ -112,36 +76,136 @@ def spend(
     if tenant:
         t = config.tenant(tenant)
         total_budget = t.monthly_budget_usd if t else None
-    total_spent, total_held = sum(spent.values()), sum(held.values())
-    report["total"] = _line(total_spent, total_held, total_budget, requests)
-    report["projection_usd"] = _usd(project(total_spent + total_held, month, now))
+    report["total"] = _line(rows.total, total_budget)
+    report["projection_usd"] = usd(
+        project(rows.total.spent_pico + rows.total.held_pico, month, now)
+    )
     if by == "tenant" or tenant:
+        found = {name or NO_TENANT: line for name, line in rows.tenants.items()}
         wanted = [tenant] if tenant else [t.name for t in config.tenants]
-        wanted += sorted(set(tenant_rows) - set(wanted)) if not tenant else []
+        wanted += sorted(set(found) - set(wanted)) if not tenant else []
         report["tenants"] = {
             name: _line(
-                tenant_rows[name][0],
-                tenant_rows[name][1],
+                found.get(name, empty),
                 (t.monthly_budget_usd if (t := config.tenant(name)) else None),
-                tenant_rows[name][2],
             )
             for name in wanted
         }
     if by == "day":
-        report["days"] = {d: {"spent_usd": _usd(m), "requests": n} for d, (m, n) in days.items()}
+        report["days"] = {
+            d: {"spent_usd": usd(line.spent_pico), "requests": line.requests}
+            for d, line in rows.days.items()
+        }
     return report
 
 
+async def audit_report(config: Config, store: Store, month: str | None = None) -> dict[str, Any]:
+    """Requests per classification and how many left the premises; month=None is all time.
+
+    A violation is a sensitive classification that reached a provider off the
+    premises that does not list it in allowed_classifications. "ok" is False
+    when there is any.
+    """
+    rows = await store.audit_rows(month=month)
+    counts: dict[str, dict[str, Any]] = {
+        c: {"requests": 0, "egress": 0, "sensitive": c in config.privacy.sensitive}
+        for c in CLASSIFICATIONS
+    }
+    for cls, n in rows.requests.items():
+        entry = counts.setdefault(cls, {"requests": 0, "egress": 0, "sensitive": False})
+        entry["requests"], entry["egress"] = n, rows.egress.get(cls, 0)
+    allowed = {p.name: p.allowed_classifications for p in config.providers}
+    violations = [
+        {"classification": cls, "provider": provider, "attempts": n}
+        for (cls, provider), n in sorted(rows.egress_attempts.items())
+        if cls in config.privacy.sensitive and cls not in allowed.get(provider, ())
+    ]
+    return {"month": month, "classifications": counts, "sources": dict(rows.sources),
+            "violations": violations, "ok": not violations}  # fmt: skip
+
+
+def spend(
+    config: Config,
+    store: str | Path | None = None,
+    month: str | None = None,
+    by: By = "provider",
+    *,
+    tenant: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """spend_report() for synchronous callers (the CLI): opens the store read-only for it."""
+    return _with_store(
+        config, store, lambda s: spend_report(config, s, month, by, tenant=tenant, now=now)
+    )
+
+
+def audit(
+    config: Config, store: str | Path | None = None, month: str | None = None
+) -> dict[str, Any]:
+    """audit_report() for synchronous callers (the CLI)."""
+    return _with_store(config, store, lambda s: audit_report(config, s, month))
+
+
+def verify(
+    store: str | Path, *, key: bytes | None = None, config: Config | None = None
+) -> tuple[bool, str]:
+    """Recompute the ledger's (keyed) hash chain: (ok, detail). A missing ledger is not ok."""
+    if config is not None and key is None:
+        key = config.ledger_key
+    return _run(_url(store), key, lambda s: s.verify())
+
+
+def _with_store(config: Config, store: str | Path | None, fn: Callable[[Store], Awaitable[T]]) -> T:
+    return _run(_url(store) if store is not None else config.store, None, fn)
+
+
+def _run(url: str, key: bytes | None, fn: Callable[[Store], Awaitable[T]]) -> T:
+    async def go() -> T:
+        opened = await open_store(url, owner="report", key=key, readonly=True)
+        try:
+            return await fn(opened)
+        finally:
+            await opened.close()
+
+    return asyncio.run(go())
+
+
+def _url(store: str | Path) -> str:
+    text = str(store)
+    if "://" in text:
+        return text
+    return "sqlite://:memory:" if text == ":memory:" else f"sqlite:///{Path(text).absolute()}"
+
+
+def to_json(report: Any, *, indent: bool = False) -> bytes:
+    """JSON with every Decimal as an exact number (orjson would need floats)."""
+    return _encode(report, "\n" if indent else "").encode()
+
+
+def _encode(value: Any, newline: str) -> str:
+    inner = newline + "  " if newline else ""
+    sep = ": " if newline else ":"
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    if isinstance(value, dict) and value:
+        items = (f"{inner}{_encode(str(k), '')}{sep}{_encode(v, inner)}" for k, v in value.items())
+        return "{" + ",".join(items) + newline + "}"
+    if isinstance(value, (list, tuple)) and value:
+        return "[" + ",".join(f"{inner}{_encode(v, inner)}" for v in value) + newline + "]"
+    return orjson.dumps(value).decode()
+
+
 def format_spend(report: dict[str, Any]) -> str:
-    """A readable table of a spend() report, for the CLI."""
+    """A readable table of a spend report, for the CLI (exact USD)."""
     head = ["", "spent USD", "reserved USD", "budget USD", "used", "requests"]
 
     def row(name: str, line: dict[str, Any]) -> list[str]:
         budget = line["budget_usd"]
-        committed = Decimal(str(line["spent_usd"])) + Decimal(str(line["reserved_usd"]))
-        used = f"{committed / Decimal(str(budget)):.1%}" if budget else "-"
-        return [name, f"{line['spent_usd']:.6f}", f"{line['reserved_usd']:.6f}",
-                "-" if budget is None else f"{budget:.2f}", used, str(line["requests"])]  # fmt: skip
+        committed = Decimal(line["spent_usd"]) + Decimal(line["reserved_usd"])
+        used = f"{committed / Decimal(budget):.1%}" if budget else "-"
+        return [name, _money(line["spent_usd"]), _money(line["reserved_usd"]),
+                "-" if budget is None else f"{Decimal(budget):.2f}", used,
+                str(line["requests"])]  # fmt: skip
 
     blocks = [f"Spend for {report['month']} (month to date, UTC)", ""]
     rows = [["provider", *head[1:]]]
@@ -153,76 +217,26 @@ def format_spend(report: dict[str, Any]) -> str:
         blocks += [_table(rows), ""]
     if "days" in report:
         rows = [["day", "spent USD", "requests"]]
-        rows += [
-            [d, f"{v['spent_usd']:.6f}", str(v["requests"])] for d, v in report["days"].items()
-        ]
+        rows += [[d, _money(v["spent_usd"]), str(v["requests"])] for d, v in report["days"].items()]
         blocks += [_table(rows), ""]
-    blocks.append(f"Projected month-end spend at the current rate: ${report['projection_usd']:.2f}")
+    blocks.append(
+        f"Projected month-end spend at the current rate: ${Decimal(report['projection_usd']):.2f}"
+    )
     return "\n".join(blocks)
 
 
-def audit(
-    config: Config, store_path: str | Path | None = None, month: str | None = None
-) -> dict[str, Any]:
-    """Requests per classification and how many left the premises; month=None is all time.
-
-    A violation is a sensitive classification that reached a provider off the
-    premises that does not list it in allowed_classifications. "ok" is False
-    when there is any.
-    """
-    where, args = ("WHERE month = ?", (month,)) if month else ("", ())
-    counts: dict[str, dict[str, Any]] = {
-        c: {"requests": 0, "egress": 0, "sensitive": c in config.privacy.sensitive}
-        for c in CLASSIFICATIONS
-    }
-    sources: dict[str, int] = {}
-    violations: list[dict[str, Any]] = []
-    allowed = {p.name: p.allowed_classifications for p in config.providers}
-    with _reader(store_path or config.store_path) as conn:
-        if conn is not None:
-            for cls, n, out in conn.execute(
-                "SELECT classification, COUNT(DISTINCT request_id), "
-                f"COUNT(DISTINCT CASE WHEN egress THEN request_id END) FROM attempts {where} "
-                "GROUP BY classification",
-                args,
-            ):
-                entry = counts.setdefault(cls, {"requests": 0, "egress": 0, "sensitive": False})
-                entry["requests"], entry["egress"] = int(n), int(out)
-            for source, n in conn.execute(
-                f"SELECT classification_source, COUNT(DISTINCT request_id) FROM attempts {where} "
-                "GROUP BY 1 ORDER BY 2 DESC",
-                args,
-            ):
-                sources[source] = int(n)
-            for cls, provider, n in conn.execute(
-                f"SELECT classification, provider, COUNT(*) FROM attempts {where} "
-                f"{'AND' if where else 'WHERE'} egress GROUP BY 1, 2",
-                args,
-            ):
-                if cls in config.privacy.sensitive and cls not in allowed.get(provider, ()):
-                    violations.append(
-                        {"classification": cls, "provider": provider, "attempts": int(n)}
-                    )
-    return {"month": month, "classifications": counts, "sources": sources,
-            "violations": violations, "ok": not violations}  # fmt: skip
-
-
 def format_audit(report: dict[str, Any], verified: tuple[bool, str] | None = None) -> str:
-    """A readable audit() report, with the chain check's result when one was run."""
+    """A readable audit report, with the chain check's result when one was run."""
     rows = [["classification", "sensitive", "requests", "egress"]]
     for cls, c in report["classifications"].items():
         rows.append([cls, "yes" if c["sensitive"] else "no", str(c["requests"]), str(c["egress"])])
     lines = [f"Audit for {report['month'] or 'all time'}", "", _table(rows), ""]
     if report["sources"]:
-        lines += [
-            _table(
-                [
-                    ["classified by", "requests"],
-                    *([s, str(n)] for s, n in report["sources"].items()),
-                ]
-            ),
-            "",
+        sources = [
+            ["classified by", "requests"],
+            *([s, str(n)] for s, n in report["sources"].items()),
         ]
+        lines += [_table(sources), ""]
     if report["violations"]:
         lines.append("VIOLATIONS: sensitive data left the premises:")
         lines += [
@@ -236,72 +250,17 @@ def format_audit(report: dict[str, Any], verified: tuple[bool, str] | None = Non
     return "\n".join(lines)
 
 
-def verify(store_path: str | Path) -> tuple[bool, str]:
-    """Recompute the ledger's hash chain: (ok, detail). A missing ledger is not ok."""
-    with _reader(store_path) as conn:
-        if conn is None:
-            return False, f"no ledger at {store_path}"
-        return _check_chain(conn)
+def _money(amount: Decimal | int) -> str:
+    """Exact, but at least six decimals so that columns line up for ordinary amounts."""
+    text = usd_text(int(Decimal(amount) * PICO_PER_USD))
+    whole, _, frac = text.partition(".")
+    return f"{whole}.{frac.ljust(6, '0')}"
 
 
-def _check_chain(conn: sqlite3.Connection) -> tuple[bool, str]:
-    """Walk every attempt row in id order and recompute the chain; (ok, what was found)."""
-    prev, rows, last_id = GENESIS, 0, 0
-    cursor = conn.execute(f"SELECT {', '.join(ATTEMPT_COLUMNS)}, hash FROM attempts ORDER BY id")
-    for row in cursor:
-        values, stored = tuple(row[:-1]), row[-1]
-        rows += 1
-        if chain_hash(prev, values) != stored:
-            return False, (
-                f"row id {values[0]} (request {values[3]}) does not match the chain: it was "
-                f"edited, or a row before it was deleted or inserted"
-            )
-        prev, last_id = stored, values[0]
-    head = conn.execute("SELECT last_id, last_hash FROM chain_head WHERE k = 0").fetchone()
-    if head is None or tuple(head) != (last_id, prev):
-        return False, (
-            f"the chain head (row id {head[0] if head else None}) does not match the last row "
-            f"(id {last_id}): rows were deleted from or added at the end"
-        )
-    return True, f"{rows} rows verified; head {prev[:16]}"
-
-
-@contextmanager
-def _reader(path: str | Path) -> Iterator[sqlite3.Connection | None]:
-    """A read-only connection, or None when the file does not exist yet (nothing spent)."""
-    path = str(path)
-    if path == ":memory:" or not Path(path).exists():
-        yield None
-        return
-    try:
-        conn = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True)
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-    except sqlite3.Error as exc:
-        raise StoreUnavailable(f"cannot read the ledger at {path}: {exc}") from None
-    try:
-        if not 1 <= version <= len(MIGRATIONS):
-            raise StoreUnavailable(
-                f"{path} is not a tiergate ledger this version can read "
-                f"(schema {version}, known 1..{len(MIGRATIONS)})"
-            )
-        yield conn
-    finally:
-        conn.close()
-
-
-def _line(spent: int, held: int, budget: Decimal | None, requests: int) -> dict[str, Any]:
-    return {"spent_usd": _usd(spent), "reserved_usd": _usd(held), "budget_usd": _budget(budget),
-            "requests": requests}  # fmt: skip
-
-
-def _usd(micros: int) -> float:
-    return float(round(usd(micros), 6))
-
-
-def _budget(amount: Decimal | None) -> int | float | None:
-    if amount is None:
-        return None
-    return int(amount) if amount == amount.to_integral_value() else float(amount)
+def _line(line: SpendLine, budget: Decimal | None, *, attempts: bool = False) -> dict[str, Any]:
+    return {"spent_usd": usd(line.spent_pico), "reserved_usd": usd(line.held_pico),
+            "budget_usd": None if budget is None else budget.normalize(),
+            "requests": line.attempts if attempts else line.requests}  # fmt: skip
 
 
 def _table(rows: list[list[str]], *, rule_before_last: bool = False) -> str:
@@ -320,4 +279,14 @@ def _table(rows: list[list[str]], *, rule_before_last: bool = False) -> str:
     return "\n".join([fmt(rows[0]), rule, *body])
 
 
-__all__ = ["audit", "format_audit", "format_spend", "spend", "verify"]
+__all__ = [
+    "audit",
+    "audit_report",
+    "format_audit",
+    "format_spend",
+    "spend",
+    "spend_report",
+    "to_json",
+    "usd",
+    "verify",
+]
