@@ -608,10 +608,11 @@ def test_healthz_and_metrics(gateway: Start, tiers: Tiers) -> None:
     status, metrics = asyncio.run(get("/metrics"))
     text = metrics.decode()
     assert (
-        'tiergate_requests_total{provider="local",tier="1",rule="default",outcome="ok"} 1' in text
+        'tiergate_requests_total{provider="local",tier="1",rule="default",outcome="ok",tenant="none"} 1'
+        in text
     )
     assert (
-        'tiergate_requests_total{provider="ollama_cloud",tier="2",rule="critical",outcome="ok"} 1'
+        'tiergate_requests_total{provider="ollama_cloud",tier="2",rule="critical",outcome="ok",tenant="none"} 1'
         in text
     )
     assert 'tiergate_fallbacks_total{from_provider="openai",reason="unavailable"} 1' in text

@@ -155,6 +155,15 @@ class ServerConfig(_Model):
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
 
 
+class TelemetryConfig(_Model):
+    """OpenTelemetry traces (the `otel` extra); off while otlp_endpoint is unset."""
+
+    otlp_endpoint: str | None = None  # OTLP/HTTP, e.g. http://127.0.0.1:4318
+    service_name: str = "tiergate"
+    headers: dict[str, str] = Field(default_factory=dict)  # e.g. an authorization header
+    timeout_s: float = Field(default=10.0, gt=0)
+
+
 class Config(_Model):
     store: str = "sqlite:///tiergate.db"
     # HMAC key of the ledger's hash chain: env TIERGATE_LEDGER_KEY, else the file ledger_key_file.
@@ -168,6 +177,7 @@ class Config(_Model):
     tenants: tuple[TenantConfig, ...] = ()
     admin_api_key_sha256: str | None = Field(default=None, pattern=_SHA256)
     server: ServerConfig = ServerConfig()
+    telemetry: TelemetryConfig = TelemetryConfig()
 
     @field_validator("store")
     @classmethod
@@ -318,6 +328,7 @@ _FIELDS: dict[str, type[BaseModel]] = {
     "privacy": PrivacyConfig,
     "tenants": TenantConfig,
     "server": ServerConfig,
+    "telemetry": TelemetryConfig,
     "patterns": PatternConfig,
     "prices": Price,
 }
@@ -364,6 +375,7 @@ __all__ = [
     "PrivacyConfig",
     "ProviderConfig",
     "ServerConfig",
+    "TelemetryConfig",
     "TenantConfig",
     "load_config",
     "parse_config",

@@ -1,29 +1,46 @@
-"""In-process Prometheus metrics: counters and latency histograms, rendered in the text exposition format."""
+"""In-process Prometheus metrics: counters, gauges and histograms in the text exposition format.
+
+Numbers print exactly: counts as integers, money from integer pico-dollars as a
+decimal, seconds with the shortest repr that reads back to the same float (never
+`{:g}`, which turns 1234567 into 1.23457e+06). Label values are bounded: a
+tenant is its configured name, "other" for a name not configured (after a
+reload, say) and "none" for no tenant, so a caller cannot grow the series.
+"""
 
 from __future__ import annotations
 
+import math
+import time
 from bisect import bisect_left
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
 
-LATENCY_BUCKETS = (
-    0.001,
-    0.0025,
-    0.005,
-    0.01,
-    0.025,
-    0.05,
-    0.1,
-    0.25,
-    0.5,
-    1.0,
-    2.5,
-    5.0,
-    10.0,
-    30.0,
-    60.0,
-)
+# 0.6 and 1.0 s: the strategy paper's p95 lines, so the Grafana panel reads them exactly.
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.6, 0.8, 1.0, 1.5, 2.5, 5.0,
+                   10.0, 30.0, 60.0)  # fmt: skip
+PICO_PER_USD = 10**12
 
 Labels = tuple[tuple[str, str], ...]
+
+
+def number(value: int | float) -> str:
+    """A sample value in the exposition format, exactly: 1234567 -> 1234567, 0.1 -> 0.1."""
+    if isinstance(value, int):
+        return str(value)
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    if value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    return repr(value)
+
+
+def dollars(pico: int) -> str:
+    """Integer pico-dollars as an exact decimal USD string: 1234567 -> 0.000001234567."""
+    if not pico:
+        return "0"
+    return format(Decimal(pico).scaleb(-12).normalize(), "f")
 
 
 def _escape(value: str) -> str:
@@ -38,19 +55,28 @@ def _labels(labels: Labels, extra: str = "") -> str:
 
 
 class Counter:
-    def __init__(self, name: str, help_text: str) -> None:
+    """An integer counter; with `pico=True` it counts pico-dollars and prints USD."""
+
+    def __init__(self, name: str, help_text: str, *, pico: bool = False) -> None:
         self.name = name
         self.help = help_text
-        self.values: dict[Labels, float] = {}
+        self.pico = pico
+        self.values: dict[Labels, int] = {}
 
-    def inc(self, labels: Labels, amount: float = 1.0) -> None:
-        self.values[labels] = self.values.get(labels, 0.0) + amount
+    def inc(self, labels: Labels, amount: int = 1) -> None:
+        self.values[labels] = self.values.get(labels, 0) + amount
+
+    def total(self, **match: str) -> int:
+        return sum(v for k, v in self.values.items() if all((n, m) in k for n, m in match.items()))
 
     def render(self) -> Iterable[str]:
         yield f"# HELP {self.name} {self.help}"
         yield f"# TYPE {self.name} counter"
+        show = dollars if self.pico else str
+        if not self.values:  # exported (and queryable) before the first event
+            yield f"{self.name} 0"
         for labels, value in self.values.items():
-            yield f"{self.name}{_labels(labels)} {value:g}"
+            yield f"{self.name}{_labels(labels)} {show(value)}"
 
 
 class Histogram:
@@ -60,35 +86,39 @@ class Histogram:
         self.name = name
         self.help = help_text
         self.buckets = buckets
-        self.series: dict[Labels, list[float]] = {}  # per-bucket counts, then +Inf count, then sum
+        self.counts: dict[Labels, list[int]] = {}  # per bucket, then +Inf
+        self.sums: dict[Labels, float] = {}
 
     def observe(self, labels: Labels, value: float) -> None:
-        row = self.series.get(labels)
+        row = self.counts.get(labels)
         if row is None:
-            row = self.series[labels] = [0.0] * (len(self.buckets) + 2)
+            row = self.counts[labels] = [0] * (len(self.buckets) + 1)
+            self.sums[labels] = 0.0
         row[bisect_left(self.buckets, value)] += 1
-        row[-1] += value
+        self.sums[labels] += value
 
     def render(self) -> Iterable[str]:
         yield f"# HELP {self.name} {self.help}"
         yield f"# TYPE {self.name} histogram"
-        for labels, row in self.series.items():
-            cumulative = 0.0
+        for labels, row in self.counts.items():
+            cumulative = 0
             for bound, count in zip(self.buckets, row, strict=False):
                 cumulative += count
-                le = f'le="{bound:g}"'
-                yield f"{self.name}_bucket{_labels(labels, le)} {cumulative:g}"
-            cumulative += row[len(self.buckets)]
+                le = f'le="{number(bound)}"'
+                yield f"{self.name}_bucket{_labels(labels, le)} {cumulative}"
+            cumulative += row[-1]
             inf = 'le="+Inf"'
-            yield f"{self.name}_bucket{_labels(labels, inf)} {cumulative:g}"
-            yield f"{self.name}_sum{_labels(labels)} {row[-1]:.6f}"
-            yield f"{self.name}_count{_labels(labels)} {cumulative:g}"
+            yield f"{self.name}_bucket{_labels(labels, inf)} {cumulative}"
+            yield f"{self.name}_sum{_labels(labels)} {number(self.sums[labels])}"
+            yield f"{self.name}_count{_labels(labels)} {cumulative}"
 
 
 class Gauge:
     """A value read when scraped."""
 
-    def __init__(self, name: str, help_text: str, read: Callable[[], dict[Labels, float]]) -> None:
+    def __init__(
+        self, name: str, help_text: str, read: Callable[[], Mapping[Labels, float | int]]
+    ) -> None:
         self.name = name
         self.help = help_text
         self.read = read
@@ -97,35 +127,101 @@ class Gauge:
         yield f"# HELP {self.name} {self.help}"
         yield f"# TYPE {self.name} gauge"
         for labels, value in self.read().items():
-            yield f"{self.name}{_labels(labels)} {value:g}"
+            yield f"{self.name}{_labels(labels)} {number(value)}"
 
 
 class Metrics:
-    """The gateway's metrics; one instance per app."""
+    """The gateway's metrics; one instance per app. `tenants`: the configured names (label values)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, tenants: Iterable[str] = ()) -> None:
+        self.tenants = frozenset(tenants)
         self.requests = Counter(
-            "tiergate_requests_total", "Requests answered, by provider, tier, rule and outcome."
+            "tiergate_requests_total",
+            "Routed requests, by provider, tier, rule, outcome (ok, cut, client_closed or the "
+            "error code) and tenant.",
+        )
+        self.responses = Counter(
+            "tiergate_responses_total",
+            "Every HTTP response, by endpoint, status and code (ok or the error code).",
         )
         self.latency = Histogram(
             "tiergate_request_duration_seconds",
-            "Request latency as the gateway saw it, in seconds.",
+            "Request latency as the gateway saw it (streams: until the last byte), in seconds.",
+        )
+        self.ttft = Histogram(
+            "tiergate_time_to_first_token_seconds",
+            "Streams: seconds from the request's arrival to its first chunk, by provider.",
         )
         self.attempts = Counter(
             "tiergate_attempts_total", "Upstream attempts, by provider and outcome."
         )
         self.fallbacks = Counter(
             "tiergate_fallbacks_total",
-            "Times a request moved on from a failed provider to the next.",
+            "Times a request moved on from a provider to the next, by provider and reason "
+            "(circuit_open: skipped while its breaker is open).",
+        )
+        self.fell_back = Counter(
+            "tiergate_fallback_requests_total",
+            "Requests that moved past their first candidate (served or not), by tenant.",
+        )
+        self.cost = Counter(
+            "tiergate_cost_usd_total",
+            "USD charged for upstream attempts, by provider, model and tenant.",
+            pico=True,
+        )
+        self.tokens = Counter(
+            "tiergate_tokens_total",
+            "Tokens the providers reported, by provider, model, tenant and kind (input, output).",
+        )
+        self.cache_hits = Counter(
+            "tiergate_cache_hits_total", "Answers served from the cache, by provider and tenant."
+        )
+        self.cache_savings = Counter(
+            "tiergate_cache_savings_usd_total",
+            "USD the cache saved (what the cached answer cost when it was made), by provider "
+            "and tenant.",
+            pico=True,
         )
         self.gauges: list[Gauge] = []
+        self.started = time.time()
+
+    def tenant(self, name: str | None) -> str:
+        """The bounded label value for a tenant."""
+        if name is None:
+            return "none"
+        return name if name in self.tenants else "other"
+
+    # -- events ------------------------------------------------------------------------------
 
     def request(
-        self, *, provider: str, tier: int | str, rule: str, outcome: str, seconds: float
+        self,
+        *,
+        provider: str,
+        tier: int | str,
+        rule: str,
+        outcome: str,
+        seconds: float,
+        tenant: str | None = None,
+        ttft_seconds: float | None = None,
+        fell_back: bool = False,
     ) -> None:
-        labels = (("provider", provider), ("tier", str(tier)), ("rule", rule), ("outcome", outcome))
-        self.requests.inc(labels)
-        self.latency.observe(labels, seconds)
+        """A routed request finished (answered, failed or cut). outcome: ok, cut, client_closed
+        or the error code; ttft_seconds: a stream's first chunk; fell_back: it moved past its
+        first candidate (a failure or an open breaker)."""
+        label = self.tenant(tenant)
+        self.requests.inc(
+            (("provider", provider), ("tier", str(tier)), ("rule", rule), ("outcome", outcome),
+             ("tenant", label))
+        )  # fmt: skip
+        self.latency.observe((("provider", provider), ("outcome", outcome)), seconds)
+        if ttft_seconds is not None:
+            self.ttft.observe((("provider", provider),), ttft_seconds)
+        if fell_back:
+            self.fell_back.inc((("tenant", label),))
+
+    def response(self, *, endpoint: str, status: int, code: str) -> None:
+        """Any HTTP response, errors included (400, 401, 403, 404, 413, 429, 503 ...)."""
+        self.responses.inc((("endpoint", endpoint), ("status", str(status)), ("code", code)))
 
     def attempt(self, provider: str, outcome: str) -> None:
         self.attempts.inc((("provider", provider), ("outcome", outcome)))
@@ -133,14 +229,45 @@ class Metrics:
     def fallback(self, source: str, reason: str) -> None:
         self.fallbacks.inc((("from_provider", source), ("reason", reason)))
 
+    def usage(
+        self,
+        *,
+        provider: str,
+        model: str,
+        tenant: str | None,
+        input_tokens: int,
+        output_tokens: int,
+        cost_pico: int,
+    ) -> None:
+        """What one attempt used and cost (called once per attempt, when it is settled)."""
+        base = (("provider", provider), ("model", model), ("tenant", self.tenant(tenant)))
+        self.cost.inc(base, cost_pico)
+        self.tokens.inc((*base, ("kind", "input")), input_tokens)
+        self.tokens.inc((*base, ("kind", "output")), output_tokens)
+
+    def cache_hit(self, *, provider: str, tenant: str | None, saved_pico: int) -> None:
+        labels = (("provider", provider), ("tenant", self.tenant(tenant)))
+        self.cache_hits.inc(labels)
+        self.cache_savings.inc(labels, saved_pico)
+
     def render(self) -> str:
         lines: list[str] = []
         metrics: list[Counter | Histogram | Gauge] = [
             self.requests,
+            self.responses,
             self.latency,
+            self.ttft,
             self.attempts,
             self.fallbacks,
+            self.fell_back,
+            self.cost,
+            self.tokens,
+            self.cache_hits,
+            self.cache_savings,
         ]
         for metric in metrics + self.gauges:
             lines.extend(metric.render())
         return "\n".join(lines) + "\n"
+
+
+__all__ = ["Counter", "Gauge", "Histogram", "Metrics", "dollars", "number"]
