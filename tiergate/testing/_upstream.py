@@ -7,13 +7,15 @@ import math
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from aiohttp import web
 
+from tiergate.testing import _anthropic as anthropic_wire
+from tiergate.testing import _azure as azure_wire
 from tiergate.testing import _wire as wire
 from tiergate.testing._behaviour import ALLOWED, BEHAVIOUR_HEADER, Fault, choose, parse_behaviour
 from tiergate.testing._checks import Invalid, check_chat, check_embed
@@ -113,6 +115,14 @@ class FakeUpstream(LoopbackServer):
         )
         app.router.add_post("/v1/embeddings", self._route("openai", self._openai_embed))
         app.router.add_get("/v1/models", self._route("openai", self._openai_models))
+        app.router.add_post(
+            "/v1/messages", self._route("anthropic", self._anthropic_messages, chat=True)
+        )
+        deployment = "/openai/deployments/{deployment}"
+        app.router.add_post(
+            f"{deployment}/chat/completions", self._route("openai", self._azure_chat, chat=True)
+        )
+        app.router.add_post(f"{deployment}/embeddings", self._route("openai", self._azure_embed))
         return app
 
     def _route(self, protocol: Protocol, endpoint: Endpoint, *, chat: bool = False) -> Handler:
@@ -191,7 +201,7 @@ class FakeUpstream(LoopbackServer):
         try:
             await response.prepare(request)
             if call.fault.kind == "malformed":
-                garbage = b"data: {not json\n\n" if call.protocol == "openai" else b"{not json\n"
+                garbage = b"data: {not json\n\n" if call.protocol != "ollama" else b"{not json\n"
                 await response.write(garbage)
                 return response
             cut = call.fault.kind == "cut-stream"
@@ -298,6 +308,52 @@ class FakeUpstream(LoopbackServer):
     async def _openai_models(self, request: web.Request, call: _Call) -> web.StreamResponse:
         return _json(wire.openai_models(self.models, self.name))
 
+    async def _anthropic_messages(self, request: web.Request, call: _Call) -> web.StreamResponse:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        if refused := anthropic_wire.check_headers(headers):
+            return _error("anthropic", *refused)
+        if invalid := anthropic_wire.check_messages(call.body):
+            return _invalid("anthropic", invalid)
+        answer = anthropic_wire.plan(call.body, call.fault, name=self.name, words=self.reply_words)
+        message_id = f"msg_fake{self._next_id():08d}"
+        tool_id = f"toolu_fake{self._next_id():08d}"
+        if not call.streaming:
+            self._credit(answer.prompt_tokens, answer.completion_tokens)
+            return _json(anthropic_wire.message(answer, message_id, tool_id))
+        frames, tail = anthropic_wire.events(answer, message_id, tool_id)
+        return await self._stream(request, call, answer, "text/event-stream", frames, lambda: tail)
+
+    async def _azure_chat(self, request: web.Request, call: _Call) -> web.StreamResponse:
+        status, refusal = azure_wire.check_access(
+            {k.lower(): v for k, v in request.headers.items()}, request.query.get("api-version")
+        )
+        if status != 200:
+            return _json(refusal, status)
+        call = _deployed(call, request.match_info["deployment"])
+        if invalid := check_chat("openai", call.body):
+            return _invalid("openai", invalid)
+        answer = self._plan(call)
+        base = wire.openai_base(
+            answer.model, f"chatcmpl-fake{self._next_id():08d}", int(time.time())
+        )
+        call_id = f"call_fake{self._next_id():08d}"
+        if not call.streaming:
+            self._credit(answer.prompt_tokens, answer.completion_tokens)
+            return _json(azure_wire.annotate(wire.openai_completion(answer, base, call_id)))
+        options = call.body.get("stream_options")
+        include_usage = bool(options and options.get("include_usage"))
+        frames, tail = wire.openai_stream(answer, base, call_id, include_usage=include_usage)
+        frames = azure_wire.stream_frames(frames)
+        return await self._stream(request, call, answer, "text/event-stream", frames, lambda: tail)
+
+    async def _azure_embed(self, request: web.Request, call: _Call) -> web.StreamResponse:
+        status, refusal = azure_wire.check_access(
+            {k.lower(): v for k, v in request.headers.items()}, request.query.get("api-version")
+        )
+        if status != 200:
+            return _json(refusal, status)
+        return await self._openai_embed(request, _deployed(call, request.match_info["deployment"]))
+
 
 async def _pause(seconds: float, halt: asyncio.Event) -> bool:
     """Sleep, but wake early when the server halts; True means it halted."""
@@ -340,6 +396,14 @@ def _error(
 
 def _invalid(protocol: Protocol, invalid: Invalid) -> web.Response:
     return _error(protocol, 400, invalid.message, param=invalid.param, code=invalid.code)
+
+
+def _deployed(call: _Call, deployment: str) -> _Call:
+    """An Azure call as the OpenAI endpoints read it: the deployment is the model, unless the
+    body names one (the recorded request keeps the body as it was sent)."""
+    if not isinstance(call.body, dict) or call.body.get("model"):
+        return call
+    return replace(call, body={**call.body, "model": deployment})
 
 
 def _loads(raw: bytes) -> Any:

@@ -19,7 +19,7 @@ import orjson
 if TYPE_CHECKING:
     from tiergate.testing._behaviour import Fault
 
-Protocol = Literal["ollama", "openai"]
+Protocol = Literal["ollama", "openai", "anthropic"]
 
 _JSON_OPEN, _JSON_CLOSE = '{"reply": "', '"}'
 _PLACEHOLDERS: dict[str, Any] = {
@@ -65,9 +65,13 @@ def error_body(
     param: str | None = None,
     code: str | None = None,
 ) -> dict[str, Any]:
-    """The error body each protocol sends: Ollama's bare string, OpenAI's object."""
+    """The error body each protocol sends: Ollama's bare string, OpenAI's and Anthropic's objects."""
     if protocol == "ollama":
         return {"error": message}
+    if protocol == "anthropic":
+        from tiergate.testing._anthropic import error_body as anthropic_error  # imports this
+
+        return anthropic_error(status, message)
     kind, default_code = _OPENAI_ERRORS.get(status, ("server_error", None))
     return {
         "error": {"message": message, "type": kind, "param": param, "code": code or default_code}
