@@ -131,7 +131,7 @@ def main() -> None:
     ids = [o for o in plain if o.sample.kind == "national_id"]
     checks = {True: "checksum ok", False: "checksum fails", None: "no checksum"}
     _table(
-        "national_id per ID type (Faker's values; some fail their official check digit):",
+        "national_id per ID type (Faker's values, redrawn until their official check digit is right):",
         score.tally(ids, lambda o: f"{o.sample.variant} ({checks[o.sample.checksum_ok]})"),
     )
 

@@ -170,7 +170,7 @@ HEALTH: list[T] = [
         "en",
         "Discharge summary - $name\nDiagnosis/treatment: $v\nDischarged home in stable condition.",
     ),
-    ("chat", "en", "my dad $first's chart says $v - what should we watch for at home?"),
+    ("chat", "en", "$first's chart says $v - what should we watch for at home?"),
     ("hr_note", "en", "$name will be off work; her doctor's note mentions $v."),
     ("claim", "en", "Claim $ticket for member $name: $v"),
     ("de_note", "de", "Patient $name, Befund: $v. Kontrolle in 3 Monaten."),

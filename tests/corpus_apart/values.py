@@ -103,10 +103,40 @@ def email(c: Ctx) -> Value:
     return Value(c.fake.email(), "email", "email")
 
 
+_CALLING_CODES = {
+    "en_US": "1",
+    "en_GB": "44",
+    "de_DE": "49",
+    "fr_FR": "33",
+    "es_ES": "34",
+    "it_IT": "39",
+    "pt_BR": "55",
+    "ja_JP": "81",
+    "hi_IN": "91",
+    "nl_NL": "31",
+    "pl_PL": "48",
+    "ko_KR": "82",
+    "zh_CN": "86",
+    "en_IN": "91",
+    "es_MX": "52",
+}
+
+
 def phone(c: Ctx) -> Value:
-    if c.rng.random() < 0.2:
-        return Value("+" + c.fake.msisdn().lstrip("0"), "msisdn", "phone")
-    return Value(c.fake.phone_number(), "phone_number", "phone")
+    """Faker's national formats; one in five rewritten as a caller abroad would write it (+CC)."""
+    number = str(c.fake.phone_number())
+    if number.startswith("+") or c.rng.random() >= 0.2:
+        return Value(number, "phone_number", "phone")
+    digits = "".join(ch for ch in number.split("x")[0] if ch.isdigit())
+    code = _CALLING_CODES[c.locale]
+    if digits.startswith("00"):
+        return Value(number, "phone_number", "phone")
+    if code == "1" and digits.startswith("1"):
+        digits = digits[1:]
+    if code != "39":
+        digits = digits.lstrip("0")
+    grouped = " ".join(digits[i : i + 3] for i in range(0, len(digits), 3))
+    return Value(f"+{code} {grouped}", "international", "phone")
 
 
 # (variant, Faker locale that has it, Faker method, words a person writes before it, validator)
@@ -160,13 +190,33 @@ def _my_number(rng: random.Random) -> str:
     return f"{digits[:4]} {digits[4:8]} {digits[8:]}" if rng.random() < 0.5 else digits
 
 
+_NINO_FIRST = "ABCEGHJKLMNOPRSTWXYZ"
+_NINO_SECOND = "ABCEGHJKLMNPRSTWXYZ"
+_NINO_NEVER = ("BG", "GB", "KN", "NK", "NT", "TN", "ZZ")
+
+
+def _nino(rng: random.Random, faker_value: str) -> str:
+    """Faker's NINO with an issued prefix and suffix: Faker always writes ZZ, which HMRC never issues."""
+    while (prefix := rng.choice(_NINO_FIRST) + rng.choice(_NINO_SECOND)) in _NINO_NEVER:
+        pass
+    body = faker_value.strip()
+    return prefix + body[2:-1] + rng.choice("ABCD")
+
+
 def national_id(c: Ctx) -> Value:
+    """A locale's national ID from Faker, redrawn (up to 50 times) until its check digit is right,
+    as a real person's is; `checksum_ok` records the rare value that still fails."""
     if c.locale == "ja_JP" and c.rng.random() < 0.5:
         return Value(
             _my_number(c.rng), "jp_my_number", c.rng.choice(["マイナンバー", "個人番号"]), True
         )
     variant, source, method, labels, check = c.rng.choice(_IDS[c.locale])
-    text = str(getattr(c.other(source), method)())
+    for _ in range(50):
+        text = str(getattr(c.other(source), method)())
+        if check is None or _valid(check, text):
+            break
+    if variant == "gb_nino":
+        text = _nino(c.rng, text)
     ok = _valid(check, text) if check else None
     return Value(text, variant, c.rng.choice(labels), ok)
 
@@ -219,8 +269,15 @@ def payment_card(c: Ctx) -> Value:
     return Value(number, f"{issuer}/{style}", label, True)
 
 
+_IBAN_LOCALES = ("en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pl_PL", "pt_BR")
+
+
 def iban(c: Ctx) -> Value:
-    raw = c.fake.iban()
+    """The locale's IBAN; where Faker's is not a valid one (it falls back to a short GB number for
+    zh_CN, en_IN, es_MX), the IBAN of a country whose customers' accounts a business would hold."""
+    raw = str(c.fake.iban())
+    while not std_iban.is_valid(raw):
+        raw = str(c.other(c.rng.choice(_IBAN_LOCALES)).iban())
     style = c.rng.choice(["compact", "spaced", "lower", "lower_spaced"])
     text = raw
     if "spaced" in style:
@@ -534,7 +591,7 @@ def _credential(c: Ctx) -> tuple[str, str]:
         return kind, text.replace("@@KEY@@", key)
     if kind == "connection_string":
         user = c.other("en_US").user_name()
-        pw = _password(c).replace("@", "!").replace("/", "_").replace(":", "_")
+        pw = _rand(r, ALNUM, r.randrange(10, 24))
         scheme = r.choice(["postgres", "postgresql", "mysql", "mongodb+srv", "amqp", "mssql"])
         return kind, f"{scheme}://{user}:{pw}@db.{host}:{r.choice([5432, 3306, 27017, 5672])}/app"
     if kind == "redis_no_user":
