@@ -1,8 +1,12 @@
-"""FakeUpstream: a real loopback HTTP server that speaks the Ollama and OpenAI wire formats for tests.
+"""FakeUpstream: a real loopback HTTP server that speaks the Ollama, OpenAI, Anthropic and Azure
+OpenAI wire formats for tests.
 
-One instance answers both protocols on one port: Ollama's native API under ``/api/*``
-(``url`` is its base_url) and the OpenAI API under ``/v1/*`` (``openai_base_url``).
-The official ``ollama`` and ``openai`` clients parse its answers, sync and streaming.
+One instance answers every protocol on one port: Ollama's native API under ``/api/*``
+(``url`` is its base_url), the OpenAI API under ``/v1/*`` (``openai_base_url``),
+Anthropic's Messages API at ``/v1/messages`` (base_url ``url``; it checks ``x-api-key`` and
+``anthropic-version``) and Azure deployments at ``/openai/deployments/{name}/...`` (base_url
+``url``; it checks ``api-key`` and ``api-version``). The official ``ollama`` and ``openai``
+clients parse its answers, sync and streaming.
 Like a real upstream, it answers a missing or wrongly-typed field with a 400 in that
 protocol's error format, never a 500.
 
@@ -22,8 +26,8 @@ nothing; a ``no-usage`` answer still adds what it served, because a real provide
 bills tokens whether or not the response says so.
 
 Modules: ``_behaviour`` (names and choice), ``_checks`` (the 400s), ``_wire`` (pure
-payloads and token accounting), ``_loopback`` (start, stop, kill, revive) and
-``_upstream`` (FakeUpstream itself).
+payloads and token accounting), ``_anthropic`` and ``_azure`` (those APIs' checks and
+payloads), ``_loopback`` (start, stop, kill, revive) and ``_upstream`` (FakeUpstream itself).
 """
 
 from tiergate.testing._behaviour import BEHAVIOUR_HEADER, Fault, parse_behaviour
