@@ -14,6 +14,7 @@ import logging
 import sys
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -87,15 +88,32 @@ class Exchange:
     rule: str | None = None
     classification: str | None = None
     cost_usd: str | None = None
-    outcome: str | None = None  # set when the answer did not end normally (stream_interrupted, ...)
+    outcome: str | None = None  # set when the answer did not end normally (cut, shutdown, ...)
+    content_type: bytes = b""
+    finished: bool = False  # the last body byte was sent
+
+    @classmethod
+    def begin(cls, method: str, path: str) -> Exchange:
+        """A new request: its id is made here, once, and used for everything it causes."""
+        return cls("chatcmpl-" + uuid.uuid4().hex[:24], method, path, time.perf_counter())
 
     def note_response(self, status: int, headers: list[tuple[bytes, bytes]]) -> None:
         """Take the status and the x-tiergate-* facts from the response's own headers."""
         self.status = status
         for name, value in headers:
-            field = _FROM_HEADERS.get(name.lower())
+            lowered = name.lower()
+            if lowered == b"content-type":
+                self.content_type = value
+            field = _FROM_HEADERS.get(lowered)
             if field is not None:
                 setattr(self, field, value.decode("latin-1"))
+
+    def settled(self, cost_pico: int, outcome: str) -> None:
+        """The final cost (pico-dollars) and outcome, known only once a stream has ended."""
+        whole, fraction = divmod(cost_pico, 10**12)
+        self.cost_usd = f"{whole}.{fraction:012d}".rstrip("0").rstrip(".")
+        if outcome != "ok" and self.outcome is None:
+            self.outcome = outcome
 
 
 def access(exchange: Exchange) -> None:

@@ -1,0 +1,416 @@
+"""One attempt as an object: reserve -> call -> relay -> settle, with cleanup on every exit.
+
+An attempt is one upstream call for one candidate. Its stages:
+
+- reserve: the most it can cost, held under every cap before anything is sent (paid providers);
+- call: the exact bytes the gateway scanned and counted; a whole answer is read, a stream up to
+  its first chunk (until then a failure can still fall back to the next candidate);
+- relay: a stream's remaining chunks, as they come;
+- settle: what the provider reported, exactly once, whatever happened.
+
+Settling runs on every exit: an answer, any exception, the caller leaving (cancellation), a
+stream whose body was never iterated (`Relay.aclose`). What is charged:
+
+- the usage the provider reported, when it reported any;
+- nothing, when nothing reached the provider or it refused with an HTTP status;
+- the whole reservation (flagged usage_missing) for every other failure after sending — a
+  timeout, a dropped connection, an unreadable answer, the caller leaving — because the
+  provider may have billed it.
+
+Once an answer exists it is delivered: a ledger write that cannot complete at once is retried
+by the budget in the background while the reservation stays held, and the response says
+`x-tiergate-ledger: pending`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from .budget import Budget
+from .errors import UpstreamError, UpstreamMalformed, UpstreamUnavailable, UpstreamUnsupported
+from .metrics import Metrics
+from .outbound import Outbound
+from .policy import Candidate
+from .pricing import PriceBook, cost_pico
+from .protocols import ChatStream, MalformedResponse
+from .protocols import get as get_protocol
+from .stores import AttemptRecord, Reservation
+from .telemetry import AttemptSpan, Tracer
+from .types import Usage
+from .upstream import Stream, Upstream
+
+if TYPE_CHECKING:
+    from .router import Call
+
+log = logging.getLogger("tiergate.attempt")
+
+# How long an answer waits for its ledger row before it leaves marked `x-tiergate-ledger: pending`.
+SETTLE_WAIT_S = 1.0
+
+
+@dataclass(slots=True)
+class Breaker:
+    """Consecutive failures open the circuit for a cool-down; one success closes it."""
+
+    failures: int = 0
+    open_until: float = 0.0
+
+    def is_open(self, now: float) -> bool:
+        return now < self.open_until
+
+    def succeeded(self) -> None:
+        self.failures = 0
+        self.open_until = 0.0
+
+    def failed(
+        self, now: float, *, threshold: int, cooldown_s: float, retry_after_s: float | None
+    ) -> None:
+        self.failures += 1
+        if self.failures >= threshold:
+            self.open_until = max(self.open_until, now + cooldown_s)
+        if retry_after_s:
+            self.open_until = max(self.open_until, now + retry_after_s)
+
+
+@dataclass(slots=True)
+class Services:
+    """What every attempt of one gateway shares."""
+
+    upstream: Upstream
+    budget: Budget
+    prices: PriceBook
+    metrics: Metrics
+    tracer: Tracer = field(default_factory=Tracer)
+    monotonic: Callable[[], float] = time.monotonic
+    in_flight: dict[str, int] = field(default_factory=dict)
+    breakers: dict[str, Breaker] = field(default_factory=dict)
+
+    def breaker(self, provider: str) -> Breaker:
+        found = self.breakers.get(provider)
+        if found is None:
+            found = self.breakers[provider] = Breaker()
+        return found
+
+
+@dataclass(slots=True)
+class Attempt:
+    """One upstream call for one candidate; build it with `Attempt.reserve`."""
+
+    services: Services
+    call: Call
+    candidate: Candidate
+    outbound: Outbound
+    number: int
+    reservation: Reservation | None
+    started: float
+    first_at: float | None = None
+    cost_pico: int = 0
+    outcome: str = ""
+    settled: bool = False
+    ledger: asyncio.Future[None] | None = None  # the row, durable once this resolves
+    span: AttemptSpan | None = None
+    _inside: bool = False
+
+    def __post_init__(self) -> None:
+        candidate, call = self.candidate, self.call
+        self.span = self.services.tracer.attempt(
+            number=self.number,
+            provider=candidate.name,
+            protocol=candidate.provider.protocol,
+            model=candidate.model,
+            tier=candidate.provider.tier,
+            rule=call.decision.rule,
+            classification=call.classified.classification,
+        )
+
+    @property
+    def name(self) -> str:
+        return self.candidate.name
+
+    @property
+    def ledger_pending(self) -> bool:
+        """The answer leaves before its row is durable (the store is slow or unreachable)."""
+        return self.ledger is not None and not self.ledger.done()
+
+    # -- call ------------------------------------------------------------------------------
+
+    async def complete(self) -> dict[str, Any]:
+        """A whole answer (chat or embeddings), settled before it is returned."""
+        call, candidate, outbound = self.call, self.candidate, self.outbound
+        protocol = get_protocol(candidate.provider.protocol)
+        path = protocol.EMBED_PATH if call.endpoint == "embeddings" else protocol.CHAT_PATH
+        self.enter()
+        try:
+            payload = await self.services.upstream.post(
+                candidate.provider, path, outbound.payload, model=candidate.model
+            )
+            try:
+                if call.endpoint == "embeddings":
+                    response, usage = protocol.decode_embed(
+                        payload,
+                        model=candidate.model,
+                        encoding_format=call.body.get("encoding_format"),
+                    )
+                else:
+                    response, usage = protocol.decode_chat(
+                        payload,
+                        model=candidate.model,
+                        request_id=call.request_id,
+                        created=call.created,
+                    )
+            except MalformedResponse as exc:
+                raise UpstreamMalformed(
+                    f"malformed answer: {exc}", provider=self.name, billable=True
+                ) from None
+        except BaseException as exc:
+            self.leave()
+            await self.failed(exc)
+            raise
+        self.leave()
+        await self._succeeded(usage)
+        return response
+
+    async def open(self) -> Relay:
+        """A stream, once its first chunk is in hand: a failure before that can still fall back."""
+        call, candidate, outbound = self.call, self.candidate, self.outbound
+        protocol = get_protocol(candidate.provider.protocol)
+        decoder = protocol.ChatStream(
+            model=candidate.model,
+            request_id=call.request_id,
+            created=call.created,
+            include_usage=call.include_usage,
+        )
+        self.enter()
+        upstream: Stream | None = None
+        try:
+            upstream = await self.services.upstream.open_stream(
+                candidate.provider, protocol.CHAT_PATH, outbound.payload, model=candidate.model
+            )
+            lines = upstream.lines()
+            first: list[dict[str, Any]] = []
+            while not first and not decoder.done:
+                line = await anext(lines, None)
+                if line is None:
+                    raise UpstreamUnavailable(
+                        "the stream ended before any answer", provider=self.name, billable=True
+                    )
+                first = self.feed(decoder, line)
+        except BaseException as exc:
+            if upstream is not None:
+                upstream.close()
+            self.leave()
+            await self.failed(exc)
+            raise
+        self.first_at = self.services.monotonic()
+        return Relay(self, upstream, lines, decoder, first)
+
+    # -- settle ----------------------------------------------------------------------------
+
+    async def failed(self, exc: BaseException) -> None:
+        """Book a failed call: the breaker (retryable failures only), metrics, the ledger."""
+        if isinstance(exc, UpstreamError):
+            kind, charge, status = exc.kind, exc.billable, exc.status
+            if exc.retryable and not isinstance(exc, UpstreamUnsupported):
+                provider = self.candidate.provider
+                self.services.breaker(self.name).failed(
+                    self.services.monotonic(),
+                    threshold=provider.breaker_failures,
+                    cooldown_s=provider.breaker_cooldown_s,
+                    retry_after_s=exc.retry_after_s,
+                )
+        elif isinstance(exc, asyncio.CancelledError | GeneratorExit):
+            kind, charge, status = "client_closed", True, None
+        else:
+            kind, charge, status = "error", True, None
+        self.services.metrics.attempt(self.name, kind)
+        await self.settle(None, kind, charge=charge, status=status)
+
+    async def _succeeded(self, usage: Usage | None) -> None:
+        self.services.breaker(self.name).succeeded()
+        self.services.metrics.attempt(self.name, "ok")
+        await self.settle(usage, "ok", charge=True)
+
+    async def settle(
+        self, usage: Usage | None, outcome: str, *, charge: bool, status: int | None = None
+    ) -> None:
+        """Write this attempt's one row (exactly once) and wait briefly for it to be durable."""
+        if self.settled:
+            return
+        self.settled = True
+        self.outcome = outcome
+        candidate = self.candidate
+        price = self.services.prices.get(candidate.name, candidate.model)
+        usage_missing = usage is None and charge
+        if usage is not None:
+            cost = cost_pico(usage, price)
+        elif usage_missing:
+            cost = candidate.bound_pico  # nothing reported: charge the whole reservation
+        else:
+            cost = 0
+        self.cost_pico = cost
+        call = self.call
+        now = self.services.monotonic()
+        record = AttemptRecord(
+            request_id=call.request_id,
+            attempt=self.number,
+            tenant=call.tenant,
+            provider=candidate.name,
+            model=candidate.model,
+            tier=candidate.provider.tier,
+            rule=call.decision.rule,
+            classification=call.classified.classification,
+            classification_source=call.classified.source,
+            egress=not candidate.provider.on_premises,
+            prompt_tokens=usage.prompt_tokens if usage else 0,
+            completion_tokens=usage.completion_tokens if usage else 0,
+            cost_pico=cost,
+            reserved_pico=self.reservation.pico if self.reservation else 0,
+            latency_ms=(now - self.started) * 1000.0,
+            outcome=outcome,
+            usage_missing=usage_missing,
+            status=status,
+            endpoint=call.endpoint,
+            ttft_ms=(self.first_at - self.started) * 1000.0 if self.first_at else None,
+        )
+        if outcome not in ("ok", "client_closed"):
+            # Facts only: an upstream's error text can quote the prompt, so it stays out of logs.
+            log.warning(
+                "upstream attempt failed",
+                extra={"event": "upstream.attempt_failed", "request_id": call.request_id,
+                       "attempt": self.number, "provider": candidate.name,
+                       "model": candidate.model, "kind": outcome, "status": status},
+            )  # fmt: skip
+        self.services.metrics.usage(
+            provider=candidate.name, model=candidate.model, tenant=call.tenant,
+            input_tokens=record.prompt_tokens, output_tokens=record.completion_tokens,
+            cost_pico=cost,
+        )  # fmt: skip
+        if self.span is not None:
+            self.span.finish(
+                outcome=outcome,
+                input_tokens=record.prompt_tokens,
+                output_tokens=record.completion_tokens,
+                cost_pico=cost,
+                status=status,
+            )
+        budget = self.services.budget
+        if self.reservation is not None:
+            self.ledger = budget.settle(self.reservation, record)
+            # The reservation stays held until the row is durable; an answer waits a little
+            # for it, then leaves marked pending.
+            await asyncio.wait({self.ledger}, timeout=SETTLE_WAIT_S)
+        else:
+            # A free attempt's row is group-committed after the answer, off its path.
+            self.ledger = budget.record(record)
+
+    # -- bookkeeping -----------------------------------------------------------------------
+
+    def enter(self) -> None:
+        self._inside = True
+        in_flight = self.services.in_flight
+        in_flight[self.name] = in_flight.get(self.name, 0) + 1
+
+    def leave(self) -> None:
+        if self._inside:
+            self._inside = False
+            self.services.in_flight[self.name] -= 1
+
+    def feed(self, decoder: ChatStream, line: bytes) -> list[dict[str, Any]]:
+        try:
+            return decoder.feed(line)
+        except MalformedResponse as exc:
+            raise UpstreamMalformed(
+                f"malformed stream: {exc}", provider=self.name, billable=True
+            ) from None
+
+
+class Relay:
+    """A stream's SSE body: chunks as they come, then the row, then [DONE] — or an error event.
+
+    `aclose()` settles the attempt whatever happened before, including a body that was never
+    iterated (the caller left before the first byte went out).
+    """
+
+    def __init__(
+        self,
+        attempt: Attempt,
+        upstream: Stream,
+        lines: AsyncIterator[bytes],
+        decoder: ChatStream,
+        first: list[dict[str, Any]],
+    ) -> None:
+        self.attempt = attempt
+        self._upstream = upstream
+        self._body = self._relay(lines, decoder, first)
+
+    def __aiter__(self) -> Relay:
+        return self
+
+    async def __anext__(self) -> bytes:
+        return await self._body.__anext__()
+
+    async def aclose(self) -> None:
+        try:
+            await self._body.aclose()
+        finally:
+            await self._end()
+            if not self.attempt.settled:  # never iterated, or closed mid-way: the caller left
+                await asyncio.shield(self.attempt.failed(asyncio.CancelledError()))
+
+    async def _end(self) -> None:
+        self._upstream.close()
+        self.attempt.leave()
+
+    async def _relay(
+        self, lines: AsyncIterator[bytes], decoder: ChatStream, first: list[dict[str, Any]]
+    ) -> AsyncIterator[bytes]:
+        attempt = self.attempt
+        for chunk in first:
+            yield _sse(chunk)
+        try:
+            while not decoder.done:
+                line = await anext(lines, None)
+                if line is None:
+                    raise UpstreamUnavailable(
+                        "the stream ended without its final chunk",
+                        provider=attempt.name,
+                        billable=True,
+                    )
+                for chunk in attempt.feed(decoder, line):
+                    yield _sse(chunk)
+        except UpstreamError as exc:
+            await self._end()
+            await asyncio.shield(attempt.settle(None, "cut", charge=True))
+            attempt.services.metrics.attempt(attempt.name, "cut")
+            yield _sse(
+                {
+                    "error": {
+                        "message": f"The answer from {attempt.name} broke off: {exc.message}. "
+                        "It is incomplete; retry the request.",
+                        "type": "server_error",
+                        "param": None,
+                        "code": "stream_interrupted",
+                    }
+                }
+            )
+            return
+        await self._end()
+        finish = getattr(decoder, "finish", None)
+        for chunk in finish() if finish else ():
+            yield _sse(chunk)
+        await asyncio.shield(attempt._succeeded(decoder.usage))
+        yield b"data: [DONE]\n\n"
+
+
+def _sse(chunk: dict[str, Any]) -> bytes:
+    return b"data: " + orjson.dumps(chunk) + b"\n\n"
+
+
+__all__ = ["Attempt", "Breaker", "Relay", "Services"]

@@ -1,0 +1,185 @@
+"""Outbound requests: the body each provider would receive, encoded first, so that the privacy
+scan and the money bound read exactly what is sent.
+
+Nothing here knows a field by name. A request is encoded for every provider that could serve
+it (pure: each protocol's `encode_*`), and then:
+
+- the scan reads every key and every string or number value of every encoded body, whatever
+  the field, plus the request's message texts joined end to end (so a value split across two
+  messages or parts is seen whole);
+- the bound counts the encoded body's own bytes: byte-level BPE never yields more tokens than
+  bytes, and JSON never has fewer bytes than the strings inside it. Media payloads (images,
+  audio, files) are billed per part, not per byte: their bytes are replaced by a fixed
+  allowance per part.
+
+The same bytes are what the attempt sends, so a new field, a new protocol or a new endpoint is
+scanned and counted by construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from .config import Config, ProviderConfig
+from .protocols import UntranslatableRequest
+from .protocols import get as get_protocol
+from .pricing import MEDIA_PART_TOKENS, MESSAGE_OVERHEAD_TOKENS, REQUEST_OVERHEAD_TOKENS
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """One provider's upstream request, or why its protocol cannot express it."""
+
+    provider: str
+    model: str
+    max_tokens: int  # reserved for and sent upstream (0 for embeddings)
+    body: Mapping[str, Any] | None
+    payload: bytes  # the exact bytes sent; b"" when unsupported
+    prompt_tokens: int  # the most prompt tokens the provider can bill for reading `payload`
+    # Output tokens beyond max_tokens the provider may bill: a predicted output's rejected
+    # tokens are billed as completion tokens.
+    output_extra_tokens: int = 0
+    unsupported: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What every provider's encoding starts from."""
+
+    endpoint: str  # "chat" | "embeddings"
+    body: Mapping[str, Any]  # the caller's OpenAI body, hints removed
+    task: str
+    stream: bool
+    max_tokens: int | None  # the caller's; None means each provider's max_output_tokens
+    pinned: str | None = None
+    pinned_model: str | None = None
+
+
+def encode_all(config: Config, request: Request) -> dict[str, Outbound]:
+    """The outbound request for every provider that could serve `request` (a pin: just that one)."""
+    media_parts, media_bytes = media(request.body) if request.endpoint == "chat" else (0, 0)
+    messages = request.body.get("messages")
+    count = len(messages) if isinstance(messages, list) else 1
+    out: dict[str, Outbound] = {}
+    for provider in config.providers:
+        if request.pinned and provider.name != request.pinned:
+            continue
+        model = request.pinned_model or provider.model_for(request.task)
+        out[provider.name] = _encode(provider, model, request, count, media_parts, media_bytes)
+    return out
+
+
+def _encode(
+    provider: ProviderConfig,
+    model: str,
+    request: Request,
+    messages: int,
+    media_parts: int,
+    media_bytes: int,
+) -> Outbound:
+    protocol = get_protocol(provider.protocol)
+    max_tokens = 0
+    try:
+        if request.endpoint == "embeddings":
+            body = protocol.encode_embed(request.body, model=model)
+        else:
+            max_tokens = (
+                request.max_tokens
+                if request.max_tokens is not None
+                else provider.max_output_tokens
+            )
+            body = protocol.encode_chat(
+                request.body, model=model, max_tokens=max_tokens, stream=request.stream
+            )
+    except UntranslatableRequest as exc:
+        return Outbound(provider.name, model, max_tokens, None, b"", 0, str(exc))
+    payload = orjson.dumps(body)
+    tokens = (
+        max(0, len(payload) - media_bytes)
+        + media_parts * MEDIA_PART_TOKENS
+        + messages * MESSAGE_OVERHEAD_TOKENS
+        + REQUEST_OVERHEAD_TOKENS
+        + provider.prompt_overhead_tokens
+    )
+    prediction = body.get("prediction")
+    extra = len(orjson.dumps(prediction)) if prediction is not None else 0
+    return Outbound(provider.name, model, max_tokens, body, payload, tokens, extra)
+
+
+def strings(value: Any) -> Iterator[str]:
+    """Every key and every string or number value in a JSON value, depth first."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                yield str(key)
+                stack.append(inner)
+        elif isinstance(item, list | tuple):
+            stack.extend(reversed(item))
+        elif isinstance(item, int | float) and not isinstance(item, bool):
+            yield str(item)
+
+
+def scan_texts(bodies: Iterable[Mapping[str, Any]], request: Request) -> list[str]:
+    """What the detector reads: every string of every encoded body (once), and the message
+    texts joined end to end."""
+    seen: dict[str, None] = {}
+    for body in bodies:
+        seen.update(dict.fromkeys(strings(body)))
+    texts = ["\n".join(seen)]
+    pieces = list(_content_texts(request))
+    if len(pieces) > 1:
+        texts.append("".join(pieces))
+    return texts
+
+
+def _content_texts(request: Request) -> Iterator[str]:
+    body = request.body
+    if request.endpoint == "embeddings":
+        value = body.get("input")
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, list):
+            yield from (v for v in value if isinstance(v, str))
+        return
+    for message in body.get("messages") or ():
+        if not isinstance(message, Mapping):
+            continue
+        content = message.get("content")
+        if isinstance(content, str):
+            yield content
+        elif isinstance(content, list):
+            for part in content:
+                if isinstance(part, Mapping) and isinstance(part.get("text"), str):
+                    yield part["text"]
+
+
+_MEDIA_FIELDS = {"image_url": "url", "input_audio": "data", "file": "file_data"}
+
+
+def media(body: Mapping[str, Any]) -> tuple[int, int]:
+    """Content parts that are not text (images, audio, files): how many, and the bytes of
+    their payload strings. Neither scannable nor billed by their bytes."""
+    parts = 0
+    size = 0
+    for message in body.get("messages") or ():
+        content = message.get("content") if isinstance(message, Mapping) else None
+        if not isinstance(content, list):
+            continue
+        for part in content:
+            if not isinstance(part, Mapping) or part.get("type") == "text":
+                continue
+            parts += 1
+            for field, key in _MEDIA_FIELDS.items():
+                inner = part.get(field)
+                value = inner.get(key) if isinstance(inner, Mapping) else inner
+                if isinstance(value, str):
+                    size += len(value.encode())
+    return parts, size
