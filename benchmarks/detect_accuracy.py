@@ -42,6 +42,20 @@ def _table(title: str, rows: dict[str, score.Tally], *, flagged: bool = False) -
         print(f"  {key:<{width}} {_pct(t)}{extra}")
 
 
+def _matrix(obf: Sequence[score.Outcome]) -> None:
+    """Hits per technique (rows) and kind (columns) of the obfuscated family."""
+    kinds = sorted({o.sample.kind or "" for o in obf})
+    cells = score.tally(obf, lambda o: f"{o.sample.variant}|{o.sample.kind}")
+    print("\nObfuscated hits per technique x kind:")
+    print(f"  {'':<20}" + "".join(f"{k[:12]:>13}" for k in kinds))
+    for technique in sorted({o.sample.variant for o in obf}):
+        row = []
+        for kind in kinds:
+            t = cells.get(f"{technique}|{kind}")
+            row.append(f"{t.hits:>6}/{t.total:<6}" if t else f"{'-':>13}")
+        print(f"  {technique:<20}" + "".join(row))
+
+
 def _misses(outcomes: Sequence[score.Outcome], per_kind: int) -> None:
     print("\nExample misses per kind (template, value variant, what the detector said):")
     by_kind: dict[str, list[score.Outcome]] = defaultdict(list)
@@ -128,6 +142,7 @@ def main() -> None:
         score.tally(obf, lambda o: o.sample.variant),
     )
     _table("Recall on the obfuscated family, per kind:", score.tally(obf, lambda o: o.sample.kind))
+    _matrix(obf)
     ids = [o for o in plain if o.sample.kind == "national_id"]
     checks = {True: "checksum ok", False: "checksum fails", None: "no checksum"}
     _table(
