@@ -14,20 +14,14 @@ from typing import Any
 
 import orjson
 
+from . import __version__
 from .config import Config, load_config
 from .errors import ConfigError, TiergateError
-from .hints import Hints, chat_texts, classify, utf8_len
+from .detect import Detector, ExtraPattern
+from .hints import Hints, classify
+from .outbound import Request, encode_all, scan_texts
 from .policy import Features, State, decide
-from .pricing import (
-    MICROS_PER_USD,
-    PICO_PER_MICRO,
-    PriceBook,
-    TokenPrice,
-    build,
-    cap_micros,
-    prompt_token_bound,
-    usd,
-)
+from .pricing import PICO_PER_MICRO, PriceBook, TokenPrice, build, pico_to_usd
 from .stores import PICO_PER_USD
 from .types import CLASSIFICATIONS, COMPLEXITIES, QUALITIES, TASKS
 
@@ -61,23 +55,53 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"  tier {p.tier}  {p.name:<14} {p.protocol:<7} {'on premises' if p.on_premises else 'cloud':<12} {state}"
         )
         print(f"          models: {models}")
-    return 0
+    return _probe(config, args.probe_timeout) if args.probe else 0
+
+
+def _probe(config: Config, timeout_s: float) -> int:
+    import asyncio
+
+    from .probe import probe
+
+    answers = asyncio.run(probe(config, timeout_s))
+    print(f"probe (GET of each provider's model list; no prompt sent; {timeout_s:g}s timeout):")
+    for answer in answers:
+        print(f"  {answer.provider:<14} {'OK  ' if answer.ok else 'FAIL'} {answer.detail}")
+    return 0 if all(a.ok for a in answers) else 1
 
 
 def cmd_route(args: argparse.Namespace) -> int:
     config, prices = _load(args.config)
-    from .detect import Detector, ExtraPattern
-
-    messages = [{"role": "user", "content": args.prompt}]
-    texts = list(chat_texts(messages))
     hints = Hints(args.classification, args.task, args.quality, args.complexity, args.batch_size)
+    pinned = None
+    if args.model != "auto":
+        pinned = next((p.name for p in config.providers if args.model in p.served_models), None)
+        if pinned is None:
+            raise ConfigError([f"--model: no provider serves {args.model!r}"])
+    # The same encoding the gateway makes: what each provider would be sent is what is
+    # scanned and counted.
+    request = Request(
+        endpoint="embeddings" if hints.task == "embedding" else "chat",
+        body=(
+            {"model": args.model, "input": [args.prompt]}
+            if hints.task == "embedding"
+            else {"model": args.model, "messages": [{"role": "user", "content": args.prompt}]}
+        ),
+        task=hints.task,
+        stream=False,
+        max_tokens=args.max_tokens,
+        pinned=pinned,
+        pinned_model=args.model if pinned else None,
+    )
+    outbound = encode_all(config, request)
     detector = Detector(
         extra_patterns=[
             ExtraPattern(p.name, p.regex, p.classification) for p in config.privacy.patterns
         ],
         allow=config.privacy.allow,
     )
-    finding = detector.scan(texts) if config.privacy.detect else None
+    bodies = [o.body for o in outbound.values() if o.body is not None]
+    finding = detector.scan(scan_texts(bodies, request)) if config.privacy.detect else None
     tenant = config.tenant(args.tenant) if args.tenant else None
     if args.tenant and tenant is None:
         raise ConfigError([f"--tenant: no tenant named {args.tenant!r} in {args.config}"])
@@ -87,19 +111,13 @@ def cmd_route(args: argparse.Namespace) -> int:
         detected=finding.classification if finding else None,
         detected_kinds=finding.kinds if finding else (),
     )
-    pinned = None
-    if args.model != "auto":
-        pinned = next((p.name for p in config.providers if args.model in p.served_models), None)
-        if pinned is None:
-            raise ConfigError([f"--model: no provider serves {args.model!r}"])
     features = Features(
         classification=classified.classification,
         task=hints.task,
         quality=hints.quality,
         complexity=hints.complexity,
         batch_size=hints.batch_size,
-        prompt_tokens_bound=prompt_token_bound(utf8_len(texts), len(messages)),
-        max_tokens=args.max_tokens,
+        outbound=outbound,
         tenant=tenant.name if tenant else None,
         pinned=pinned,
         pinned_model=args.model if pinned else None,
@@ -121,7 +139,7 @@ def cmd_route(args: argparse.Namespace) -> int:
                             "provider": c.name,
                             "tier": c.provider.tier,
                             "model": c.model,
-                            "reserve_usd": float(usd(c.bound_micros)),
+                            "reserve_usd": str(pico_to_usd(c.bound_pico).normalize()),
                         }
                         for c in decision.candidates
                     ],
@@ -212,6 +230,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from . import logs
     from .gateway import is_loopback
     from .server import create_app
+    from .shutdown import SERVER_MARGIN_S
 
     config, prices = _load(args.config)
     host = args.host or config.server.host
@@ -236,7 +255,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         lifespan="on",
         access_log=False,
         log_config=None,
-        timeout_graceful_shutdown=10,
+        # Our own grace answers what is left before uvicorn's timeout would cut it.
+        timeout_graceful_shutdown=config.server.shutdown_grace_s + SERVER_MARGIN_S,
         # The caller's address decides loopback-only access: never take it from a header.
         proxy_headers=False,
         server_header=False,
@@ -246,10 +266,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         def serve(sock: Any) -> None:
             app = create_app(config, prices=prices)
+            app.reload_from(args.config)
             uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
 
         return workers.supervise(serve, workers.bind(host, port), args.workers)
-    uvicorn.run(create_app(config, prices=prices), host=host, port=port, **options)
+    app = create_app(config, prices=prices)
+    app.reload_from(args.config)  # SIGHUP re-reads it
+    uvicorn.run(app, host=host, port=port, **options)
     return 0
 
 
@@ -301,7 +324,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tiergate", description="LLM execution gateway: local first, cloud when it must."
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"tiergate {__version__}")
+    # Bare `tiergate` prints this help and exits 0 (main()).
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def with_config(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -322,6 +347,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="validate a config and open its store; exit 2 on any problem")
     with_config(p)
+    p.add_argument(
+        "--probe",
+        action="store_true",
+        help="also ask each provider for its model list (no prompt is sent); exit 1 if one fails",
+    )
+    p.add_argument("--probe-timeout", type=float, default=5.0, metavar="SECONDS")
     p.set_defaults(run=cmd_check)
 
     p = sub.add_parser("migrate", help="create the store or apply its pending schema migrations")
@@ -374,7 +405,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "run", None) is None:
+        parser.print_help()
+        return 0
     if getattr(args, "month", None):
         try:
             datetime.strptime(args.month, "%Y-%m").replace(tzinfo=UTC)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -26,7 +26,9 @@ Mode = Literal["local_only", "local_ollama", "multi_cloud"]
 
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 _SHA256 = r"^[0-9a-f]{64}$"
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_VAR = re.compile(
+    r"\$\{(?:file:(?P<file>[^}]+)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?)\}"
+)
 
 
 class _Model(BaseModel):
@@ -45,6 +47,7 @@ class ProviderConfig(_Model):
     protocol: Literal["ollama", "openai", "anthropic", "azure"]
     base_url: str
     api_key: str | None = None
+    api_key_file: str | None = None  # read at start and on every reload; relative to the config
     # azure: the api-version query (default 2024-10-21); anthropic: the anthropic-version header.
     api_version: str | None = None
     tier: int = Field(ge=1, le=3)
@@ -96,6 +99,19 @@ class ProviderConfig(_Model):
             raise ValueError(f"model for {empty[0]!r} is empty")
         return value
 
+    @model_validator(mode="after")
+    def _cloud_models_are_not_local(self) -> ProviderConfig:
+        # An Ollama daemon forwards these names to Ollama's cloud: the data would leave.
+        if self.on_premises:
+            for task, model in self.models.items():
+                if model.endswith(("-cloud", ":cloud")):
+                    raise ValueError(
+                        f"models.{task}: {model!r} runs in Ollama's cloud (the daemon forwards "
+                        "'-cloud' and ':cloud' models), so this provider is not on premises for it; "
+                        "use a local model, or move it to a provider with on_premises: false"
+                    )
+        return self
+
     @property
     def has_key(self) -> bool:
         """A provider off the premises needs a non-empty api_key to be usable."""
@@ -143,16 +159,28 @@ class PrivacyConfig(_Model):
 class TenantConfig(_Model):
     name: str = Field(pattern=_NAME)
     api_key_sha256: str = Field(pattern=_SHA256)
+    # Keys still accepted while the tenant's clients move to api_key_sha256 (rotation by SIGHUP).
+    previous_api_key_sha256: tuple[Annotated[str, Field(pattern=_SHA256)], ...] = ()
     mode: Mode = "multi_cloud"
     allowed_providers: tuple[str, ...] | None = None
+    # Without an explicit public or internal label, a request stays on premises.
+    require_label: bool = False
     classification_floor: Classification | None = None
     monthly_budget_usd: Decimal | None = Field(default=None, ge=0)
+
+    @property
+    def key_hashes(self) -> tuple[str, ...]:
+        """Every key hash this tenant is known by: the current one first."""
+        return (self.api_key_sha256, *self.previous_api_key_sha256)
 
 
 class ServerConfig(_Model):
     host: str = "127.0.0.1"
     port: int = Field(default=8088, ge=0, le=65535)
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    # On SIGTERM, requests in flight get this long to finish; then they are answered (503, or
+    # a stream's stream_interrupted event) and the process exits.
+    shutdown_grace_s: float = Field(default=10.0, ge=0)
 
 
 class TelemetryConfig(_Model):
@@ -212,6 +240,12 @@ class Config(_Model):
                 problems.append(f"tenants[{i}].name: {tenant.name!r} is used twice")
             if tenant.api_key_sha256 in [t.api_key_sha256 for t in self.tenants[:i]]:
                 problems.append(f"tenants[{i}].api_key_sha256: the same key hash is used twice")
+            for j, digest in enumerate(tenant.previous_api_key_sha256):
+                others = [h for t in self.tenants if t is not tenant for h in t.key_hashes]
+                if digest in others or digest == tenant.api_key_sha256:
+                    problems.append(
+                        f"tenants[{i}].previous_api_key_sha256[{j}]: the same key hash is used twice"
+                    )
         if problems:
             raise ConfigError(problems)
         return self
@@ -237,27 +271,86 @@ class Config(_Model):
         return None
 
 
-def expand(value: Any, env: Mapping[str, str]) -> Any:
-    """Expand ${VAR} and ${VAR:-default} in every string of a parsed YAML tree."""
-    if isinstance(value, str):
+class _Expansion:
+    """One pass over a parsed YAML tree: ${VAR}, ${VAR:-default}, ${file:PATH} and api_key_file.
 
+    What a variable or a file brings in is never expanded again, so it cannot inject a
+    reference (or YAML structure). A file's trailing newline is dropped. The keys whose
+    value came from a file are remembered, so that no error message ever echoes it.
+    """
+
+    def __init__(self, env: Mapping[str, str], base: Path | None) -> None:
+        self.env = env
+        self.base = base
+        self.problems: list[str] = []
+        self.secret: set[tuple[int | str, ...]] = set()
+
+    def tree(self, value: Any, where: tuple[int | str, ...] = ()) -> Any:
+        if isinstance(value, str):
+            return self.text(value, where)
+        if isinstance(value, list):
+            return [self.tree(v, (*where, i)) for i, v in enumerate(value)]
+        if isinstance(value, dict):
+            out = {k: self.tree(v, (*where, k)) for k, v in value.items()}
+            if len(where) == 2 and where[0] == "providers" and out.get("api_key_file"):
+                self.key_file(out, where)
+            return out
+        return value
+
+    def text(self, value: str, where: tuple[int | str, ...]) -> str:
         def repl(m: re.Match[str]) -> str:
-            found = env.get(m.group(1))
+            if m.group("file") is not None:
+                self.secret.add(where)
+                return self.read(m.group("file").strip(), where)
+            found = self.env.get(m.group("name"))
             if found:
                 return found
-            return m.group(2) if m.group(2) is not None else ""
+            return m.group("default") if m.group("default") is not None else ""
 
         return _VAR.sub(repl, value)
-    if isinstance(value, list):
-        return [expand(v, env) for v in value]
-    if isinstance(value, dict):
-        return {k: expand(v, env) for k, v in value.items()}
-    return value
+
+    def key_file(self, provider: dict[str, Any], where: tuple[int | str, ...]) -> None:
+        key_where = (*where, "api_key_file")
+        if provider.get("api_key"):
+            self.problems.append(f"{_path(key_where)}: set api_key or api_key_file, not both")
+            return
+        path = provider["api_key_file"]
+        if not isinstance(path, str):
+            return  # the model reports the wrong type
+        provider["api_key"] = self.read(path, key_where)
+        self.secret.add((*where, "api_key"))
+
+    def read(self, path: str, where: tuple[int | str, ...]) -> str:
+        file = Path(path).expanduser()
+        if self.base is not None and not file.is_absolute():
+            file = self.base / file
+        try:
+            return file.read_text(encoding="utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            reason = "it is not UTF-8 text"
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+        self.problems.append(f"{_path(where)}: cannot read the secret file {file} ({reason})")
+        return ""
+
+
+def expand(value: Any, env: Mapping[str, str], *, base: Path | None = None) -> Any:
+    """Expand ${VAR}, ${VAR:-default} and ${file:PATH} in every string of a parsed YAML tree."""
+    expansion = _Expansion(env, base)
+    out = expansion.tree(value)
+    if expansion.problems:
+        raise ConfigError(expansion.problems)
+    return out
 
 
 def parse_config(
-    text: str, *, env: Mapping[str, str] | None = None, source: str = "config"
+    text: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    source: str = "config",
+    base: Path | None = None,
 ) -> Config:
+    """`base`: the directory that relative secret-file paths start from (the config file's)."""
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -275,10 +368,18 @@ def parse_config(
     env = os.environ if env is None else env
     if env.get("TIERGATE_LEDGER_KEY") and "ledger_key" not in raw:
         raw = {**raw, "ledger_key": env["TIERGATE_LEDGER_KEY"]}
+    expansion = _Expansion(env, base)
+    expanded = expansion.tree(raw)
+    problems = expansion.problems  # an unreadable file is one problem among all the others
     try:
-        return Config.model_validate(expand(raw, env))
+        config = Config.model_validate(expanded)
     except ValidationError as exc:
-        raise ConfigError([_describe(err) for err in exc.errors()]) from None
+        problems += [_describe(err, expansion.secret) for err in exc.errors()]
+    except ConfigError as exc:
+        problems += exc.problems
+    if problems:
+        raise ConfigError(problems) from None
+    return config
 
 
 def load_config(path: str | Path, *, env: Mapping[str, str] | None = None) -> Config:
@@ -287,7 +388,7 @@ def load_config(path: str | Path, *, env: Mapping[str, str] | None = None) -> Co
     except OSError as exc:
         raise ConfigError([f"{path}: cannot read the config file ({exc.strerror})"]) from None
     base = Path(path).parent
-    return _relative_to(parse_config(text, env=env, source=str(path)), base)
+    return _relative_to(parse_config(text, env=env, source=str(path), base=base), base)
 
 
 def _relative_to(config: Config, base: Path) -> Config:
@@ -334,10 +435,13 @@ _FIELDS: dict[str, type[BaseModel]] = {
 }
 
 
-def _describe(err: Any) -> str:
+def _describe(err: Any, from_files: set[tuple[int | str, ...]] | None = None) -> str:
     loc = tuple(err["loc"])
     where = _path(loc)
     kind = err["type"]
+    if any(loc[: len(s)] == s for s in from_files or ()):
+        # The value came from a secret file: say what is wrong, never what it is.
+        return f"{where}: the value read from a secret file is not valid here ({err['msg']})"
     if kind == "extra_forbidden":
         parent = next((str(p) for p in reversed(loc[:-1]) if isinstance(p, str)), "")
         model = _FIELDS.get(parent)

@@ -14,7 +14,9 @@ TiergateError            status_code, type, code, retryable
 └── UpstreamError        one failed attempt at one provider
     ├── UpstreamTimeout       retryable
     ├── UpstreamUnavailable   retryable (connection error, 429, 5xx)
-    └── UpstreamRejected      not retryable (other 4xx, a malformed answer)
+    │   ├── UpstreamMalformed     an answer we cannot read (charged: it was sent)
+    │   └── UpstreamUnsupported   the protocol cannot express the request (nothing sent)
+    └── UpstreamRejected      not retryable (400, 413, 422: the request itself is wrong)
 AllProvidersFailed       503 llm_unavailable, keeps every attempt in order
 ```
 
@@ -132,11 +134,15 @@ class UpstreamError(TiergateError):
         provider: str,
         status: int | None = None,
         retry_after_s: float | None = None,
+        billable: bool = False,
     ) -> None:
         super().__init__(message)
         self.provider = provider
         self.status = status
         self.retry_after_s = retry_after_s
+        # The request reached the provider and no clean refusal came back (a timeout, a dropped
+        # connection, an answer we could not read): it may have been billed, so it is charged.
+        self.billable = billable
 
 
 class UpstreamTimeout(UpstreamError):
@@ -147,6 +153,18 @@ class UpstreamTimeout(UpstreamError):
 class UpstreamUnavailable(UpstreamError):
     retryable = True
     kind = "unavailable"
+
+
+class UpstreamMalformed(UpstreamUnavailable):
+    """An answer that is not what the protocol promises, or larger than tiergate reads."""
+
+    kind = "malformed"
+
+
+class UpstreamUnsupported(UpstreamUnavailable):
+    """The provider's protocol cannot express the request: nothing was sent, the next may serve it."""
+
+    kind = "unsupported"
 
 
 class UpstreamRejected(UpstreamError):

@@ -13,29 +13,35 @@ import hmac
 import ipaddress
 import time
 import uuid
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import intake
+import orjson
+
+from . import intake, telemetry
 from .budget import Budget
 from .config import Config, TenantConfig
-from .detect import Detector, ExtraPattern
 from .errors import BudgetExhausted, InvalidRequest, PolicyDenied, Unauthorized
-from .hints import chat_texts, classify, parse_hints, utf8_len
+from .hints import Classified, classify, parse_hints
 from .stores import Store, open_store
 from .metrics import Gauge, Metrics
 from .policy import Decision, Features, State, decide
-from .pricing import PriceBook, prompt_token_bound, usd
+from .reload import Generation
+from .outbound import Outbound, Request, encode_all, media
+from .pricing import PriceBook, pico_to_usd
+from .scanner import Scanner
+from .attempt import Services
 from .router import Call, Router, Served
+from .telemetry import Tracer
 from .types import most_restrictive
 from .upstream import Upstream
 
 Scope = MutableMapping[str, Any]
 
 
-def _usd_text(micros: int) -> bytes:
-    return format(usd(micros).normalize(), "f").encode() if micros else b"0"
+def _usd_text(pico: int) -> bytes:
+    return format(pico_to_usd(pico).normalize(), "f").encode() if pico else b"0"
 
 
 def is_loopback(host: str | None) -> bool:
@@ -56,25 +62,11 @@ class _Caller:
 class Gateway:
     """Everything one running gateway holds; made in the lifespan, gone at shutdown."""
 
-    def __init__(self, config: Config, *, prices: PriceBook) -> None:
-        self.config = config
-        self.prices = prices
-        self.metrics = Metrics()
-        self.detector = Detector(
-            extra_patterns=[
-                ExtraPattern(p.name, p.regex, p.classification) for p in config.privacy.patterns
-            ],
-            allow=config.privacy.allow,
-        )
-        self.pins: dict[str, str] = {}
-        for provider in config.providers:
-            for model in provider.served_models:
-                self.pins.setdefault(model, provider.name)
-        self.down = frozenset(p.name for p in config.providers if not p.has_key)
-        self.tenant_hashes = [(bytes.fromhex(t.api_key_sha256), t) for t in config.tenants]
-        self.admin_hash = (
-            bytes.fromhex(config.admin_api_key_sha256) if config.admin_api_key_sha256 else None
-        )
+    def __init__(self, config: Config, *, prices: PriceBook, tracer: Tracer | None = None) -> None:
+        self.generation = Generation.build(config, prices)
+        self.metrics = Metrics(tenants=[t.name for t in config.tenants])
+        self.tracer = tracer or telemetry.build(config.telemetry)
+        self.scanner = Scanner(config.privacy)
         self.upstream = Upstream()
         self.store: Store | None = None
         self._heartbeat: asyncio.Task[None] | None = None
@@ -95,10 +87,13 @@ class Gateway:
             )
         )
         self.router = Router(
-            upstream=self.upstream,
-            budget=self.budget,
-            prices=self.prices,
-            metrics=self.metrics,
+            Services(
+                upstream=self.upstream,
+                budget=self.budget,
+                prices=self.prices,
+                metrics=self.metrics,
+                tracer=self.tracer,
+            ),
             reject_over_budget=self.config.budget.on_exceeded == "reject",
         )
         self.metrics.gauges.append(
@@ -112,8 +107,12 @@ class Gateway:
         self.metrics.gauges.append(
             Gauge("tiergate_in_flight", "Upstream calls in flight, by provider.", self._in_flight)
         )
+        self.metrics.gauges.append(
+            Gauge("tiergate_breaker_open", "1 while a provider's breaker is open, else 0.", self._open)
+        )
 
     async def stop(self) -> None:
+        self.scanner.close()
         if self.budget is not None:
             await self.budget.close()
         if self._heartbeat is not None:
@@ -122,18 +121,61 @@ class Gateway:
         if self.store is not None:
             await self.store.close()
         await self.upstream.__aexit__(None, None, None)
+        await self.tracer.close()
 
     def _remaining(self) -> dict[tuple[tuple[str, str], ...], float]:
         assert self.budget is not None
-        return {(("cap", k),): float(usd(v)) for k, v in self.budget.snapshot(None).items()}
+        return {(("cap", k),): float(pico_to_usd(v)) for k, v in self.budget.snapshot(None).items()}
 
     def _used(self) -> dict[tuple[tuple[str, str], ...], float]:
         assert self.budget is not None
-        return {(("cap", k),): float(usd(v)) for k, v in self.budget.usage().items()}
+        return {(("cap", k),): float(pico_to_usd(v)) for k, v in self.budget.usage().items()}
 
     def _in_flight(self) -> dict[tuple[tuple[str, str], ...], float]:
         assert self.router is not None
         return {(("provider", k),): float(v) for k, v in self.router.in_flight.items()}
+
+    def _open(self) -> dict[tuple[tuple[str, str], ...], int]:
+        assert self.router is not None
+        now, router = self.router.monotonic(), self.router
+        return {(("provider", p.name),): int(router.breaker(p.name).is_open(now))
+                for p in self.config.providers}  # fmt: skip
+
+    # -- the config in force: one Generation, swapped whole by a reload (SIGHUP) -------------
+
+    @property
+    def config(self) -> Config:
+        return self.generation.config
+
+    @property
+    def prices(self) -> PriceBook:
+        return self.generation.prices
+
+    @property
+    def pins(self) -> Mapping[str, str]:
+        return self.generation.pins
+
+    @property
+    def down(self) -> frozenset[str]:
+        return self.generation.down
+
+    @property
+    def tenant_hashes(self) -> tuple[tuple[bytes, TenantConfig], ...]:
+        return self.generation.tenant_hashes
+
+    @property
+    def admin_hash(self) -> bytes | None:
+        return self.generation.admin_hash
+
+    def apply(self, generation: Generation) -> None:
+        """Put a reloaded config in force; a request already routed keeps the one it started with."""
+        self.generation = generation
+        config = generation.config
+        if self.router is not None:
+            self.router.services.prices = generation.prices
+            self.router.reject_over_budget = config.budget.on_exceeded == "reject"
+        if self.budget is not None:
+            self.budget.configure(config)
 
     # -- who is calling ----------------------------------------------------------------------
 
@@ -159,24 +201,25 @@ class Gateway:
 
     # -- requests ----------------------------------------------------------------------------
 
-    def prepare(
-        self, body: dict[str, Any], headers: dict[str, str], caller: _Caller, *, endpoint: str
+    async def prepare(
+        self,
+        body: dict[str, Any],
+        headers: dict[str, str],
+        caller: _Caller,
+        *,
+        endpoint: str,
+        request_id: str | None = None,
     ) -> Call:
         hints = parse_hints(
             headers,
             body.pop("tiergate", None),
             task="embedding" if endpoint == "embeddings" else None,
         )
-        media = 0
         if endpoint == "embeddings":
-            texts = intake.check_embeddings(body)
-            bound = prompt_token_bound(utf8_len(texts), len(texts))
+            intake.check_embeddings(body)
             max_tokens = None
         else:
             intake.check_chat(body)
-            texts = [*chat_texts(body["messages"]), *intake.schema_texts(body)]
-            media = intake.media_parts(body["messages"])
-            bound = prompt_token_bound(utf8_len(texts), len(body["messages"]), media)
             max_tokens = intake.max_tokens(body)
         model = intake.model_name(body)
         pinned = None
@@ -187,7 +230,17 @@ class Gateway:
                     f'model {model!r} is not served here; use "auto" or one of: {", ".join(self.pins)}',
                     param="model",
                 )
-        detected, kinds = self.scan(texts, media)
+        request = Request(
+            endpoint=endpoint,
+            body=body,
+            task=hints.task,
+            stream=endpoint == "chat" and bool(body.get("stream")),
+            max_tokens=max_tokens,
+            pinned=pinned,
+            pinned_model=model if pinned else None,
+        )
+        outbound = encode_all(self.config, request)
+        detected, kinds = await self.scan(outbound, request)
         tenant = caller.tenant
         classified = classify(
             declared=hints.classification,
@@ -195,18 +248,23 @@ class Gateway:
             detected=detected,
             detected_kinds=kinds,
         )
+        keep_local = bool(
+            tenant and tenant.require_label and hints.classification not in ("public", "internal")
+        )
+        if keep_local and classified.source == "default":
+            classified = Classified(classified.classification, "require_label")
         features = Features(
             classification=classified.classification,
             task=hints.task,
             quality=hints.quality,
             complexity=hints.complexity,
             batch_size=hints.batch_size,
-            prompt_tokens_bound=bound,
-            max_tokens=max_tokens,
+            outbound=outbound,
             choices=body.get("n") or 1,
             tenant=tenant.name if tenant else None,
             pinned=pinned,
             pinned_model=model if pinned else None,
+            keep_local=keep_local,
         )
         assert self.budget is not None and self.router is not None
         state = State(
@@ -217,26 +275,31 @@ class Gateway:
         )
         decision = decide(features, self.config, state, self.prices)
         self._refuse_if_empty(decision, features, model)
-        stream = bool(body.get("stream"))
         options = body.get("stream_options") or {}
         return Call(
-            request_id="chatcmpl-" + uuid.uuid4().hex[:24],
+            request_id=request_id or "chatcmpl-" + uuid.uuid4().hex[:24],
             endpoint=endpoint,
             body=body,
+            outbound=outbound,
             decision=decision,
             classified=classified,
             tenant=features.tenant,
             created=int(time.time()),
-            stream=stream and endpoint == "chat",
+            stream=request.stream,
             include_usage=bool(options.get("include_usage")),
         )
 
-    def scan(self, texts: list[str], media_parts: int) -> tuple[str | None, tuple[str, ...]]:
-        """The detector's finding, and what unscannable parts (images, audio, files) count as."""
+    async def scan(
+        self, outbound: Mapping[str, Outbound], request: Request
+    ) -> tuple[str | None, tuple[str, ...]]:
+        """The detector's finding on everything that would be sent, and what unscannable parts
+        (images, audio, files) count as. A large body is scanned in a worker process, so the
+        event loop keeps answering other requests meanwhile."""
         privacy = self.config.privacy
-        finding = self.detector.scan(texts) if privacy.detect else None
+        finding = await self.scanner.scan(outbound, request) if privacy.detect else None
         detected = finding.classification if finding else None
         kinds = finding.kinds if finding else ()
+        media_parts = media(request.body)[0] if request.endpoint == "chat" else 0
         if media_parts and privacy.unscannable:
             detected = most_restrictive(detected, privacy.unscannable)
             kinds = (*kinds, "unscannable_content")
@@ -274,11 +337,11 @@ class Gateway:
     # -- responses ---------------------------------------------------------------------------
 
     def headers_for(
-        self, call: Call, served: Served, *, cost_micros: int | None = None
+        self, call: Call, served: Served, *, cost_pico: int | None = None
     ) -> list[tuple[bytes, bytes]]:
         candidate = served.candidate
-        cost = served.cost_micros if cost_micros is None else cost_micros
-        return [
+        cost = served.cost_pico if cost_pico is None else cost_pico
+        headers = [
             (b"x-tiergate-request-id", call.request_id.encode()),
             (b"x-tiergate-provider", candidate.name.encode()),
             (b"x-tiergate-model", candidate.model.encode()),
@@ -289,3 +352,6 @@ class Gateway:
             (b"x-tiergate-cache", b"bypass"),
             (b"x-tiergate-classification", call.classified.classification.encode()),
         ]
+        if served.ledger_pending:
+            headers.append((b"x-tiergate-ledger", b"pending"))
+        return headers

@@ -86,6 +86,14 @@ def check_chat(body: dict[str, Any]) -> None:
                         f'{where}.content[{j}] must be a part like {{"type": "text", "text": "..."}}',
                         param=f"{where}.content[{j}]",
                     )
+                if part["type"] == "text" and not isinstance(part.get("text"), str):
+                    raise InvalidRequest(
+                        f"{where}.content[{j}].text must be a string",
+                        param=f"{where}.content[{j}].text",
+                    )
+        name = message.get("name")
+        if name is not None and not isinstance(name, str):
+            raise InvalidRequest(f"{where}.name must be a string", param=f"{where}.name")
         calls = message.get("tool_calls")
         if calls is not None:
             _check_tool_calls(calls, f"{where}.tool_calls")
@@ -132,6 +140,37 @@ def check_chat(body: dict[str, Any]) -> None:
         raise InvalidRequest(
             'stream_options must be an object like {"include_usage": true}', param="stream_options"
         )
+    _refuse_unpriced(body)
+
+
+# Fields that change what a call costs in ways a per-token price does not cover. Passing them on
+# would let a caller spend past a cap, so they are refused with the fix named.
+_STANDARD_TIERS = (None, "auto", "default")
+
+
+def _refuse_unpriced(body: dict[str, Any]) -> None:
+    tier = body.get("service_tier")
+    if tier not in _STANDARD_TIERS:
+        raise InvalidRequest(
+            f"service_tier {tier!r} is billed at a different rate than tiergate reserves for; "
+            'leave it out or use "auto"',
+            param="service_tier",
+        )
+    modalities = body.get("modalities")
+    if modalities is not None and (
+        not isinstance(modalities, list) or any(m != "text" for m in modalities)
+    ):
+        raise InvalidRequest(
+            'modalities may only be ["text"]: audio output is billed per second, which tiergate '
+            "cannot reserve for",
+            param="modalities",
+        )
+    for key in ("audio", "web_search_options"):
+        if body.get(key) is not None:
+            raise InvalidRequest(
+                f"{key} is billed outside the per-token price tiergate reserves for; remove it",
+                param=key,
+            )
 
 
 def _check_tool_calls(calls: Any, where: str) -> None:
@@ -181,23 +220,3 @@ def check_embeddings(body: dict[str, Any]) -> list[str]:
             param="encoding_format",
         )
     return inputs
-
-
-def schema_texts(body: dict[str, Any]) -> list[str]:
-    """What a provider reads besides the messages: tool and JSON schemas, as text to scan and count."""
-    return [
-        orjson.dumps(body[key]).decode()
-        for key in ("tools", "functions", "response_format")
-        if body.get(key) is not None
-    ]
-
-
-def media_parts(messages: list[Any]) -> int:
-    """Content parts that are not text (images, audio, files): neither scannable nor bounded by bytes."""
-    return sum(
-        1
-        for message in messages
-        if isinstance(message.get("content"), list)
-        for part in message["content"]
-        if part.get("type") != "text"
-    )

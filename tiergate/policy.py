@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .config import Config, ProviderConfig, TenantConfig
-from .pricing import PriceBook, bound_micros
+from .outbound import Outbound
+from .pricing import PriceBook, bound_pico
 from .types import MODE_MAX_TIER
 
 REMOVING_RULES = ("policy", "sensitive", "budget")
@@ -28,12 +29,15 @@ class Features:
     quality: str = "standard"
     complexity: str = "low"
     batch_size: int = 1
-    prompt_tokens_bound: int = 0
-    max_tokens: int | None = None  # the caller's; None means each provider's max_output_tokens
+    # provider -> the request as that provider would receive it (its model, max tokens and
+    # prompt-token bound); a provider missing here, or whose protocol cannot express the
+    # request, is not a candidate.
+    outbound: Mapping[str, Outbound] = field(default_factory=dict)
     choices: int = 1
     tenant: str | None = None
     pinned: str | None = None  # a provider that the requested model name pins
     pinned_model: str | None = None  # ... and that model
+    keep_local: bool = False  # the tenant requires a label and the request has none: stay on premises
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +45,7 @@ class State:
     """A snapshot of what changes between requests; taken before decide() is called."""
 
     in_flight: Mapping[str, int] = field(default_factory=dict)
-    # micro-dollars left under each cap: "provider:<name>", "tenant:<name>", "total"; absent = no cap
+    # pico-dollars left under each cap: "provider:<name>", "tenant:<name>", "total"; absent = no cap
     remaining: Mapping[str, int] = field(default_factory=dict)
     down: frozenset[str] = frozenset()  # providers with no usable api_key
     budget_unreachable: bool = False  # the budget store cannot be read: paid providers fail closed
@@ -52,7 +56,7 @@ class Candidate:
     provider: ProviderConfig
     model: str
     max_tokens: int  # what is reserved for and sent upstream
-    bound_micros: int  # the most this attempt can cost
+    bound_pico: int  # the most this attempt can cost
 
     @property
     def name(self) -> str:
@@ -65,9 +69,8 @@ class Decision:
     rule: str
     trace: tuple[str, ...]
     removed: Mapping[str, str] = field(default_factory=dict)  # provider -> removing rule
-    over_budget: Mapping[str, int] = field(
-        default_factory=dict
-    )  # provider -> the bound no cap could take
+    # provider -> the bound (pico-dollars) no cap could take
+    over_budget: Mapping[str, int] = field(default_factory=dict)
 
 
 def decide(features: Features, config: Config, state: State, prices: PriceBook) -> Decision:
@@ -76,20 +79,10 @@ def decide(features: Features, config: Config, state: State, prices: PriceBook) 
     over_budget: dict[str, int] = {}
     kept: list[Candidate] = []
     tenant = config.tenant(features.tenant) if features.tenant else None
-    sensitive = features.classification in config.privacy.sensitive
+    sensitive = features.keep_local or features.classification in config.privacy.sensitive
 
     for provider in config.providers:
         name = provider.name
-        model = features.pinned_model or provider.model_for(features.task)
-        max_tokens = (
-            0
-            if features.task == "embedding"
-            else (
-                features.max_tokens
-                if features.max_tokens is not None
-                else provider.max_output_tokens
-            )
-        )
         if features.pinned and name != features.pinned:
             trace.append(f"{name}: skipped, the request pins provider {features.pinned!r}")
             continue
@@ -118,10 +111,16 @@ def decide(features: Features, config: Config, state: State, prices: PriceBook) 
         if name in state.down:
             trace.append(f"{name}: down, no usable api_key")
             continue
+        outbound = features.outbound.get(name)
+        if outbound is None or outbound.unsupported:
+            why = outbound.unsupported if outbound else "not encoded"
+            trace.append(f"{name}: skipped, its protocol cannot express this request ({why})")
+            continue
+        model, max_tokens = outbound.model, outbound.max_tokens
         price = prices.get(name, model)
-        bound = bound_micros(
-            features.prompt_tokens_bound + provider.prompt_overhead_tokens,
-            max_tokens * features.choices,
+        bound = bound_pico(
+            outbound.prompt_tokens,
+            max_tokens * features.choices + outbound.output_extra_tokens,
             price,
         )
         if not price.is_free:
@@ -133,7 +132,7 @@ def decide(features: Features, config: Config, state: State, prices: PriceBook) 
                 continue
         kept.append(Candidate(provider, model, max_tokens, bound))
         trace.append(
-            f"{name}: kept (tier {provider.tier}, model {model}, reserve {bound} micro-USD)"
+            f"{name}: kept (tier {provider.tier}, model {model}, reserve {bound} pico-USD)"
         )
 
     pick_rule, pick_tier = _pick(features, config, state, sensitive)
@@ -165,7 +164,7 @@ def decide(features: Features, config: Config, state: State, prices: PriceBook) 
 def _short_cap(
     provider: ProviderConfig, tenant: TenantConfig | None, bound: int, state: State
 ) -> str | None:
-    """Which cap cannot take `bound` micro-dollars more, if any."""
+    """Which cap cannot take `bound` pico-dollars more, if any."""
     if state.budget_unreachable:
         return "the budget store cannot be reached (fail closed)"
     scopes = [f"provider:{provider.name}", "total"]
@@ -174,7 +173,7 @@ def _short_cap(
     for scope in scopes:
         left = state.remaining.get(scope)
         if left is not None and bound > left:
-            return f"{scope} has {left} micro-USD left, the request may cost up to {bound}"
+            return f"{scope} has {left} pico-USD left, the request may cost up to {bound}"
     return None
 
 

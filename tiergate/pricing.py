@@ -17,6 +17,7 @@ from .types import Usage
 
 PICO_PER_MICRO = 1_000_000
 MICROS_PER_USD = 1_000_000
+PICO_PER_USD = 10**12
 # Per-message framing (role markers, separators) that byte-level BPE adds on top of the text.
 MESSAGE_OVERHEAD_TOKENS = 8
 REQUEST_OVERHEAD_TOKENS = 8
@@ -114,6 +115,25 @@ def cost_micros(usage: Usage, price: TokenPrice) -> int:
     """What an attempt cost, rounded up to the micro-dollar."""
     pico = usage.prompt_tokens * price.input_pico + usage.completion_tokens * price.output_pico
     return -(-pico // PICO_PER_MICRO)
+
+
+def cost_pico(usage: Usage, price: TokenPrice) -> int:
+    """What an attempt cost, exactly: no rounding, so a month of rows sums to the provider's bill."""
+    return usage.prompt_tokens * price.input_pico + usage.completion_tokens * price.output_pico
+
+
+def bound_pico(prompt_tokens_bound: int, max_tokens: int, price: TokenPrice) -> int:
+    """The most an attempt can cost, in pico-dollars."""
+    return cost_pico(Usage(prompt_tokens_bound, max_tokens), price)
+
+
+def pico_to_usd(pico: int) -> Decimal:
+    return Decimal(pico) / PICO_PER_USD
+
+
+def cap_pico(amount_usd: Decimal) -> int:
+    """A cap in pico-dollars, rounded down so that it is never exceeded."""
+    return int((amount_usd * PICO_PER_USD).to_integral_value(rounding=ROUND_FLOOR))
 
 
 def prompt_token_bound(text_bytes: int, messages: int, media_parts: int = 0) -> int:

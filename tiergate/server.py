@@ -8,20 +8,23 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import aclosing
-from decimal import Decimal
 from typing import Any
 
 import orjson
 
-from . import intake, reports
+from . import intake, reports, ui
 from .config import Config
-from .errors import MethodNotAllowed, NotFound, TiergateError, Unauthorized
+from .errors import AllProvidersFailed, MethodNotAllowed, NotFound, TiergateError, Unauthorized
 from .gateway import Gateway
 from .ingress import Translate, error_body
 from .ingress.routes import route_path
 from .ingress.routes import routes as ingress_routes
 from .pricing import PriceBook, build
+from .exchange import handle, of, retry_headers
+from .reload import Reloader
 from .router import Served
+from .shutdown import Shutdown
+from .telemetry import Tracer
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -38,16 +41,19 @@ class _ClientGone(Exception):
     pass
 
 
-def create_app(config: Config, *, prices: PriceBook | None = None) -> App:
-    return App(config, prices=prices or build(config))
+def create_app(
+    config: Config, *, prices: PriceBook | None = None, tracer: Tracer | None = None
+) -> App:
+    return App(config, prices=prices or build(config), tracer=tracer)
 
 
 class App:
     """The ASGI application. A tiny hand-written router: five endpoints do not need a framework."""
 
-    def __init__(self, config: Config, *, prices: PriceBook) -> None:
-        self.config = config
-        self.gateway = Gateway(config, prices=prices)
+    def __init__(self, config: Config, *, prices: PriceBook, tracer: Tracer | None = None) -> None:
+        self.shutdown = Shutdown(config.server.shutdown_grace_s)
+        self.reloader: Reloader | None = None
+        self.gateway = Gateway(config, prices=prices, tracer=tracer)
         self.routes: dict[tuple[str, str], Callable[[Scope, Receive, Send], Awaitable[None]]] = {
             ("POST", "/v1/chat/completions"): self.chat,
             ("POST", "/v1/embeddings"): self.embeddings,
@@ -57,6 +63,7 @@ class App:
             ("GET", "/metrics"): self.metrics,
             ("GET", "/v1/tiergate/spend"): self.spend,
         }
+        self.routes.update(ui.routes(self.gateway))
         self.routes.update(ingress_routes(self._complete, self.gateway))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -65,6 +72,9 @@ class App:
             return
         if scope["type"] != "http":
             return
+        await handle(self._dispatch, scope, receive, send, shutdown=self.shutdown)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"].rstrip("/") or "/"
         if path.startswith(("/chat/", "/embeddings", "/models", "/responses")):
             path = "/v1" + path  # clients configured without /v1
@@ -72,6 +82,7 @@ class App:
             path = "/v1/models/{model}"
         path = route_path(path)
         handler = self.routes.get((scope["method"], path))
+        status, code = 200, "ok"
         try:
             if handler is None:
                 if any(p == path for _, p in self.routes):
@@ -81,10 +92,13 @@ class App:
                 )
             await handler(scope, receive, send)
         except _ClientGone:
+            status, code = 499, "client_closed"
             return
         except TiergateError as exc:
-            await _respond(send, exc.status_code, error_body(path, exc))
+            status, code = exc.status_code, exc.code
+            await _respond(send, exc.status_code, error_body(path, exc), retry_headers(exc))
         except Exception:  # the one place: nothing a client sends may become a traceback
+            status, code = 500, "internal_error"
             log.exception("unexpected error", extra={"path": path})
             await _respond(
                 send,
@@ -96,6 +110,17 @@ class App:
                     ),
                 ),
             )
+        finally:
+            endpoint = path if handler is not None else "unknown"  # bounded: routes only
+            self.gateway.metrics.response(endpoint=endpoint, status=status, code=code)
+
+    @property
+    def config(self) -> Config:
+        return self.gateway.config  # the generation in force: a reload (SIGHUP) swaps it
+
+    def reload_from(self, path: str) -> None:
+        """Reload the config from `path` on SIGHUP (when the server runs in the main thread)."""
+        self.reloader = Reloader(self.gateway, path)
 
     async def lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -107,8 +132,14 @@ class App:
                     log.exception("start-up failed")
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
+                self.shutdown.install()
+                if self.reloader is not None:
+                    self.reloader.install()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                self.shutdown.uninstall()
+                if self.reloader is not None:
+                    self.reloader.uninstall()
                 await self.gateway.stop()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -141,19 +172,28 @@ class App:
         translation = translate(body) if translate else None
         if translation is not None:
             body = translation.body
-        call = gateway.prepare(body, headers, caller, endpoint=endpoint)
+        exchange = of(scope)
+        call = await gateway.prepare(
+            body, headers, caller, endpoint=endpoint, request_id=exchange.request_id
+        )
+        exchange.tenant = call.tenant
         assert gateway.router is not None
-        outcome = "ok"
+        span = gateway.tracer.request(
+            request_id=call.request_id, endpoint=endpoint,
+            model=str(call.body.get("model") or "auto"), tenant=call.tenant,
+        )  # fmt: skip
+        outcome, status, tried, ttft = "internal_error", 500, 0, None
         served: Served | None = None
         try:
             if call.stream:
                 body_iter, served = await gateway.router.open_stream(call)
+                ttft = time.perf_counter() - started
                 await _stream(
                     send,
                     receive,
                     # Headers leave before the answer: a stream's carries its upper bound
                     # (the reservation; 0 on premises), the ledger the final cost.
-                    gateway.headers_for(call, served, cost_micros=served.candidate.bound_micros),
+                    gateway.headers_for(call, served, cost_pico=served.candidate.bound_pico),
                     translation.relay(body_iter) if translation else body_iter,
                     content_type=translation.stream_type if translation else SSE,
                 )
@@ -162,18 +202,39 @@ class App:
                 if translation is not None:
                     response = translation.answer(response)
                 await _respond(send, 200, orjson.dumps(response), gateway.headers_for(call, served))
+                await served.durable()  # a free attempt's row commits after its answer left
+            outcome, status = "ok", 200
         except TiergateError as exc:
-            outcome = exc.code
+            outcome, status = exc.code, exc.status_code
+            tried = len(exc.attempts) if isinstance(exc, AllProvidersFailed) else 0
             raise
         finally:
+            seconds = time.perf_counter() - started
+            if served is not None:
+                exchange.settled(served.cost_pico, served.outcome)
             candidate = served.candidate if served else None
+            if served is not None:
+                outcome = served.outcome if outcome == "ok" else outcome  # a stream may break
+                tried = len(served.attempts)
+            rule = served.rule if served else call.decision.rule
             gateway.metrics.request(
                 provider=candidate.name if candidate else "none",
                 tier=candidate.provider.tier if candidate else "none",
-                rule=served.rule if served else call.decision.rule,
+                rule=rule,
                 outcome=outcome,
-                seconds=time.perf_counter() - started,
+                seconds=seconds,
+                tenant=call.tenant,
+                ttft_seconds=ttft,
+                fell_back=candidate is not call.decision.candidates[0] if candidate else tried > 1,
             )
+            span.finish(
+                provider=candidate.name if candidate else None,
+                protocol=candidate.provider.protocol if candidate else None,
+                model=candidate.model if candidate else None,
+                tier=candidate.provider.tier if candidate else None,
+                rule=rule, classification=call.classified.classification, cache="bypass",
+                attempts=tried, outcome=outcome, status=status,
+            )  # fmt: skip
 
     def _model_list(self) -> list[dict[str, Any]]:
         created = int(self.gateway.started)
@@ -223,6 +284,7 @@ class App:
         await _respond(send, 200, orjson.dumps(body))
 
     async def metrics(self, scope: Scope, receive: Receive, send: Send) -> None:
+        ui.require_admin(self.gateway, scope, "/metrics", query_key=False)
         text = self.gateway.metrics.render().encode()
         await _respond(send, 200, text, content_type=b"text/plain; version=0.0.4; charset=utf-8")
 
@@ -230,25 +292,19 @@ class App:
         caller = self.gateway.authenticate(scope, _headers(scope))
         query = _query(scope)
         month = query.get("month")
+        store = self.gateway.store
+        assert store is not None  # the lifespan opened it
         if caller.admin:
-            report = await asyncio.to_thread(
-                reports.spend, self.config, self.config.store_path, month
-            )
+            report = await reports.spend_report(self.config, store, month)
         elif caller.tenant is not None:
-            report = await asyncio.to_thread(
-                reports.spend, self.config, self.config.store_path, month, tenant=caller.tenant.name
+            report = await reports.spend_report(
+                self.config, store, month, tenant=caller.tenant.name
             )
         else:
             raise Unauthorized(
                 "The spend report needs the admin key (admin_api_key_sha256) or a tenant key."
             )
-        await _respond(send, 200, orjson.dumps(report, default=_json_default))
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    raise TypeError
+        await _respond(send, 200, reports.to_json(report))
 
 
 def _headers(scope: Scope) -> dict[str, str]:
