@@ -28,6 +28,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _DEFAULT_SLOW_S = 2.0
 _CUT_AFTER_CHUNKS = 2
 _MALFORMED = b'{"id": "truncated", "choices": [{"message": '
+BILLING_HEADER = "x-fake-billing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ class _Call:
     streaming: bool
     halt: asyncio.Event
     started_ns: int
+    prompt_bytes: int | None = None  # billing by bytes: the prompt tokens to report
 
 
 class FakeUpstream(LoopbackServer):
@@ -66,8 +68,12 @@ class FakeUpstream(LoopbackServer):
         behaviour: str = "ok",
         port: int = 0,
         models: Sequence[str] = ("fake-chat", "fake-embed"),
+        billing: str = "words",
     ) -> None:
         super().__init__(name=name, port=port)
+        # "bytes": a chat answer reports one prompt token per byte of the request body received
+        # (per request: header x-fake-billing), so a reservation that bounds less shows up.
+        self.billing = billing
         self.latency_s = latency_s
         self.chunk_delay_s = chunk_delay_s
         self.reply_words = reply_words
@@ -141,7 +147,11 @@ class FakeUpstream(LoopbackServer):
             streaming = (
                 chat and isinstance(body, dict) and bool(body.get("stream", protocol == "ollama"))
             )
-            call = _Call(protocol, body, fault, streaming, self._halt, started_ns)
+            by_bytes = headers.get(BILLING_HEADER, self.billing) == "bytes"
+            call = _Call(
+                protocol, body, fault, streaming, self._halt, started_ns,
+                len(raw) if by_bytes else None,
+            )  # fmt: skip
             if await _pause(self.latency_s, call.halt):
                 return _drop(request)
             early = await self._apply_fault(request, call)
@@ -172,9 +182,18 @@ class FakeUpstream(LoopbackServer):
         return None
 
     def _plan(self, call: _Call) -> wire.Answer:
-        return wire.plan(
+        answer = wire.plan(
             call.protocol, call.body, call.fault, name=self.name, words=self.reply_words
         )
+        if call.prompt_bytes is not None:
+            answer = replace(answer, prompt_tokens=call.prompt_bytes)
+        return answer
+
+    @property
+    def billed_tokens(self) -> tuple[int, int]:
+        """(prompt, completion) tokens this fake billed: the usage it reported, added up."""
+        with self._lock:
+            return self.served_prompt_tokens, self.served_completion_tokens
 
     def _credit(self, prompt_tokens: int, completion_tokens: int) -> None:
         with self._lock:
