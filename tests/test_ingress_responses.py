@@ -1,0 +1,350 @@
+"""POST /v1/responses served by tiergate, driven by the official openai SDK against FakeUpstream tiers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import openai
+import orjson
+import pytest
+
+from .conftest import Start, Tiers
+
+WEATHER = {
+    "type": "function",
+    "name": "get_weather",
+    "description": "The weather in a city",
+    "parameters": {
+        "type": "object",
+        "properties": {"city": {"type": "string"}},
+        "required": ["city"],
+    },
+}
+PII = "Please write to jane.doe@example.com about her claim."
+CRITICAL = {"X-Tiergate-Quality": "critical", "X-Tiergate-Complexity": "high"}
+TEXT_EVENTS = [
+    "response.created",
+    "response.in_progress",
+    "response.output_item.added",
+    "response.content_part.added",
+    *["response.output_text.delta"] * 12,
+    "response.output_text.done",
+    "response.content_part.done",
+    "response.output_item.done",
+    "response.completed",
+]
+
+
+def client(url: str, **headers: str) -> openai.OpenAI:
+    return openai.OpenAI(
+        base_url=url + "/v1", api_key="unused", max_retries=0, timeout=10, default_headers=headers
+    )
+
+
+# -- plain text ------------------------------------------------------------------------------
+
+
+def test_plain_text(gateway: Start, tiers: Tiers) -> None:
+    url = gateway()
+    with client(url) as c:
+        raw = c.responses.with_raw_response.create(
+            model="auto", input="Hello there", instructions="Be brief"
+        )
+    response = raw.parse()
+    assert response.object == "response" and response.status == "completed"
+    assert response.output_text.startswith("simulated reply from local")
+    assert response.model == "llama3.2:3b"
+    assert response.instructions == "Be brief" and response.store is False
+    assert response.usage is not None and response.usage.output_tokens == 12
+    assert response.usage.total_tokens == response.usage.input_tokens + 12
+    assert response.id == "resp_" + raw.headers["x-tiergate-request-id"].removeprefix("chatcmpl-")
+    assert raw.headers["x-tiergate-provider"] == "local"
+    assert tiers.local.received[0].body["messages"] == [
+        {"role": "system", "content": "Be brief"},
+        {"role": "user", "content": "Hello there"},
+    ]
+    assert tiers.cloud_received() == 0
+
+
+def test_message_items_with_content_parts(gateway: Start, tiers: Tiers) -> None:
+    url = gateway()
+    with client(url) as c:
+        response = c.responses.create(
+            model="gpt-4o",
+            input=[
+                {"role": "developer", "content": "Answer in French"},
+                {"role": "user", "content": [{"type": "input_text", "text": "Say hello"}]},
+                {"type": "message", "role": "assistant",
+                 "content": [{"type": "output_text", "text": "Bonjour"}]},
+                {"role": "user", "content": "Again"},
+            ],
+            temperature=0.3,
+            top_p=0.8,
+            max_output_tokens=40,
+        )  # fmt: skip
+    assert response.status == "completed" and response.output_text
+    sent = tiers.openai.received[0].body
+    assert sent["messages"] == [
+        {"role": "developer", "content": "Answer in French"},
+        {"role": "user", "content": [{"type": "text", "text": "Say hello"}]},
+        {"role": "assistant", "content": "Bonjour"},
+        {"role": "user", "content": "Again"},
+    ]
+    assert (sent["temperature"], sent["top_p"], sent["max_tokens"]) == (0.3, 0.8, 40)
+    assert response.max_output_tokens == 40 and response.temperature == 0.3
+
+
+def test_max_output_tokens_makes_an_incomplete_response(gateway: Start, tiers: Tiers) -> None:
+    url = gateway()
+    with client(url) as c:
+        response = c.responses.create(model="auto", input="Count to ten", max_output_tokens=3)
+    assert response.status == "incomplete"
+    assert response.incomplete_details is not None
+    assert response.incomplete_details.reason == "max_output_tokens"
+    assert response.usage is not None and response.usage.output_tokens == 3
+    assert tiers.local.received[0].body["options"]["num_predict"] == 3
+
+
+def test_text_format_json_schema(gateway: Start, tiers: Tiers) -> None:
+    url = gateway()
+    schema = {
+        "type": "object",
+        "properties": {"colour": {"type": "string"}},
+        "required": ["colour"],
+    }
+    text = {"format": {"type": "json_schema", "name": "colour", "schema": schema, "strict": True}}
+    with client(url) as c:
+        local = c.responses.create(model="auto", input="A colour", text=text)  # type: ignore[arg-type]
+        cloud = c.responses.create(model="gpt-4o", input="A colour", text=text)  # type: ignore[arg-type]
+    assert isinstance(orjson.loads(local.output_text), dict)
+    assert isinstance(orjson.loads(cloud.output_text), dict)
+    assert tiers.local.received[0].body["format"] == schema
+    assert tiers.openai.received[0].body["response_format"] == {
+        "type": "json_schema",
+        "json_schema": {"name": "colour", "schema": schema, "strict": True},
+    }
+
+
+# -- tools -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", ["auto", "gpt-4o"])
+def test_tool_round_trip(gateway: Start, tiers: Tiers, model: str) -> None:
+    url = gateway()
+    with client(url) as c:
+        first = c.responses.create(model=model, input="Weather in Lisbon?", tools=[WEATHER])  # type: ignore[list-item]
+        calls = [item for item in first.output if item.type == "function_call"]
+        assert len(calls) == 1 and calls[0].name == "get_weather"
+        assert orjson.loads(calls[0].arguments) == {"city": "fake"}
+        call = calls[0]
+        second = c.responses.create(
+            model=model,
+            input=[
+                {"role": "user", "content": "Weather in Lisbon?"},
+                {"type": "function_call", "call_id": call.call_id, "name": call.name,
+                 "arguments": call.arguments},
+                {"type": "function_call_output", "call_id": call.call_id, "output": "18 C, sunny"},
+            ],
+            tools=[WEATHER],  # type: ignore[list-item]
+        )  # fmt: skip
+    assert second.output_text and not [i for i in second.output if i.type == "function_call"]
+    fake = tiers.local if model == "auto" else tiers.openai
+    sent = fake.received[1].body["messages"]
+    if model == "gpt-4o":
+        assert sent[1]["tool_calls"][0]["id"] == call.call_id
+        assert sent[2] == {"role": "tool", "tool_call_id": call.call_id, "content": "18 C, sunny"}
+        assert fake.received[0].body["tools"] == [
+            {"type": "function", "function": {k: v for k, v in WEATHER.items() if k != "type"}}
+        ]
+    else:  # Ollama pairs a result with its call by name
+        assert sent[2] == {"role": "tool", "content": "18 C, sunny", "tool_name": "get_weather"}
+
+
+def test_tool_choice_and_parallel_calls_pass_on(gateway: Start, tiers: Tiers) -> None:
+    url = gateway()
+    with client(url) as c:
+        response = c.responses.create(
+            model="gpt-4o",
+            input="Weather?",
+            tools=[WEATHER],  # type: ignore[list-item]
+            tool_choice={"type": "function", "name": "get_weather"},
+            parallel_tool_calls=False,
+        )
+    sent = tiers.openai.received[0].body
+    assert sent["tool_choice"] == {"type": "function", "function": {"name": "get_weather"}}
+    assert sent["parallel_tool_calls"] is False
+    assert response.parallel_tool_calls is False
+
+
+# -- streaming -------------------------------------------------------------------------------
+
+
+def test_stream_true_yields_the_typed_events_in_order(gateway: Start) -> None:
+    url = gateway()
+    with client(url) as c:
+        events = list(c.responses.create(model="auto", input="Hello", stream=True))
+        whole = c.responses.create(model="auto", input="Hello")
+    assert [e.type for e in events] == TEXT_EVENTS
+    assert [e.sequence_number for e in events] == list(range(len(events)))
+    deltas = "".join(e.delta for e in events if e.type == "response.output_text.delta")
+    done = events[-1]
+    assert done.type == "response.completed"
+    assert deltas == done.response.output_text == whole.output_text
+    assert done.response.usage is not None and done.response.usage.output_tokens == 12
+    assert events[0].type == "response.created" and events[0].response.status == "in_progress"
+
+
+@pytest.mark.parametrize("model", ["auto", "gpt-4o"])
+def test_stream_helper_with_tools(gateway: Start, model: str) -> None:
+    url = gateway()
+    with (
+        client(url) as c,
+        c.responses.stream(model=model, input="Weather?", tools=[WEATHER]) as stream,
+    ):  # type: ignore[list-item]
+        kinds = [event.type for event in stream]
+        final = stream.get_final_response()
+    assert kinds[:3] == ["response.created", "response.in_progress", "response.output_item.added"]
+    assert "response.function_call_arguments.delta" in kinds
+    assert kinds[-3:] == [
+        "response.function_call_arguments.done",
+        "response.output_item.done",
+        "response.completed",
+    ]
+    (call,) = final.output
+    assert call.type == "function_call" and call.name == "get_weather"
+    assert orjson.loads(call.arguments) == {"city": "fake"}
+
+
+def test_stream_helper_text(gateway: Start) -> None:
+    url = gateway()
+    with client(url) as c, c.responses.stream(model="gpt-4o", input="Hello") as stream:
+        texts = [event.delta for event in stream if event.type == "response.output_text.delta"]
+        final = stream.get_final_response()
+    assert "".join(texts) == final.output_text and final.status == "completed"
+
+
+def test_a_broken_stream_ends_with_error_and_response_failed(gateway: Start) -> None:
+    url = gateway()
+    with client(url) as c:
+        events = list(c.responses.create(model="auto", input="go [[fake:cut-stream]]", stream=True))
+    assert [e.type for e in events[-2:]] == ["error", "response.failed"]
+    error, failed = events[-2], events[-1]
+    assert error.type == "error" and error.code == "stream_interrupted"
+    assert "broke off" in error.message
+    assert failed.type == "response.failed" and failed.response.status == "failed"
+    assert failed.response.error is not None
+    assert not any(e.type == "response.completed" for e in events)
+
+
+# -- hints and privacy -----------------------------------------------------------------------
+
+
+def test_hints_from_headers_and_the_body_object(gateway: Start, tiers: Tiers) -> None:
+    url = gateway()
+    with client(url, **{"X-Tiergate-Quality": "high"}) as c:
+        raw = c.responses.with_raw_response.create(model="auto", input="Draft a plan")
+        assert raw.headers["x-tiergate-provider"] == "ollama_cloud"
+        raw = c.responses.with_raw_response.create(
+            model="auto",
+            input="Design it",
+            extra_body={"tiergate": {"quality": "critical", "complexity": "high"}},
+        )
+    assert raw.headers["x-tiergate-provider"] == "openai"
+    assert "tiergate" not in tiers.openai.received[0].body
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_pii_never_reaches_a_cloud_fake(gateway: Start, tiers: Tiers, stream: bool) -> None:
+    url = gateway()
+    with client(url, **CRITICAL) as c:
+        if stream:
+            events = list(c.responses.create(model="auto", input=PII, stream=True))
+            assert events[-1].type == "response.completed"
+        else:
+            assert c.responses.create(model="auto", input=PII).status == "completed"
+        c.responses.create(
+            model="auto",
+            input=[
+                {"role": "user", "content": "Who is it?"},
+                {"type": "function_call", "call_id": "c1", "name": "lookup", "arguments": "{}"},
+                {"type": "function_call_output", "call_id": "c1", "output": PII},
+            ],
+        )
+        c.responses.create(model="auto", input="Summarise", instructions=PII)
+        with pytest.raises(openai.PermissionDeniedError) as denied:
+            c.responses.create(model="gpt-4o", input=PII)
+    assert denied.value.status_code == 403 and "pii" in str(denied.value.message)
+    assert tiers.cloud_received() == 0
+    assert tiers.local.count() == 3
+
+
+# -- refusals --------------------------------------------------------------------------------
+
+
+def test_conversation_state_is_refused(gateway: Start) -> None:
+    url = gateway()
+    with client(url) as c:
+        with pytest.raises(openai.BadRequestError) as previous:
+            c.responses.create(model="auto", input="And then?", previous_response_id="resp_123")
+        stored = c.responses.create(model="auto", input="Keep this", store=True)
+        with pytest.raises(openai.BadRequestError) as retrieve:
+            c.responses.retrieve(stored.id)
+        with pytest.raises(openai.BadRequestError):
+            c.responses.delete(stored.id)
+        with pytest.raises(openai.BadRequestError) as background:
+            c.responses.create(model="auto", input="Long job", background=True)
+    assert previous.value.body["param"] == "previous_response_id"  # type: ignore[index]
+    assert "conversation state" in previous.value.message
+    assert stored.store is False
+    assert "conversation state" in retrieve.value.message
+    assert background.value.body["param"] == "background"  # type: ignore[index]
+
+
+def test_built_in_tools_are_refused_naming_the_field(gateway: Start, tiers: Tiers) -> None:
+    url = gateway()
+    with client(url) as c, pytest.raises(openai.BadRequestError) as refused:
+        c.responses.create(
+            model="auto",
+            input="News?",
+            tools=[WEATHER, {"type": "web_search"}],  # type: ignore[list-item]
+        )
+    assert refused.value.body["param"] == "tools[1].type"  # type: ignore[index]
+    assert "web_search" in refused.value.message and "billed per call" in refused.value.message
+    assert tiers.local.count() + tiers.cloud_received() == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        ({"model": "auto"}, "input"),
+        ({"model": "auto", "input": []}, "input"),
+        ({"model": "auto", "input": [3]}, "input[0]"),
+        ({"model": "auto", "input": [{"role": "robot", "content": "x"}]}, "input[0].role"),
+        ({"model": "auto", "input": [{"role": "user", "content": 5}]}, "input[0].content"),
+        ({"model": "auto", "input": [{"role": "user", "content": [{"type": "x"}]}]}, "input[0].content[0]"),
+        ({"model": "auto", "input": [{"type": "function_call", "name": "f"}]}, "input[0].call_id"),
+        ({"model": "auto", "input": [{"type": "function_call_output", "call_id": "c", "output": 3}]},
+         "input[0].output"),
+        ({"model": "auto", "input": [{"type": "item_reference", "id": "msg_1"}]}, "input[0]"),
+        ({"model": "auto", "input": [{"type": "computer_call"}]}, "input[0].type"),
+        ({"model": "auto", "input": "x", "instructions": 7}, "instructions"),
+        ({"model": "auto", "input": "x", "max_output_tokens": 0}, "max_output_tokens"),
+        ({"model": "auto", "input": "x", "temperature": 9}, "temperature"),
+        ({"model": "auto", "input": "x", "text": {"format": {"type": "json_schema"}}}, "text.format.name"),
+        ({"model": "auto", "input": "x", "tool_choice": "always"}, "tool_choice"),
+        ({"model": "auto", "input": "x", "tools": [{"type": "function"}]}, "tools[0].name"),
+        ({"model": "auto", "input": "x", "conversation": "conv_1"}, "conversation"),
+        ({"model": "auto", "input": "x", "service_tier": "priority"}, "service_tier"),
+        ({"model": "auto", "input": "x", "stream": "yes"}, "stream"),
+        ({"model": "nope", "input": "x"}, "model"),
+        ({"model": "auto", "input": "x", "tiergate": {"quality": "best"}}, "tiergate.quality"),
+    ],
+)  # fmt: skip
+def test_bad_fields_are_400s_naming_the_field(
+    gateway: Start, body: dict[str, Any], param: str
+) -> None:
+    url = gateway()
+    with client(url) as c, pytest.raises(openai.BadRequestError) as refused:
+        c.post("/responses", body=body, cast_to=object)
+    assert refused.value.body["param"] == param  # type: ignore[index]
+    assert refused.value.body["code"] == "invalid_request"  # type: ignore[index]
