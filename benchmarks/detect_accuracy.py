@@ -56,6 +56,24 @@ def _matrix(obf: Sequence[score.Outcome]) -> None:
         print(f"  {technique:<20}" + "".join(row))
 
 
+def _variants(plain: Sequence[score.Outcome]) -> None:
+    """Per kind, hits per value variant (vendor, issuer and separators, date format...), worst first."""
+    print("\nPlain values per kind and variant (worst first):")
+    for kind in sorted({o.sample.kind or "" for o in plain}):
+        if kind == "national_id":
+            continue
+        chosen = [o for o in plain if o.sample.kind == kind]
+        if kind in ("phone", "street_address_with_name", "date_of_birth_with_name"):
+            cells = score.tally(chosen, lambda o: f"{o.sample.locale}/{o.sample.variant}")
+        else:
+            cells = score.tally(chosen, lambda o: o.sample.variant)
+        if all(t.hits == t.total for t in cells.values()):
+            continue
+        worst = sorted(cells.items(), key=lambda kv: (kv[1].rate, kv[0]))
+        text = ", ".join(f"{v} {t.hits}/{t.total}" for v, t in worst)
+        print(f"  {kind}: {text}")
+
+
 def _misses(outcomes: Sequence[score.Outcome], per_kind: int) -> None:
     print("\nExample misses per kind (template, value variant, what the detector said):")
     by_kind: dict[str, list[score.Outcome]] = defaultdict(list)
@@ -149,6 +167,8 @@ def main() -> None:
         "national_id per ID type (Faker's values, redrawn until their official check digit is right):",
         score.tally(ids, lambda o: f"{o.sample.variant} ({checks[o.sample.checksum_ok]})"),
     )
+
+    _variants(plain)
 
     print("\nFalse-positive rate (any classification on a negative):")
     for source in ("generated", "debian", "python"):
