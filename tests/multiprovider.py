@@ -44,7 +44,7 @@ providers:
     tier: 2
     models: {{default: {claude}}}
     max_output_tokens: 256
-    monthly_budget_usd: 50
+    monthly_budget_usd: {anthropic_budget}
     timeout_s: 5
   - name: azure
     protocol: azure
@@ -72,12 +72,15 @@ class Fakes:
         return self.anthropic.count() + self.azure.count()
 
 
-def make_config(fakes: Fakes, store: Path, *, api_version: str = "2024-10-21") -> Config:
+def make_config(
+    fakes: Fakes, store: Path, *, api_version: str = "2024-10-21", anthropic_budget: float = 50
+) -> Config:
     text = CONFIG.format(
         store=store,
         local=fakes.local.url,
         anthropic=fakes.anthropic.url,
         anthropic_key=ANTHROPIC_KEY,
+        anthropic_budget=anthropic_budget,
         claude=CLAUDE,
         azure=fakes.azure.url,
         azure_key=AZURE_KEY,

@@ -18,6 +18,7 @@ from tiergate.config import parse_config
 from tiergate.pricing import from_table
 from tiergate.protocols import MalformedResponse, UntranslatableRequest
 from tiergate.protocols import anthropic as wire
+from tiergate.server import BackgroundServer, create_app
 from tiergate.types import Usage
 
 from . import multiprovider
@@ -79,6 +80,7 @@ ENCODE_CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
                 {"role": "system", "content": "Be brief."},
                 USER,
                 {"role": "developer", "content": [text("Answer in French.")]},
+                {"role": "system", "content": ""},
             ]
         },
         {
@@ -672,6 +674,21 @@ def test_a_failing_anthropic_falls_back_to_the_local_tier(gateway_url: str, fake
     assert raw.headers["x-tiergate-provider"] == "local"
     assert raw.parse().choices[0].message.content
     assert fakes.anthropic.count("/v1/messages") == 1
+
+
+def test_a_spent_anthropic_budget_sends_the_request_down_a_tier(
+    fakes: Fakes, tmp_path: Path
+) -> None:
+    config = multiprovider.make_config(fakes, tmp_path / "ledger.db", anthropic_budget=0.0001)
+    with BackgroundServer(create_app(config)) as server, client(server.url) as c:
+        raw = c.chat.completions.with_raw_response.create(
+            model="auto", messages=[USER], extra_body=hints(quality="high")
+        )
+    assert (raw.headers["x-tiergate-provider"], raw.headers["x-tiergate-rule"]) == (
+        "local",
+        "budget",
+    )
+    assert fakes.anthropic.count() == 0
 
 
 def test_a_stream_cut_after_content_ends_with_an_error_event(

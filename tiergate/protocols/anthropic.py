@@ -138,7 +138,8 @@ def _encode_messages(
         role = message.get("role")
         content = message.get("content")
         if role in ("system", "developer"):
-            system.extend(b for b in _content_blocks(content, index) if b["type"] == "text")
+            # Anthropic refuses empty text blocks; an empty system message says nothing anyway.
+            system.extend(b for b in _content_blocks(content, index) if b.get("text"))
         elif role == "user":
             _append(turns, "user", _content_blocks(content, index))
         elif role == "assistant":
