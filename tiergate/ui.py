@@ -89,13 +89,17 @@ def require_admin(gateway: Gateway, scope: Scope, what: str, *, query_key: bool)
         key = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"))).get("key")
         if key:
             headers["authorization"] = f"Bearer {key}"
-    caller = gateway.authenticate(scope, headers)
+    how = " (as Authorization: Bearer, or ?key= in the address)" if query_key else ""
+    refused = Unauthorized(
+        f"{what} needs the admin key{how} when tenants are configured; "
+        "set admin_api_key_sha256 (`tiergate keys new` prints a key and its hash)."
+    )
+    try:
+        caller = gateway.authenticate(scope, headers)
+    except Unauthorized:
+        raise refused from None
     if gateway.config.tenants and not caller.admin:
-        how = " (as Authorization: Bearer, or ?key= in the address)" if query_key else ""
-        raise Unauthorized(
-            f"{what} needs the admin key{how} when tenants are configured; "
-            "set admin_api_key_sha256 (`tiergate keys new` prints a key and its hash)."
-        )
+        raise refused
 
 
 async def gather(gateway: Gateway, *, now: datetime | None = None) -> dict[str, Any]:

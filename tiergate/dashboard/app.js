@@ -72,33 +72,33 @@ function legend(entries) {
 // -- panels ------------------------------------------------------------------------------------
 
 function drawCaps(body, data) {
+  // One row per cap: its name and numbers above, the bar below, so it reads at any width.
   const caps = data.caps;
-  const width = 900, label = 170, right = 260, row = 30;
-  const height = caps.length * row + 24;
+  const width = Math.max(body.clientWidth || 900, 300), row = 46;
+  const height = caps.length * row + 6;
   const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img",
                              "aria-label": "spend against caps" });
-  const span = width - label - right;
   caps.forEach((cap, i) => {
-    const y = 8 + i * row;
+    const y = 4 + i * row;
     const top = Math.max(cap.budget_usd, cap.projection_usd, cap.spent_usd + cap.reserved_usd) || 1;
-    const scale = span / (top * 1.05);
+    const scale = (width - 8) / (top * 1.05);
     const spentW = cap.spent_usd * scale, heldW = cap.reserved_usd * scale;
-    chart.append(
-      text(0, y + 15, cap.label),
-      svg("rect", { x: label, y, width: span, height: 20, fill: "#eef1f5" }),
-      svg("rect", { x: label, y, width: Math.max(spentW, cap.spent_usd > 0 ? 1 : 0), height: 20,
-                    fill: "#3d7dd8" }),
-      svg("rect", { x: label + spentW, y, width: heldW, height: 20, fill: "#9cc0f0" }),
-      svg("line", { x1: label + cap.projection_usd * scale, x2: label + cap.projection_usd * scale,
-                    y1: y - 3, y2: y + 23, stroke: "#d9822b", "stroke-width": 3 }),
-      svg("line", { x1: label + cap.budget_usd * scale, x2: label + cap.budget_usd * scale,
-                    y1: y - 4, y2: y + 24, stroke: "#1d2330", "stroke-width": 2 }),
-    );
     const used = cap.budget_usd ? (cap.spent_usd + cap.reserved_usd) / cap.budget_usd : 0;
     const over = cap.projection_usd > cap.budget_usd;
-    chart.append(text(width - right + 10, y + 15,
-      `${usd(cap.spent_usd)} of ${usd(cap.budget_usd)} (${pct(used)}), projected ${usd(cap.projection_usd)}`,
-      { fill: over ? "#d64545" : "#1d2330" }));
+    chart.append(
+      text(0, y + 12, cap.label, { "font-weight": 600 }),
+      text(width, y + 12,
+           `${usd(cap.spent_usd)} of ${usd(cap.budget_usd)} · ${pct(used)} · projected ${usd(cap.projection_usd)}`,
+           { "text-anchor": "end", fill: over ? "#d64545" : "#1d2330" }),
+      svg("rect", { x: 0, y: y + 18, width: width - 8, height: 16, fill: "#eef1f5" }),
+      svg("rect", { x: 0, y: y + 18, width: Math.max(spentW, cap.spent_usd > 0 ? 2 : 0), height: 16,
+                    fill: "#3d7dd8" }),
+      svg("rect", { x: spentW, y: y + 18, width: heldW, height: 16, fill: "#9cc0f0" }),
+      svg("line", { x1: cap.projection_usd * scale + 1.5, x2: cap.projection_usd * scale + 1.5,
+                    y1: y + 15, y2: y + 37, stroke: "#d9822b", "stroke-width": 3 }),
+      svg("line", { x1: cap.budget_usd * scale, x2: cap.budget_usd * scale,
+                    y1: y + 14, y2: y + 38, stroke: "#1d2330", "stroke-width": 2 }),
+    );
   });
   body.append(chart, legend([["spent", "sw-spent"], ["reserved", "sw-reserved"],
                              ["month-end projection", "sw-projection"], ["cap", "sw-cap"]]));
@@ -110,11 +110,13 @@ function drawCaps(body, data) {
 
 function drawDays(body, data) {
   const days = data.days;
-  const width = 900, height = 200, left = 50, bottom = 24, top = 14;
+  const width = Math.max(body.clientWidth || 900, 300), height = 200, left = 50, bottom = 24, top = 14;
   const alert = data.daily_alert_usd;
   const max = Math.max(...days.map((d) => d.spent_usd), alert ? alert * 1.1 : 0) || 0.01;
   const plotH = height - bottom - top;
-  const step = (width - left) / Math.max(days.length, 1);
+  const [year, month] = data.month.split("-").map(Number);
+  const inMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();  // the rest of the month stays blank
+  const step = (width - left) / inMonth;
   const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "spend per day" });
   for (const f of [0, 0.5, 1]) {
     const y = top + plotH * (1 - f);
@@ -131,7 +133,9 @@ function drawDays(body, data) {
     if (days.length <= 10 || i % 5 === 0 || i === days.length - 1) {
       chart.append(text(x, height - 8, d.day.slice(5), { class: "small" }));
     }
-    if (d.requests) chart.append(text(x, top + plotH - h - 3, d.requests, { class: "small" }));
+    if (d.requests) {
+      chart.append(text(x, top + plotH - h - 4, `${usd(d.spent_usd)} · ${d.requests} req`, { class: "small" }));
+    }
   });
   if (alert) {
     const y = top + plotH * (1 - alert / max);
@@ -207,7 +211,7 @@ function drawPercentiles(body, table, lines) {
   if (!entries.length) return 0;
   const width = 400, row = 34, label = 100;
   const max = Math.max(...entries.map(([, v]) => v.p95_ms), ...(lines.length ? [lines[lines.length - 1] * 1.1] : [])) || 1;
-  const scale = (width - label - 10) / max;
+  const scale = (width - label - 60) / max;
   const height = entries.length * row + 16;
   const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img" });
   entries.forEach(([provider, v], i) => {
@@ -250,7 +254,8 @@ function drawPrivacy(body, data) {
       html("td", { class: "num " + (c.sensitive && c.egress ? "bad" : "") }, c.egress), html("td", {}, bar));
     table.append(row);
   }
-  body.append(table, legend([["kept on premises", "", "#2f9e6e"], ["left the premises", "", "#3d7dd8"]]));
+  body.append(html("div", { class: "scroll" }, table),
+              legend([["kept on premises", "", "#2f9e6e"], ["left the premises", "", "#3d7dd8"]]));
   return used.length;
 }
 
@@ -261,7 +266,7 @@ function drawRecent(body, data) {
   const head = ["time", "tenant", "provider", "tier", "rule", "classification", "outcome", "cost", "latency", "first token", "attempts"];
   table.append(html("tr", {}, ...head.map((h, i) => html("th", { class: i >= 7 ? "num" : "" }, h))));
   for (const r of rows) {
-    const when = new Date(r.at * 1000).toISOString().slice(11, 19);
+    const when = String(r.at).slice(0, 19).replace("T", " ");
     table.append(html("tr", {},
       html("td", {}, when), html("td", {}, r.tenant || "-"), html("td", {}, r.provider),
       html("td", {}, r.tier), html("td", {}, r.rule), html("td", {}, r.classification),
@@ -269,7 +274,7 @@ function drawRecent(body, data) {
       html("td", { class: "num" }, "$" + r.cost_usd), html("td", { class: "num" }, ms(r.latency_ms)),
       html("td", { class: "num" }, ms(r.ttft_ms)), html("td", { class: "num" }, r.attempts)));
   }
-  body.append(table);
+  body.append(html("div", { class: "scroll" }, table));
   return rows.length;
 }
 
@@ -301,7 +306,8 @@ async function load() {
   panel("privacy", drawPrivacy, data);
   panel("recent", drawRecent, data);
   status.textContent = `${data.month} · updated ${data.generated_at.slice(11, 19)} UTC · ` +
-                       `mix, latency and recent since ${data.process_since.slice(0, 19).replace("T", " ")} UTC`;
+                       `mix, latency and recent: the last ${data.window} attempts · ` +
+                       `fallback rate since ${data.process_since.slice(0, 19).replace("T", " ")} UTC`;
   document.body.dataset.state = "ready";
 }
 
