@@ -559,11 +559,11 @@ def test_malformed_stream_lines_raise(line: bytes) -> None:
 # -- through the real gateway, with the official openai SDK -----------------------------------
 
 
-def price_micros(prompt: int, completion: int) -> Decimal:
+def cost_usd(prompt: int, completion: int) -> Decimal:
+    """Exact: claude-haiku-4-5's prices are whole micro-dollars per token, so no rounding."""
     price = from_table(CLAUDE)
     assert price is not None
-    pico = prompt * price.input_pico + completion * price.output_pico
-    return Decimal(-(-pico // 1_000_000)) / 1_000_000
+    return Decimal(prompt * price.input_pico + completion * price.output_pico) / 10**12
 
 
 def test_anthropic_serves_tier_2_with_its_own_auth_and_a_table_price(
@@ -596,7 +596,7 @@ def test_anthropic_serves_tier_2_with_its_own_auth_and_a_table_price(
         fakes.anthropic.served_prompt_tokens,
         fakes.anthropic.served_completion_tokens,
     )
-    assert Decimal(raw.headers["x-tiergate-cost-usd"]) == price_micros(
+    assert Decimal(raw.headers["x-tiergate-cost-usd"]) == cost_usd(
         usage.prompt_tokens, usage.completion_tokens
     )
 
