@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tiergate.config import parse_config
+from tiergate.config import load_config, parse_config
 from tiergate.errors import ConfigError
 
 
@@ -233,3 +233,148 @@ def test_a_long_string_in_the_wrong_place_is_described_not_echoed(good: Path) ->
     assert "providers[2].tier" in str(caught.value)
     assert "PASTED" not in str(caught.value)
     assert "39-character string" in str(caught.value)
+
+
+def test_version_and_bare_tiergate_prints_help() -> None:
+    from tiergate import __version__
+
+    version = run("--version")
+    assert version.returncode == 0 and version.stdout.strip() == f"tiergate {__version__}"
+    bare = run()
+    assert bare.returncode == 0, bare.stderr  # documented: bare `tiergate` is a request for help
+    assert bare.stdout.startswith("usage: tiergate")
+    for command in ("serve", "check", "route", "spend", "audit", "keys", "demo"):
+        assert command in bare.stdout
+    assert bare.stderr == ""
+
+
+FILE_SECRET = "sk-proj-FROMAFILEq8Zr2Lm5Xv1Tb7Hc"
+
+
+def test_secrets_come_from_files_with_the_trailing_newline_dropped(good: Path) -> None:
+    secrets_dir = good.parent / "secrets"
+    secrets_dir.mkdir()
+    (secrets_dir / "openai").write_text(FILE_SECRET + "\n")
+    (secrets_dir / "ollama").write_text("ollama-key-from-file\r\n")
+    text = good.read_text().replace(
+        "api_key: ${OPENAI_API_KEY:-sk-from-default}", "api_key_file: secrets/openai"
+    )
+    text = text.replace("${OLLAMA_API_KEY}", "${file:" + str(secrets_dir / "ollama") + "}")
+    good.write_text(text)
+    config = load_config(good, env={})
+    assert config.provider("openai").api_key == FILE_SECRET  # relative to the config file
+    assert config.provider("ollama_cloud").api_key == "ollama-key-from-file"
+    result = run("check", "--config", str(good), env={"PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    assert "DOWN" not in result.stdout  # both cloud providers have their keys now
+    assert FILE_SECRET not in result.stdout + result.stderr
+
+
+def test_a_value_from_a_file_is_never_expanded_again_nor_echoed(good: Path) -> None:
+    (good.parent / "tier").write_text("${OPENAI_API_KEY} " + FILE_SECRET)
+    good.write_text(good.read_text().replace("tier: 3", "tier: ${file:tier}"))
+    with pytest.raises(ConfigError) as caught:
+        load_config(good, env={"OPENAI_API_KEY": "sk-env-SECRET"})
+    assert "providers[2].tier: the value read from a secret file is not valid here" in str(
+        caught.value
+    )
+    assert FILE_SECRET not in str(caught.value) and "sk-env-SECRET" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            ("api_key: ${OPENAI_API_KEY:-sk-from-default}", "api_key_file: /run/secrets/absent"),
+            "providers[2].api_key_file: cannot read the secret file /run/secrets/absent "
+            "(No such file or directory)",
+        ),
+        (
+            ("${OLLAMA_API_KEY}", "${file:/run/secrets/absent-too}"),
+            "providers[1].api_key: cannot read the secret file /run/secrets/absent-too",
+        ),
+        (
+            ("api_key: ${OPENAI_API_KEY:-sk-from-default}", "api_key: x\n    api_key_file: y"),
+            "providers[2].api_key_file: set api_key or api_key_file, not both",
+        ),
+    ],
+)
+def test_an_unreadable_secret_file_names_the_key_and_the_path(
+    good: Path, change: tuple[str, str], expected: str
+) -> None:
+    good.write_text(good.read_text().replace(*change))
+    good.write_text(good.read_text().replace("tier: 3", "tier: 9"))  # reported along with it
+    result = run("check", "--config", str(good))
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert "providers[2].tier" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_probe_asks_each_provider_for_its_models_and_sends_no_prompt(
+    tmp_path: Path,
+) -> None:
+    from tests.serving import free_port
+    from tiergate.testing import FakeUpstream
+
+    with (
+        FakeUpstream(name="local") as local,
+        FakeUpstream(name="openai", api_keys=["sk-probe-good"]) as cloud,
+    ):
+        path = tmp_path / "tiergate.yaml"
+
+        def write(openai_key: str, dead_url: str | None) -> None:
+            dead = (
+                f"""
+  - name: gone
+    protocol: ollama
+    base_url: {dead_url}
+    tier: 2
+    api_key: k
+    models: {{default: m}}
+    prices: {{default: {{input_per_mtok: 1}}}}"""
+                if dead_url
+                else ""
+            )
+            path.write_text(f"""
+store: sqlite:///{tmp_path / "ledger.db"}
+providers:
+  - name: local
+    protocol: ollama
+    base_url: {local.url}
+    tier: 1
+    on_premises: true
+    models: {{default: m}}
+  - name: openai
+    protocol: openai
+    base_url: {cloud.openai_base_url}
+    api_key: {openai_key}
+    tier: 3
+    models: {{default: gpt-4o}}{dead}
+""")
+
+        write("sk-probe-good", None)
+        result = run("check", "--config", str(path), "--probe")
+        assert result.returncode == 0, result.stdout + result.stderr
+        lines = result.stdout.splitlines()
+        assert any(line.split()[:2] == ["local", "OK"] for line in lines), result.stdout
+        assert any(line.split()[:2] == ["openai", "OK"] for line in lines), result.stdout
+        assert "no prompt sent" in result.stdout
+
+        write("sk-probe-wrong", f"http://127.0.0.1:{free_port()}")
+        result = run("check", "--config", str(path), "--probe", "--probe-timeout", "3")
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "HTTP 401 (the api_key was refused)" in result.stdout
+        assert "cannot connect to http://127.0.0.1:" in result.stdout
+        assert "sk-probe" not in result.stdout + result.stderr
+
+        requests = [*local.received, *cloud.received]
+        assert {(r.method, r.path) for r in requests} == {
+            ("GET", "/api/tags"),
+            ("GET", "/v1/models"),
+        }
+        assert all(not r.raw for r in requests)  # nothing was sent but the question
+        assert {r.headers.get("authorization") for r in cloud.received} == {
+            "Bearer sk-probe-good",
+            "Bearer sk-probe-wrong",
+        }

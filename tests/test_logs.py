@@ -457,3 +457,59 @@ def test_uncaught_exceptions_and_warnings_become_json_lines_without_their_text()
     assert warned["logger"] == "py.warnings" and "deprecated call" in warned["msg"]
     assert in_thread == {**in_thread, "error": "ZeroDivisionError", "in_thread": "worker"}
     assert uncaught == {**uncaught, "level": "critical", "error": "RuntimeError"}
+
+
+def test_the_formatter_takes_exc_info_false_and_an_empty_tuple() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("tiergate.test_logs.exc_info")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("no exception here", exc_info=False)
+        record = logger.makeRecord(logger.name, logging.WARNING, "x", 1, "empty", (), None)
+        record.exc_info = ()  # type: ignore[assignment]  # some libraries pass this
+        handler.handle(record)
+    finally:
+        logger.removeHandler(handler)
+    first, second = entries(stream.getvalue())
+    assert first["msg"] == "no exception here" and "error" not in first
+    assert second["msg"] == "empty" and "error" not in second
+
+
+def test_the_500_answer_carries_a_request_id_and_gets_an_access_line() -> None:
+    config = parse_config(
+        "providers: [{name: local, protocol: ollama, base_url: 'http://127.0.0.1:9', tier: 1, "
+        "on_premises: true, models: {default: m}}]\nstore: 'sqlite://:memory:'",
+        env={},
+    )
+    app = create_app(config)
+    sent: list[dict[str, Any]] = []
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    access = logging.getLogger("tiergate.access")
+    access.addHandler(handler)
+    access.setLevel(logging.INFO)
+
+    async def receive() -> dict[str, Any]:
+        raise RuntimeError("connection broke")
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def run() -> None:
+        scope = {"type": "http", "method": "POST", "path": "/v1/chat/completions",
+                 "headers": [], "client": ("127.0.0.1", 5000), "query_string": b""}  # fmt: skip
+        await app(scope, receive, send)
+
+    try:
+        asyncio.run(run())
+    finally:
+        access.removeHandler(handler)
+        access.setLevel(logging.NOTSET)
+    assert sent[0]["status"] == 500
+    request_id = dict(sent[0]["headers"])[b"x-tiergate-request-id"].decode()
+    (line,) = entries(stream.getvalue())
+    assert line == {**line, "event": "http.request", "request_id": request_id, "status": 500}
