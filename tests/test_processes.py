@@ -1,6 +1,6 @@
 """Several `tiergate serve` processes on one SQLite ledger, driven with the official openai SDK.
 
-What DESIGN.md §5–6 promise when a deployment runs more than one process: a
+What DESIGN.md §5-6 promise when a deployment runs more than one process: a
 second process never books the first one's live reservations as lost, every
 cap holds across processes (judged by the upstream's own bill, which a
 FakeUpstream in byte-billing mode keeps), a killed process's reservations are
