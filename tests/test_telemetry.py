@@ -1,0 +1,323 @@
+"""Traces: a span per request and per attempt (GenAI conventions), exported over OTLP; free when off."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import openai
+import orjson
+import pytest
+from aiohttp import web
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, StatusCode
+
+from tiergate.config import parse_config
+from tiergate.errors import ConfigError
+from tiergate.server import BackgroundServer, create_app
+from tiergate.telemetry import OtelTracer, Tracer, build
+
+from .conftest import Tiers, make_config
+
+SECRET = "quokkaparliament"  # in every prompt; never in any span
+
+
+@pytest.fixture
+def traced(
+    tiers: Tiers, tmp_path: Path
+) -> Iterator[Callable[..., tuple[str, InMemorySpanExporter]]]:
+    """start(**options) -> (gateway URL, the exporter its tracer writes to)."""
+    with ExitStack() as stack:
+
+        def start(**options: object) -> tuple[str, InMemorySpanExporter]:
+            exporter = InMemorySpanExporter()
+            provider = TracerProvider()
+            provider.add_span_processor(SimpleSpanProcessor(exporter))
+            config = make_config(tiers, tmp_path / "ledger.db", **options)
+            app = create_app(config, tracer=OtelTracer(provider))
+            server = stack.enter_context(BackgroundServer(app))
+            return server.url, exporter
+
+        yield start
+
+
+def spans(exporter: InMemorySpanExporter, count: int) -> list[ReadableSpan]:
+    """The finished spans once there are `count` (the request span ends just after the answer)."""
+    deadline = time.monotonic() + 10
+    while len(found := exporter.get_finished_spans()) < count:
+        assert time.monotonic() < deadline, f"only {len(found)} of {count} spans finished"
+        time.sleep(0.01)
+    assert len(found) == count, [s.name for s in found]
+    return list(found)
+
+
+def split(found: list[ReadableSpan]) -> tuple[ReadableSpan, list[ReadableSpan]]:
+    requests = [s for s in found if s.kind == SpanKind.SERVER]
+    attempts = [s for s in found if s.kind == SpanKind.CLIENT]
+    assert len(requests) == 1
+    attempts.sort(key=lambda s: attr(s)["tiergate.attempt"])
+    return requests[0], attempts
+
+
+def attr(span: ReadableSpan) -> dict[str, Any]:
+    return dict(span.attributes or {})
+
+
+def no_text(found: list[ReadableSpan]) -> None:
+    for span in found:
+        assert SECRET not in span.name
+        for value in attr(span).values():
+            assert SECRET not in str(value)
+
+
+def sdk(url: str) -> openai.OpenAI:
+    return openai.OpenAI(base_url=url + "/v1", api_key="x", max_retries=0, timeout=10)
+
+
+def test_a_request_and_its_attempt_carry_the_genai_conventions(
+    traced: Callable[..., tuple[str, InMemorySpanExporter]],
+) -> None:
+    url, exporter = traced()
+    with sdk(url) as client:
+        completion = client.chat.completions.create(
+            model="auto", messages=[{"role": "user", "content": f"Summarise {SECRET}"}]
+        )
+    usage = completion.usage
+    assert usage is not None
+    found = spans(exporter, 2)
+    request, (attempt,) = split(found)
+    assert attempt.parent is not None and attempt.parent.span_id == request.context.span_id
+    assert attempt.context.trace_id == request.context.trace_id
+    assert request.name == "chat auto"
+    assert (
+        attr(request).items()
+        >= {
+            "gen_ai.operation.name": "chat",
+            "gen_ai.request.model": "auto",
+            "gen_ai.response.model": "llama3.2:3b",
+            "gen_ai.system": "ollama",
+            "gen_ai.usage.input_tokens": usage.prompt_tokens,
+            "gen_ai.usage.output_tokens": usage.completion_tokens,
+            "tiergate.tier": 1,
+            "tiergate.rule": "default",
+            "tiergate.classification": "internal",
+            "tiergate.cache": "bypass",
+            "tiergate.attempt": 1,
+            "tiergate.outcome": "ok",
+            "tiergate.request_id": completion.id,
+        }.items()
+    )
+    assert attempt.name == "chat llama3.2:3b"
+    assert (
+        attr(attempt).items()
+        >= {
+            "gen_ai.system": "ollama",
+            "gen_ai.request.model": "llama3.2:3b",
+            "gen_ai.usage.input_tokens": usage.prompt_tokens,
+            "gen_ai.usage.output_tokens": usage.completion_tokens,
+            "tiergate.provider": "local",
+            "tiergate.tier": 1,
+            "tiergate.attempt": 1,
+            "tiergate.outcome": "ok",
+            "tiergate.cost_usd": "0",
+        }.items()
+    )
+    assert request.status.status_code != StatusCode.ERROR
+    no_text(found)
+
+
+def test_a_fallback_is_two_attempt_spans_under_one_request(
+    traced: Callable[..., tuple[str, InMemorySpanExporter]], tiers: Tiers
+) -> None:
+    url, exporter = traced()
+    tiers.openai.kill()
+    with sdk(url) as client:
+        client.chat.completions.create(
+            model="auto",
+            messages=[{"role": "user", "content": f"Plan {SECRET}"}],
+            extra_body={"tiergate": {"quality": "critical", "complexity": "high"}},
+        )
+    found = spans(exporter, 3)
+    request, (first, second) = split(found)
+    assert {first.parent.span_id, second.parent.span_id} == {request.context.span_id}  # type: ignore[union-attr]
+    assert attr(first)["gen_ai.system"] == "openai"
+    assert attr(first)["tiergate.provider"] == "openai"
+    assert attr(first)["tiergate.outcome"] == "unavailable"
+    assert first.status.status_code == StatusCode.ERROR
+    assert attr(second)["tiergate.provider"] == "ollama_cloud"
+    assert attr(second)["tiergate.attempt"] == 2
+    assert attr(second)["tiergate.outcome"] == "ok"
+    assert attr(request)["tiergate.attempt"] == 2
+    assert attr(request)["tiergate.provider"] == "ollama_cloud"
+    assert attr(request)["tiergate.rule"] == "critical"
+    assert attr(request)["tiergate.tier"] == 2
+    assert attr(request)["gen_ai.usage.input_tokens"] == attr(second)["gen_ai.usage.input_tokens"]
+    assert attr(request)["tiergate.cost_usd"] == attr(second)["tiergate.cost_usd"] != "0"
+    no_text(found)
+
+
+def test_a_stream_and_a_cut_stream(
+    traced: Callable[..., tuple[str, InMemorySpanExporter]],
+) -> None:
+    url, exporter = traced()
+    with sdk(url) as client:
+        stream = client.chat.completions.create(
+            model="auto",
+            messages=[{"role": "user", "content": f"Count {SECRET}"}],
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        chunks = list(stream)
+    usage = chunks[-1].usage
+    assert usage is not None
+    request, (attempt,) = split(spans(exporter, 2))
+    assert attr(attempt)["gen_ai.usage.output_tokens"] == usage.completion_tokens
+    assert attr(request)["tiergate.outcome"] == "ok"
+    exporter.clear()
+
+    async def cut() -> bytes:
+        body = {"model": "auto", "stream": True,
+                "messages": [{"role": "user", "content": f"{SECRET} [[fake:cut-stream]]"}]}  # fmt: skip
+        async with (
+            aiohttp.ClientSession() as s,
+            s.post(url + "/v1/chat/completions", data=orjson.dumps(body)) as r,
+        ):
+            return await r.read()
+
+    assert b"stream_interrupted" in asyncio.run(cut())
+    found = spans(exporter, 2)
+    request, (attempt,) = split(found)
+    assert attr(attempt)["tiergate.outcome"] == "cut"
+    assert attr(request)["tiergate.outcome"] == "cut"
+    assert request.status.status_code == StatusCode.ERROR
+    no_text(found)
+
+
+def test_off_by_default_and_opentelemetry_is_never_imported(tmp_path: Path) -> None:
+    assert isinstance(build(parse_config(MINIMAL, env={}).telemetry), Tracer)
+    assert not build(parse_config(MINIMAL, env={}).telemetry).enabled
+    program = (
+        "import sys\n"
+        "from tiergate.config import parse_config\n"
+        "from tiergate.server import create_app\n"
+        f"app = create_app(parse_config({MINIMAL!r}, env={{}}))\n"
+        "assert not app.gateway.tracer.enabled\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('opentelemetry'))\n"
+        "assert not loaded, loaded\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, timeout=60, cwd=tmp_path, check=False
+    )
+    assert done.returncode == 0, done.stderr.decode()
+
+
+MINIMAL = """
+providers:
+  - {name: local, protocol: ollama, base_url: "http://127.0.0.1:9", tier: 1, on_premises: true,
+     models: {default: "llama3.2:3b"}}
+"""
+
+
+def test_the_telemetry_section_is_validated() -> None:
+    config = parse_config(
+        MINIMAL + "telemetry: {otlp_endpoint: 'http://127.0.0.1:4318', service_name: gw}", env={}
+    )
+    assert config.telemetry.otlp_endpoint == "http://127.0.0.1:4318"
+    with pytest.raises(ConfigError) as caught:
+        parse_config(MINIMAL + "telemetry: {endpoint: 'http://x'}", env={})
+    assert "telemetry.endpoint: unknown key; allowed here: otlp_endpoint" in str(caught.value)
+
+
+class Collector:
+    """A real OTLP/HTTP receiver on loopback: decodes each export's protobuf."""
+
+    def __init__(self) -> None:
+        self.received: list[ExportTraceServiceRequest] = []
+        self.headers: list[dict[str, str]] = []
+        self._ready = threading.Event()
+        self._stop: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.port = 0
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._serve()), daemon=True)
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        message = ExportTraceServiceRequest()
+        message.ParseFromString(await request.read())
+        self.received.append(message)
+        self.headers.append(dict(request.headers))
+        return web.Response(body=b"", content_type="application/x-protobuf")
+
+    async def _serve(self) -> None:
+        app = web.Application()
+        app.router.add_post("/v1/traces", self._receive)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        self._ready.set()
+        await self._stop.wait()
+        await runner.cleanup()
+
+    def __enter__(self) -> Collector:
+        self._thread.start()
+        assert self._ready.wait(10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._loop is not None and self._stop is not None
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(10)
+
+    def spans(self) -> list[Any]:
+        return [
+            span
+            for message in self.received
+            for resource in message.resource_spans
+            for scope in resource.scope_spans
+            for span in scope.spans
+        ]
+
+
+def test_spans_reach_an_otlp_collector(tiers: Tiers, tmp_path: Path) -> None:
+    with Collector() as collector:
+        config = make_config(tiers, tmp_path / "ledger.db")
+        text = config.model_dump(mode="json")
+        text["telemetry"] = {
+            "otlp_endpoint": f"http://127.0.0.1:{collector.port}",
+            "service_name": "tiergate-test",
+            "headers": {"x-collector-token": "t0ken"},
+        }
+        config = type(config).model_validate(text)
+        with BackgroundServer(create_app(config)) as server, sdk(server.url) as client:
+            client.chat.completions.create(
+                model="auto", messages=[{"role": "user", "content": f"hi {SECRET}"}]
+            )
+        # Stopping the gateway flushed the batch: the collector has both spans now.
+        found = collector.spans()
+        assert sorted(s.name for s in found) == ["chat auto", "chat llama3.2:3b"]
+        names = {
+            a.value.string_value
+            for m in collector.received
+            for r in m.resource_spans
+            for a in r.resource.attributes
+            if a.key == "service.name"
+        }
+        assert names == {"tiergate-test"}
+        assert collector.headers[0]["x-collector-token"] == "t0ken"
+        for span in found:
+            for a in span.attributes:
+                assert SECRET not in str(a.value)
