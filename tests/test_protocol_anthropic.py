@@ -12,9 +12,13 @@ import aiohttp
 import openai
 import orjson
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
+from tiergate import intake
 from tiergate.config import parse_config
+from tiergate.errors import InvalidRequest
 from tiergate.pricing import from_table
 from tiergate.protocols import MalformedResponse, UntranslatableRequest
 from tiergate.protocols import anthropic as wire
@@ -800,3 +804,117 @@ def test_the_fake_refuses_what_anthropic_refuses(
     assert got == status
     assert answer["type"] == "error"
     assert match in answer["error"]["message"]
+
+
+# -- no valid body breaks the translator ------------------------------------------------------
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_EVENT = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(
+            ["message_start", "content_block_start", "content_block_delta", "content_block_stop",
+             "message_delta", "message_stop", "ping", "error"]
+        )
+    },
+    optional={
+        "index": st.integers(0, 2) | _JSON,
+        "message": st.fixed_dictionaries({}, optional={"usage": _JSON}) | _JSON,
+        "content_block": st.fixed_dictionaries(
+            {"type": st.sampled_from(["text", "tool_use", "thinking"])},
+            optional={"text": _JSON, "id": _JSON, "name": _JSON, "input": _JSON},
+        ),
+        "delta": st.fixed_dictionaries(
+            {"type": st.sampled_from(["text_delta", "input_json_delta", "thinking_delta"])},
+            optional={"text": _JSON, "partial_json": _JSON, "stop_reason": _JSON},
+        )
+        | _JSON,
+        "usage": st.fixed_dictionaries(
+            {}, optional={"input_tokens": _JSON, "output_tokens": st.integers(0, 99) | _JSON}
+        ),
+    },
+)  # fmt: skip
+_PART = st.fixed_dictionaries(
+    {"type": st.sampled_from(["text", "image_url", "file", "refusal", "input_audio", "x"])},
+    optional={"text": st.text(max_size=5), "image_url": _JSON, "file": _JSON, "refusal": _JSON},
+)
+_MESSAGE = st.fixed_dictionaries(
+    {
+        "role": st.sampled_from(["system", "developer", "user", "assistant", "tool", "function"]),
+        "content": st.none() | st.text(max_size=8) | st.lists(_PART, max_size=3),
+    },
+    optional={
+        "tool_call_id": _JSON,
+        "tool_calls": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "id": _JSON,
+                    "function": st.fixed_dictionaries(
+                        {"name": st.text(max_size=5)}, optional={"arguments": _JSON}
+                    ),
+                }
+            ),
+            max_size=2,
+        ),
+    },
+)
+_BODY = st.fixed_dictionaries(
+    {"model": st.just("auto"), "messages": st.lists(_MESSAGE, min_size=1, max_size=4)},
+    optional={
+        "tools": st.lists(
+            st.dictionaries(st.sampled_from(["type", "function"]), _JSON), max_size=2
+        ),
+        "tool_choice": _JSON,
+        "parallel_tool_calls": _JSON,
+        "response_format": st.fixed_dictionaries(
+            {"type": st.sampled_from(["text", "json_object", "json_schema"])},
+            optional={"json_schema": _JSON},
+        ),
+        "stop": st.text(max_size=4) | st.lists(st.text(max_size=4), max_size=2),
+        "temperature": st.floats(0, 2),
+        "n": st.integers(1, 3),
+        "logprobs": st.booleans(),
+    },
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_BODY)
+def test_every_body_the_gateway_accepts_encodes_or_is_untranslatable(body: dict[str, Any]) -> None:
+    try:
+        intake.check_chat(body)
+    except InvalidRequest:
+        event("refused by intake")
+        return
+    try:
+        out = encode(body)
+    except UntranslatableRequest:
+        event("untranslatable")
+        return
+    event("encoded")
+    orjson.dumps(out)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.binary(max_size=40) | (_EVENT | _JSON).map(lambda v: b"data: " + orjson.dumps(v)),
+        max_size=8,
+    )
+)
+def test_any_stream_line_is_translated_or_malformed(lines: list[bytes]) -> None:
+    stream = wire.ChatStream(model=CLAUDE, request_id=RID, created=1, include_usage=True)
+    try:
+        for line in lines:
+            assert isinstance(stream.feed(line), list)
+    except MalformedResponse:
+        pass

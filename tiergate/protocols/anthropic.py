@@ -252,7 +252,9 @@ def _encode_tools(tools: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
             raise UntranslatableRequest(
                 f"tools[{index}]: Anthropic takes function tools only, not {tool.get('type')!r}"
             )
-        function = tool.get("function") or {}
+        function = tool.get("function")
+        if not isinstance(function, Mapping):
+            function = {}  # sent without a name: Anthropic's 400 then names the field
         schema = function.get("parameters") or {"type": "object", "properties": {}}
         encoded: dict[str, Any] = {"name": function.get("name"), "input_schema": schema}
         if function.get("description"):
