@@ -92,7 +92,7 @@ def test_owners_racing_for_one_cap_never_overshoot_and_the_ledger_matches(pg_url
         assert CAPS["provider:openai"] - sum(charged) < max(amounts)  # the cap was used
         ok, detail = await stores[0].verify()
         assert ok, detail
-        assert detail.startswith(f"{len(charged)} rows verified (keyed)")
+        assert detail.startswith(f"{len(charged)} rows verified (keyed) in 3 chains")
         for s in stores:
             await s.close()
 
@@ -237,18 +237,21 @@ def test_a_readonly_store_on_an_empty_database_reports_nothing_and_creates_nothi
     asyncio.run(main())
 
 
-def test_verify_detects_an_edited_row_a_truncated_chain_and_a_wrong_key(
+def test_verify_detects_an_edited_row_a_truncated_chain_a_removed_replica_and_a_wrong_key(
     pg_url: str, postgres: PostgresCluster
 ) -> None:
     database = pg_url.rsplit("/", 1)[1]
 
     async def main() -> None:
-        store = await pg(pg_url)
+        store = await pg(pg_url, owner="a")
+        other = await pg(pg_url, owner="b")
         for i in range(5):
             await store.record(row(f"v{i}", provider="local", egress=False, tier=1))
+        await other.record(row("w0", provider="local", egress=False, tier=1))
         ok, detail = await store.verify()
-        assert ok and detail.startswith("5 rows verified (keyed)"), detail
+        assert ok and detail == "6 rows verified (keyed) in 2 chains", detail
         await store.close()
+        await other.close()
         wrong = await open_store(pg_url, key=b"another key", readonly=True)
         ok, detail = await wrong.verify()
         assert not ok and "ledger key" in detail
@@ -257,23 +260,29 @@ def test_verify_detects_an_edited_row_a_truncated_chain_and_a_wrong_key(
     asyncio.run(main())
     # The append-only triggers stop an accident; a superuser can still disable them.
     with pytest.raises(RuntimeError, match="append-only"):
-        postgres.psql("UPDATE tiergate.attempts SET cost_pico = 0 WHERE id = 2", database)
+        postgres.psql("UPDATE tiergate.attempts SET cost_pico = 0 WHERE seq = 2", database)
+    postgres.psql("ALTER TABLE tiergate.attempts DISABLE TRIGGER USER", database)
     postgres.psql(
-        "ALTER TABLE tiergate.attempts DISABLE TRIGGER USER; "
-        "UPDATE tiergate.attempts SET model = 'edited' WHERE id = 2",
+        "UPDATE tiergate.attempts SET model = 'edited' WHERE chain = 'a' AND seq = 2", database
+    )
+    ok, detail = verify(pg_url)
+    assert not ok and detail.endswith("does not match its chain: it was edited, a row before it "
+                                      "was replaced, or the ledger key is not the one it was "
+                                      "written with"), detail  # fmt: skip
+    postgres.psql(
+        "UPDATE tiergate.attempts SET model = 'gpt-4o' WHERE chain = 'a' AND seq = 2; "
+        "DELETE FROM tiergate.attempts WHERE chain = 'a' AND seq = 5; "
+        "UPDATE tiergate.chains SET last_seq = 4, last_hash = "
+        "(SELECT hash FROM tiergate.attempts WHERE chain = 'a' AND seq = 4) WHERE chain = 'a'",
+        database,
+    )
+    assert verify(pg_url) == (False, "the head of chain a was rewritten")
+    postgres.psql(
+        "DELETE FROM tiergate.attempts WHERE chain = 'a'; DELETE FROM tiergate.chains WHERE chain = 'a'",
         database,
     )
     ok, detail = verify(pg_url)
-    assert not ok and detail.startswith("row id 2 "), detail
-    postgres.psql(
-        "UPDATE tiergate.attempts SET model = 'gpt-4o' WHERE id = 2; "
-        "DELETE FROM tiergate.attempts WHERE id = 5; "
-        "UPDATE tiergate.chain_head SET last_id = 4, "
-        "last_hash = (SELECT hash FROM tiergate.attempts WHERE id = 4)",
-        database,
-    )
-    ok, detail = verify(pg_url)
-    assert not ok and detail.startswith("the chain head's MAC does not match"), detail
+    assert not ok and detail.startswith("the chain registry breaks at entry 1 (b)"), detail
 
 
 def verify(url: str) -> tuple[bool, str]:

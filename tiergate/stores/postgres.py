@@ -4,43 +4,43 @@ Where each promise of the Store lives:
 
 - **reserve** is one round trip to `tiergate.reserve()`, a stored function that
   locks the month's running-total rows of every scope the attempt touches in
-  scope order (so two reservations can never deadlock), checks spent + held +
-  the new hold against every cap it was given, and holds under all or none.
+  scope order (so two reservations never deadlock), checks spent + held + the
+  new hold against every cap it was given, and holds under all or none.
 - **the ledger** (`tiergate.attempts`) is append-only (triggers refuse UPDATE,
   DELETE and TRUNCATE) and written by one writer task per process: every row
-  waiting when a transaction starts shares it (group commit), settles included.
-  The writer locks the one chain head row, links each row to the previous one
-  with HMAC-SHA256 (the key never reaches the database) and stores the new head
-  with a MAC of its own, all in the transaction that inserts the rows: one
-  chain over every replica, in id order, that `verify()` walks end to end.
+  waiting when a batch starts shares one round trip to `tiergate.append()`
+  (group commit, settles included), which closes the settled reservations,
+  inserts the rows, moves the running totals and this process's chain head in
+  one transaction. Each process keeps its own keyed hash chain (see
+  _postgres_schema), so replicas never queue behind one another to append.
 - **leases**: every process keeps an `owners` row whose `lease_until` it
   renews; `reap()` on any replica charges in full (outcome "lost") the open
   reservations of owners whose lease has passed, and deletes those owners. A
-  reservation is only accepted for an owner that still holds a row.
+  reservation is only accepted for an owner that holds a row.
 - **time**: the database's `now()` decides the month a reservation is charged
-  to and the day an alert counts in, so replica clocks never matter; the
-  `clock` argument of `open()` is accepted for the interface and not consulted.
+  to and the day a row falls on (append() refuses a batch stamped with another
+  date than the database's; the writer then takes the database's time), so
+  replica clocks never matter. The `clock` argument of `open()` is not consulted.
 - **failure**: every call has a short timeout. A failed call turns `healthy`
   false until one succeeds; reserve raises StoreUnavailable (paid providers
-  fail closed); queued rows stay in memory and are retried until written.
+  fail closed); queued rows stay in memory, in order, and are retried until
+  written.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import hmac
 import logging
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
-import orjson
 
 from ..errors import StoreUnavailable
 from . import (
@@ -54,6 +54,16 @@ from . import (
     SpendLine,
     SpendRows,
 )
+from ._postgres_schema import (
+    ATTEMPT_COLUMNS,
+    GENESIS,
+    HASHED_COLUMNS,
+    MIGRATIONS,
+    ROW_ARRAY_COUNT,
+    Chain,
+    canonical,
+    stamp,
+)
 
 if TYPE_CHECKING:
     from asyncpg.pool import PoolConnectionProxy
@@ -64,211 +74,32 @@ logger = logging.getLogger("tiergate.stores.postgres")
 
 T = TypeVar("T")
 
-GENESIS = "0" * 64
 CALL_TIMEOUT_S = 3.0  # every statement; a store slower than this is treated as down
 CONNECT_TIMEOUT_S = 3.0
 POOL_SIZE = 4
 MAX_BATCH = 512
+APPEND_TRIES = 4
 RETRY_FIRST_S = 0.1
 RETRY_MAX_S = 2.0
 CLOSE_FLUSH_S = 5.0
 LEASE_LOST = "TGL01"  # SQLSTATE raised by tiergate.reserve for an owner without a lease row
 MIGRATE_LOCK = 0x7469_6572_6761_7465  # "tiergate": the advisory lock that serialises migrations
 
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE SCHEMA IF NOT EXISTS tiergate;
-
-    CREATE TABLE tiergate.owners (
-        owner text PRIMARY KEY,
-        started_at timestamptz NOT NULL DEFAULT now(),
-        lease_until timestamptz NOT NULL
-    );
-
-    -- Running totals per calendar month (UTC, database time) and scope: the rows reserve locks.
-    CREATE TABLE tiergate.totals (
-        month text NOT NULL,
-        scope text NOT NULL,
-        spent_pico bigint NOT NULL DEFAULT 0,
-        held_pico bigint NOT NULL DEFAULT 0,
-        PRIMARY KEY (month, scope)
-    );
-
-    CREATE TABLE tiergate.reservations (
-        id bigserial PRIMARY KEY,
-        created_at timestamptz NOT NULL DEFAULT now(),
-        month text NOT NULL,
-        request_id text NOT NULL,
-        attempt integer NOT NULL,
-        provider text NOT NULL,
-        tenant text,
-        pico bigint NOT NULL CHECK (pico >= 0),
-        scopes text[] NOT NULL,
-        owner text NOT NULL,
-        state text NOT NULL DEFAULT 'open'
-            CHECK (state IN ('open', 'settled', 'released', 'reaped')),
-        closed_at timestamptz
-    );
-    CREATE INDEX reservations_open ON tiergate.reservations (owner) WHERE state = 'open';
-    CREATE INDEX reservations_open_month ON tiergate.reservations (month) WHERE state = 'open';
-
-    CREATE TABLE tiergate.attempts (
-        id bigint PRIMARY KEY,
-        ts timestamptz NOT NULL,
-        month text NOT NULL,
-        request_id text NOT NULL,
-        attempt integer NOT NULL,
-        tenant text,
-        provider text NOT NULL,
-        model text NOT NULL,
-        tier integer NOT NULL,
-        rule text NOT NULL,
-        classification text NOT NULL,
-        classification_source text NOT NULL,
-        egress boolean NOT NULL,
-        prompt_tokens bigint NOT NULL,
-        completion_tokens bigint NOT NULL,
-        cost_pico bigint NOT NULL,
-        reserved_pico bigint NOT NULL,
-        latency_ms double precision NOT NULL,
-        outcome text NOT NULL,
-        usage_missing boolean NOT NULL,
-        cache text NOT NULL,
-        status integer,
-        endpoint text NOT NULL,
-        ttft_ms double precision,
-        reservation_id bigint,
-        owner text NOT NULL,
-        hash text NOT NULL
-    );
-    CREATE INDEX attempts_month ON tiergate.attempts (month, provider);
-    CREATE INDEX attempts_ts ON tiergate.attempts (ts);
-
-    CREATE FUNCTION tiergate.append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        RAISE EXCEPTION 'the attempts ledger is append-only';
-    END $$;
-    CREATE TRIGGER attempts_no_update BEFORE UPDATE OR DELETE ON tiergate.attempts
-        FOR EACH ROW EXECUTE FUNCTION tiergate.append_only();
-    CREATE TRIGGER attempts_no_truncate BEFORE TRUNCATE ON tiergate.attempts
-        FOR EACH STATEMENT EXECUTE FUNCTION tiergate.append_only();
-
-    CREATE TABLE tiergate.chain_head (
-        k integer PRIMARY KEY CHECK (k = 0),
-        last_id bigint NOT NULL,
-        last_hash text NOT NULL,
-        head_mac text NOT NULL
-    );
-    INSERT INTO tiergate.chain_head VALUES (0, 0, repeat('0', 64), '');
-
-    CREATE TABLE tiergate.alerts (
-        day text NOT NULL,
-        scope text NOT NULL,
-        at timestamptz NOT NULL DEFAULT now(),
-        PRIMARY KEY (day, scope)
-    );
-
-    -- Hold p_pico under every scope of p_scopes (sorted, distinct) this month, or under none.
-    -- p_cap_scopes/p_caps: the caps that apply (each also in p_scopes). One row back: the
-    -- reservation, or the first scope that cannot take it.
-    CREATE FUNCTION tiergate.reserve(
-        p_owner text, p_request_id text, p_attempt integer, p_provider text, p_tenant text,
-        p_pico bigint, p_scopes text[], p_cap_scopes text[], p_caps bigint[],
-        OUT reservation_id bigint, OUT month text, OUT short_scope text, OUT cap_pico bigint,
-        OUT left_pico bigint, OUT resets_at timestamptz, OUT used_pico bigint[]
-    ) LANGUAGE plpgsql AS $$
-    DECLARE
-        v_now timestamptz := now();
-        r record;
-        v_i integer;
-    BEGIN
-        month := to_char(v_now AT TIME ZONE 'UTC', 'YYYY-MM');
-        resets_at := (date_trunc('month', v_now AT TIME ZONE 'UTC') + interval '1 month')
-            AT TIME ZONE 'UTC';
-        PERFORM 1 FROM tiergate.owners o WHERE o.owner = p_owner FOR KEY SHARE;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'owner % holds no lease', p_owner USING ERRCODE = 'TGL01';
-        END IF;
-        INSERT INTO tiergate.totals AS t (month, scope)
-            SELECT reserve.month, s FROM unnest(p_scopes) AS s ORDER BY s
-            ON CONFLICT DO NOTHING;
-        used_pico := '{}';
-        FOR r IN
-            SELECT t.scope, t.spent_pico + t.held_pico AS used FROM tiergate.totals t
-            WHERE t.month = reserve.month AND t.scope = ANY (p_scopes)
-            ORDER BY t.scope FOR UPDATE
-        LOOP
-            v_i := array_position(p_cap_scopes, r.scope);
-            IF v_i IS NOT NULL AND r.used + p_pico > p_caps[v_i] THEN
-                short_scope := r.scope;
-                cap_pico := p_caps[v_i];
-                left_pico := greatest(0, p_caps[v_i] - r.used);
-                RETURN;
-            END IF;
-            used_pico := used_pico || (r.used + p_pico);
-        END LOOP;
-        UPDATE tiergate.totals t SET held_pico = t.held_pico + p_pico
-            WHERE t.month = reserve.month AND t.scope = ANY (p_scopes);
-        INSERT INTO tiergate.reservations
-            (month, request_id, attempt, provider, tenant, pico, scopes, owner)
-            VALUES (reserve.month, p_request_id, p_attempt, p_provider, p_tenant, p_pico,
-                    p_scopes, p_owner)
-            RETURNING id INTO reservation_id;
-    END $$;
-
-    -- Add deltas to running totals, locking the rows in (month, scope) order like reserve.
-    -- The (month, scope) pairs must be distinct.
-    CREATE FUNCTION tiergate.apply(
-        p_months text[], p_scopes text[], p_spent bigint[], p_held bigint[]
-    ) RETURNS void LANGUAGE plpgsql AS $$
-    BEGIN
-        INSERT INTO tiergate.totals (month, scope)
-            SELECT m, s FROM unnest(p_months, p_scopes) AS u(m, s) ORDER BY m, s
-            ON CONFLICT DO NOTHING;
-        PERFORM 1 FROM tiergate.totals t
-            JOIN unnest(p_months, p_scopes) AS u(m, s) ON t.month = u.m AND t.scope = u.s
-            ORDER BY t.month, t.scope FOR UPDATE OF t;
-        UPDATE tiergate.totals t
-            SET spent_pico = t.spent_pico + u.ds, held_pico = t.held_pico + u.dh
-            FROM unnest(p_months, p_scopes, p_spent, p_held) AS u(m, s, ds, dh)
-            WHERE t.month = u.m AND t.scope = u.s;
-    END $$;
-
-    -- Close an open reservation without charging it. False if it was not open.
-    CREATE FUNCTION tiergate.release(p_id bigint) RETURNS boolean LANGUAGE plpgsql AS $$
-    DECLARE
-        r record;
-    BEGIN
-        UPDATE tiergate.reservations SET state = 'released', closed_at = now()
-            WHERE id = p_id AND state = 'open' RETURNING month, pico, scopes INTO r;
-        IF NOT FOUND THEN
-            RETURN false;
-        END IF;
-        PERFORM tiergate.apply(array_fill(r.month, ARRAY[cardinality(r.scopes)]), r.scopes,
-                               array_fill(0::bigint, ARRAY[cardinality(r.scopes)]),
-                               array_fill(-r.pico, ARRAY[cardinality(r.scopes)]));
-        RETURN true;
-    END $$;
-    """,
-)
-
-# The order in which a row is hashed; `owner` and `hash` are stored after these.
-ATTEMPT_COLUMNS = (
-    "id", "ts", "month", "request_id", "attempt", "tenant", "provider", "model", "tier", "rule",
-    "classification", "classification_source", "egress", "prompt_tokens", "completion_tokens",
-    "cost_pico", "reserved_pico", "latency_ms", "outcome", "usage_missing", "cache", "status",
-    "endpoint", "ttft_ms", "reservation_id",
-)  # fmt: skip
-_INSERT = (
-    f"INSERT INTO tiergate.attempts ({', '.join(ATTEMPT_COLUMNS)}, owner, hash) "
-    f"VALUES ({', '.join(f'${i}' for i in range(1, len(ATTEMPT_COLUMNS) + 3))})"
-)
 _MONTH_SQL = "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM')"
 _RESERVE = "SELECT * FROM tiergate.reserve($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 _RENEW = (
     "INSERT INTO tiergate.owners (owner, lease_until) "
     "VALUES ($1, now() + make_interval(secs => $2)) ON CONFLICT (owner) "
     "DO UPDATE SET lease_until = excluded.lease_until"
+)
+_APPEND = (
+    "SELECT * FROM tiergate.append("
+    + ", ".join(f"${i}" for i in range(1, 10 + ROW_ARRAY_COUNT))
+    + ")"
+)
+_INSERT = (
+    f"INSERT INTO tiergate.attempts ({', '.join(HASHED_COLUMNS)}, hash) "
+    f"VALUES ({', '.join(f'${i}' for i in range(1, len(HASHED_COLUMNS) + 2))})"
 )
 
 
@@ -284,14 +115,6 @@ def month_of(at: datetime) -> str:
     return f"{at.year:04d}-{at.month:02d}"
 
 
-def stamp(at: datetime) -> str:
-    at = at.astimezone(UTC)
-    return (
-        f"{at.year:04d}-{at.month:02d}-{at.day:02d}T"
-        f"{at.hour:02d}:{at.minute:02d}:{at.second:02d}.{at.microsecond:06d}Z"
-    )
-
-
 def hide_password(url: str) -> str:
     parts = urlsplit(url)
     if parts.password is None:
@@ -301,57 +124,14 @@ def hide_password(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-class Chain:
-    """The ledger's hash chain: HMAC-SHA256 under the key, or plain SHA-256 without one."""
-
-    def __init__(self, key: bytes | None) -> None:
-        self.key = key
-
-    def link(self, prev: str, values: Sequence[Any]) -> str:
-        data = bytes.fromhex(prev) + orjson.dumps(list(values))
-        if self.key is None:
-            return hashlib.sha256(data).hexdigest()
-        return hmac.new(self.key, data, hashlib.sha256).hexdigest()
-
-    def head_mac(self, last_id: int, last_hash: str) -> str:
-        data = f"head:{last_id}:{last_hash}".encode()
-        if self.key is None:
-            return hashlib.sha256(data).hexdigest()
-        return hmac.new(self.key, data, hashlib.sha256).hexdigest()
-
-
-def _canonical(row: asyncpg.Record) -> list[Any]:
-    """A stored row's hashed values, as the writer hashed them (ts as a UTC stamp)."""
-    values = [row[c] for c in ATTEMPT_COLUMNS]
-    values[1] = stamp(values[1])
-    return values
-
-
 @dataclass(slots=True)
 class _Job:
     kind: str  # "settle" | "record" | "reap"
     future: asyncio.Future[Any]
     record: AttemptRecord | None = None
     reservation: Reservation | None = None
-    lease_s: float = 0.0
     retry: bool = False  # a record: kept and retried until it is written
-
-
-@dataclass(slots=True)
-class _Batch:
-    """What one transaction writes: rows in chain order and deltas per (month, scope)."""
-
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
-    deltas: defaultdict[tuple[str, str], list[int]] = field(
-        default_factory=lambda: defaultdict(lambda: [0, 0])
-    )
-    results: list[Any] = field(default_factory=list)
-
-    def add(self, month: str, scopes: Sequence[str], *, spent: int, held: int) -> None:
-        for scope in scopes:
-            delta = self.deltas[(month, scope)]
-            delta[0] += spent
-            delta[1] += held
+    seq: int = 0  # the chain position it was last sent with (0: never sent)
 
 
 class PostgresStore:
@@ -374,7 +154,11 @@ class PostgresStore:
         self._jobs: deque[_Job] = deque()
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        self._busy = False
         self._settling: dict[int, asyncio.Future[Any]] = {}
+        self._seq, self._hash = 0, GENESIS  # this process's chain head, as last committed
+        self._unsure = False  # a batch failed in a way that may have committed it
+        self._offset = timedelta(0)  # the database's clock minus ours
         self.commits = 0
         self.rows = 0
 
@@ -383,7 +167,7 @@ class PostgresStore:
         cls, url: str, *, owner: str, clock: Clock | None = None, key: bytes | None = None,
         lease_s: float = DEFAULT_LEASE_S, readonly: bool = False,
     ) -> PostgresStore:  # fmt: skip
-        """Connect, migrate (unless readonly) and take this owner's lease.
+        """Connect, migrate (unless readonly), take this owner's lease and register its chain.
 
         `clock` is not consulted: the database's clock decides months and days.
         Raises StoreUnavailable if the database cannot be reached.
@@ -393,10 +177,10 @@ class PostgresStore:
         try:
             pool = await asyncpg.create_pool(
                 dsn, min_size=1, max_size=POOL_SIZE, timeout=CONNECT_TIMEOUT_S,
-                command_timeout=CALL_TIMEOUT_S, statement_cache_size=64,
+                command_timeout=CALL_TIMEOUT_S,
                 server_settings={"application_name": "tiergate", "timezone": "UTC"},
             )  # fmt: skip
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except _Unusable as exc:
             raise StoreUnavailable(
                 f"cannot connect to the store at {hide_password(url)}: {_reason(exc)}"
             ) from None
@@ -407,6 +191,7 @@ class PostgresStore:
             else:
                 await store.migrate()
                 await store.heartbeat()
+                await store._register()
                 store._writer = asyncio.get_running_loop().create_task(
                     store._write_loop(), name="tiergate-pg-writer"
                 )
@@ -423,7 +208,7 @@ class PostgresStore:
 
     @property
     def stats(self) -> tuple[int, int]:
-        """(transactions committed by the writer, rows they wrote)."""
+        """(batches the writer committed, rows they held): rows per batch shows group commit."""
         return self.commits, self.rows
 
     def used(self) -> Mapping[str, int]:
@@ -452,7 +237,6 @@ class PostgresStore:
         scopes = sorted(set(scopes_of(hold.provider, hold.tenant)) | set(hold.caps))
         cap_scopes = list(hold.caps)
         caps = [hold.caps[s] for s in cap_scopes]
-
         args = (self.owner, hold.request_id, hold.attempt, hold.provider, hold.tenant, hold.pico,
                 scopes, cap_scopes, caps)  # fmt: skip
 
@@ -507,18 +291,20 @@ class PostgresStore:
     async def heartbeat(self) -> None:
         """Renew this owner's lease (lease_s from the database's now) and refresh used()."""
 
-        async def call(conn: Conn) -> tuple[str, list[asyncpg.Record]]:
+        async def call(conn: Conn) -> tuple[str, datetime, list[asyncpg.Record]]:
             async with conn.transaction():
                 month = await conn.fetchval(_RENEW + " RETURNING " + _MONTH_SQL, *renew)
                 rows = await conn.fetch(
-                    "SELECT scope, spent_pico + held_pico AS used FROM tiergate.totals "
-                    "WHERE month = $1",
+                    "SELECT scope, spent_pico + held_pico AS used, now() AS now "
+                    "FROM tiergate.totals WHERE month = $1",
                     month,
                 )
-                return str(month), rows
+                now = rows[0]["now"] if rows else await conn.fetchval("SELECT now()")
+                return str(month), now, rows
 
         renew = (self.owner, self.lease_s)
-        month, rows = await asyncio.shield(self._call("renew its lease", call))
+        month, now, rows = await asyncio.shield(self._call("renew its lease", call))
+        self._offset = now - datetime.now(UTC)
         self._month = month
         self._used = {str(r["scope"]): int(r["used"]) for r in rows}
 
@@ -555,10 +341,7 @@ class PostgresStore:
     # -- schema ------------------------------------------------------------------------------
 
     async def schema_version(self) -> int:
-        async def call(conn: Conn) -> int:
-            return await _version(conn)
-
-        return await self._call("read its schema version", call)
+        return await self._call("read its schema version", _version)
 
     async def migrate(self) -> int:
         """Apply pending migrations in one transaction under an advisory lock: once, however
@@ -600,6 +383,37 @@ class PostgresStore:
                 f"the store at {self.url} has schema version {version}; this tiergate reads "
                 f"{len(MIGRATIONS)}: run `tiergate migrate`"
             )
+
+    async def _register(self) -> None:
+        """Start this process's chain (or adopt it, reopened), linked into the keyed registry."""
+
+        async def call(conn: Conn) -> tuple[int, str]:
+            async with conn.transaction():
+                head = await conn.fetchrow(
+                    "SELECT last_n, last_hash FROM tiergate.registry_head WHERE k = 0 FOR UPDATE"
+                )
+                mine = await conn.fetchrow(
+                    "SELECT last_seq, last_hash FROM tiergate.chains WHERE chain = $1", self.owner
+                )
+                if mine is not None:
+                    return int(mine["last_seq"]), str(mine["last_hash"])
+                assert head is not None
+                n = int(head["last_n"]) + 1
+                link = self.chain.registry_link(head["last_hash"], n, self.owner)
+                genesis = self.chain.genesis(self.owner)
+                await conn.execute(
+                    "INSERT INTO tiergate.chains (chain, n, reg_hash, last_seq, last_hash, "
+                    "head_mac) VALUES ($1, $2, $3, 0, $4, $5)",
+                    self.owner, n, link, genesis, self.chain.head_mac(self.owner, 0, genesis),
+                )  # fmt: skip
+                await conn.execute(
+                    "UPDATE tiergate.registry_head SET last_n = $1, last_hash = $2, "
+                    "head_mac = $3 WHERE k = 0",
+                    n, link, self.chain.registry_mac(n, link),
+                )  # fmt: skip
+                return 0, genesis
+
+        self._seq, self._hash = await self._call("register its ledger chain", call)
 
     # -- reports -----------------------------------------------------------------------------
 
@@ -701,46 +515,74 @@ class PostgresStore:
         return await self._call("read recent attempts", call)
 
     async def verify(self) -> tuple[bool, str]:
-        """Walk the whole chain in id order, then check the head and its MAC."""
+        """Walk the chain registry, then every chain in order, each against its keyed head."""
+        return await self._call("verify the ledger", self._verify)
 
-        async def call(conn: Conn) -> tuple[bool, str]:
-            if not await _version(conn):
-                return False, f"no ledger at {self.url}"
-            prev, count, last_id = GENESIS, 0, 0
-            async with conn.transaction(isolation="repeatable_read", readonly=True):
-                head = await conn.fetchrow(
-                    "SELECT last_id, last_hash, head_mac FROM tiergate.chain_head WHERE k = 0"
-                )
-                query = (
-                    f"SELECT {', '.join(ATTEMPT_COLUMNS)}, hash FROM tiergate.attempts ORDER BY id"
-                )
-                async for row in conn.cursor(query, prefetch=2000, timeout=CALL_TIMEOUT_S):
-                    count += 1
-                    if row["id"] != last_id + 1:
-                        return False, (
-                            f"row id {last_id + 1} is missing (the next row is {row['id']}): "
-                            f"rows were deleted"
-                        )
-                    if self.chain.link(prev, _canonical(row)) != row["hash"]:
-                        return False, (
-                            f"row id {row['id']} (request {row['request_id']}) does not match "
-                            f"the chain: it was edited, a row before it was replaced, or the "
-                            f"ledger key is not the one it was written with"
-                        )
-                    prev, last_id = row["hash"], row["id"]
-            if head is None or (head["last_id"], head["last_hash"]) != (last_id, prev):
-                return False, (
-                    f"the chain head (row id {head['last_id'] if head else None}) does not match "
-                    f"the last row (id {last_id}): rows were deleted from or added at the end"
-                )
-            if last_id and not hmac.compare_digest(
-                head["head_mac"], self.chain.head_mac(last_id, prev)
+    async def _verify(self, conn: Conn) -> tuple[bool, str]:
+        if not await _version(conn):
+            return False, f"no ledger at {self.url}"
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            registry = await conn.fetchrow(
+                "SELECT last_n, last_hash, head_mac FROM tiergate.registry_head WHERE k = 0"
+            )
+            chains = await conn.fetch(
+                "SELECT chain, n, reg_hash, last_seq, last_hash, head_mac FROM tiergate.chains "
+                "ORDER BY n"
+            )
+            prev, n = GENESIS, 0
+            for c in chains:
+                n += 1
+                if c["n"] != n or self.chain.registry_link(prev, n, c["chain"]) != c["reg_hash"]:
+                    return False, (
+                        f"the chain registry breaks at entry {n} ({c['chain']}): a replica's "
+                        f"chain was removed or forged, or the ledger key is not the one it was "
+                        f"written with"
+                    )
+                if not hmac.compare_digest(
+                    c["head_mac"], self.chain.head_mac(c["chain"], c["last_seq"], c["last_hash"])
+                ):
+                    return False, f"the head of chain {c['chain']} was rewritten"
+                prev = c["reg_hash"]
+            if registry is None or (registry["last_n"], registry["last_hash"]) != (n, prev):
+                return False, "the chain registry's head does not match its last entry"
+            if n and not hmac.compare_digest(
+                registry["head_mac"], self.chain.registry_mac(n, prev)
             ):
-                return False, "the chain head's MAC does not match: the head was rewritten"
-            keyed = "keyed" if self.chain.key is not None else "UNKEYED (set TIERGATE_LEDGER_KEY)"
-            return True, f"{count} rows verified ({keyed}); head {prev[:16]}"
-
-        return await self._call("verify the ledger", call)
+                return False, "the chain registry's head was rewritten"
+            heads = {c["chain"]: c for c in chains}
+            walked: dict[str, tuple[int, str]] = {}
+            query = (
+                f"SELECT {', '.join(ATTEMPT_COLUMNS)}, hash FROM tiergate.attempts "
+                "ORDER BY chain, seq"
+            )
+            count = 0
+            async for row in conn.cursor(query, prefetch=2000, timeout=CALL_TIMEOUT_S):
+                name = row["chain"]
+                if name not in heads:
+                    return False, f"row id {row['id']} belongs to no registered chain ({name})"
+                seq, last = walked.get(name, (0, self.chain.genesis(name)))
+                if row["seq"] != seq + 1:
+                    return False, (
+                        f"chain {name}: row {seq + 1} is missing (the next is {row['seq']}): "
+                        f"rows were deleted"
+                    )
+                if self.chain.link(last, canonical(row)) != row["hash"]:
+                    return False, (
+                        f"row id {row['id']} (request {row['request_id']}) does not match its "
+                        f"chain: it was edited, a row before it was replaced, or the ledger key "
+                        f"is not the one it was written with"
+                    )
+                walked[name] = (row["seq"], row["hash"])
+                count += 1
+            for name, c in heads.items():
+                seq, last = walked.get(name, (0, self.chain.genesis(name)))
+                if (seq, last) != (c["last_seq"], c["last_hash"]):
+                    return False, (
+                        f"chain {name} ends at row {seq}, its head says {c['last_seq']}: "
+                        f"rows were deleted from or added at its end"
+                    )
+        keyed = "keyed" if self.chain.key is not None else "UNKEYED (set TIERGATE_LEDGER_KEY)"
+        return True, f"{count} rows verified ({keyed}) in {len(heads)} chains"
 
     async def close(self) -> None:
         """Write what is queued (for a few seconds at most), give up this owner's lease, close."""
@@ -760,14 +602,12 @@ class PostgresStore:
                 await self._writer
         if not self.readonly:
             # Open reservations of ours (attempts that never finished) become reapable at once.
+            async def call(conn: Conn) -> None:
+                await conn.execute(
+                    "UPDATE tiergate.owners SET lease_until = now() WHERE owner = $1", self.owner
+                )
+
             with contextlib.suppress(StoreUnavailable):
-
-                async def call(conn: Conn) -> None:
-                    await conn.execute(
-                        "UPDATE tiergate.owners SET lease_until = now() WHERE owner = $1",
-                        self.owner,
-                    )
-
                 await self._call("give up its lease", call)
         self._closed = True
         for job in self._jobs:
@@ -782,16 +622,13 @@ class PostgresStore:
 
     # -- the writer --------------------------------------------------------------------------
 
-    _busy = False
-
     def _new_future(self) -> asyncio.Future[Any]:
         return asyncio.get_running_loop().create_future()
 
     def _submit(self, job: _Job) -> asyncio.Future[Any]:
         if self._closed or self._writer is None:
-            raise StoreUnavailable(
-                f"the store at {self.url} is {'closed' if self._closed else 'read-only'}"
-            )
+            state = "closed" if self._closed else "read-only"
+            raise StoreUnavailable(f"the store at {self.url} is {state}")
         self._jobs.append(job)
         self._wake.set()
         return job.future
@@ -805,26 +642,34 @@ class PostgresStore:
                 continue
             batch: list[_Job] = []
             while self._jobs and len(batch) < MAX_BATCH:
+                if self._jobs[0].kind == "reap" and batch:
+                    break  # a reap runs in a batch of its own
                 job = self._jobs.popleft()
                 if not job.future.done() or job.retry:
                     batch.append(job)
+                if job.kind == "reap":
+                    break
             if not batch:
                 continue
             self._busy = True
-            outcome: list[Any] | StoreUnavailable
             try:
-                outcome = await self._write(batch)
+                if self._unsure:
+                    await self._reload()
+                if batch[0].kind == "reap":
+                    results: list[Any] | StoreUnavailable = [await self._reap()]
+                else:
+                    results = await self._append(batch)
             except StoreUnavailable as exc:
-                outcome = exc
+                results = exc
             finally:
                 self._busy = False
-            if isinstance(outcome, StoreUnavailable):
+            if isinstance(results, StoreUnavailable):
                 # Rows are kept (in order, ahead of newer ones) and retried; a settle or a reap
                 # fails now, so its caller knows the reservation is still held.
-                keep = [j for j in batch if j.retry and not j.future.cancelled()]
+                keep = [j for j in batch if j.retry and not j.future.done()]
                 for job in batch:
                     if not job.retry and not job.future.done():
-                        job.future.set_exception(outcome)
+                        job.future.set_exception(results)
                 if keep:
                     logger.warning(
                         "ledger rows not written yet; retrying",
@@ -835,120 +680,186 @@ class PostgresStore:
                     delay = min(delay * 2, RETRY_MAX_S)
                 continue
             delay = RETRY_FIRST_S
-            for job, value in zip(batch, outcome, strict=True):
+            for job, value in zip(batch, results, strict=True):
                 if not job.future.done():
                     job.future.set_result(value)
 
-    async def _write(self, jobs: list[_Job]) -> list[Any]:
-        """One transaction: the chain head, closed reservations, rows, totals, the new head."""
+    async def _reload(self) -> None:
+        """After a batch that may or may not have committed: take the chain head from the
+        database, and finish the queued rows that it shows were written."""
 
-        async def call(conn: Conn) -> tuple[list[Any], _Batch, str]:
+        async def call(conn: Conn) -> tuple[int, str]:
+            row = await conn.fetchrow(
+                "SELECT last_seq, last_hash FROM tiergate.chains WHERE chain = $1", self.owner
+            )
+            if row is None:
+                raise StoreUnavailable(f"the ledger chain of {self.owner} is gone from {self.url}")
+            return int(row["last_seq"]), str(row["last_hash"])
+
+        seq, last = await self._call("read its ledger chain", call)
+        if seq > self._seq:
+            for job in list(self._jobs):
+                if 0 < job.seq <= seq and job.kind == "record":
+                    self._jobs.remove(job)
+                    if not job.future.done():
+                        job.future.set_result(None)
+        self._seq, self._hash, self._unsure = seq, last, False
+
+    async def _append(self, jobs: list[_Job]) -> list[Any]:
+        """Settles and records in one call of tiergate.append(); retried a few times when the
+        database says why not (another date, a reservation already closed)."""
+        closed: set[int] = set()
+        for _ in range(APPEND_TRIES):
+            ts = datetime.now(UTC) + self._offset
+            month = month_of(ts)
+            seq, last = self._seq, self._hash
+            arrays: list[list[Any]] = [[] for _ in range(ROW_ARRAY_COUNT)]
+            settle_ids: list[int] = []
+            settle_costs: list[int] = []
+            deltas: defaultdict[tuple[str, str], int] = defaultdict(int)
+            for job in jobs:
+                record, reservation = job.record, job.reservation
+                assert record is not None
+                if reservation is not None:
+                    if reservation.id in closed:
+                        continue  # settled, released or reaped already: nothing to charge
+                    cost = record.cost_pico
+                    if record.usage_missing:
+                        cost = max(cost, reservation.pico)
+                    record = replace(record, cost_pico=cost, reserved_pico=reservation.pico)
+                    settle_ids.append(reservation.id)
+                    settle_costs.append(cost)
+                    row_month, rid = reservation.month, reservation.id
+                else:
+                    if record.cost_pico:
+                        for scope in scopes_of(record.provider, record.tenant):
+                            deltas[(month, scope)] += record.cost_pico
+                    row_month, rid = month, None
+                seq += 1
+                job.seq = seq
+                values = _values(self.owner, seq, ts, row_month, record, rid)
+                last = self.chain.link(last, values)
+                for column, value in zip(arrays, (*values[1:2], *values[3:], last), strict=True):
+                    column.append(value)
+            if seq == self._seq:
+                return [None] * len(jobs)  # nothing left to write
+            keys = sorted(deltas)
+            args = (
+                self.owner, self._seq + 1, self.chain.head_mac(self.owner, seq, last), ts,
+                settle_ids, settle_costs, [m for m, _ in keys], [s for _, s in keys],
+                [deltas[k] for k in keys], *arrays,
+            )  # fmt: skip
+
+            async def call(conn: Conn, args: tuple[Any, ...] = args) -> asyncpg.Record | None:
+                return await conn.fetchrow(_APPEND, *args)
+
+            try:
+                result = await self._call("write the ledger", call)
+            except StoreUnavailable:
+                self._unsure = True  # a lost answer may hide a commit: reload before the next
+                raise
+            assert result is not None
+            status = result["status"]
+            if status == "ok":
+                self.commits += 1
+                self.rows += seq - self._seq
+                self._seq, self._hash = seq, last
+                self._count(jobs, closed, month)
+                return [None] * len(jobs)
+            if status == "clock":
+                self._offset = result["db_now"] - datetime.now(UTC)
+            elif status == "not_open":
+                closed.update(int(i) for i in result["not_open"])
+            else:
+                await self._reload()
+        raise StoreUnavailable(f"the store at {self.url} did not take the ledger rows")
+
+    def _count(self, jobs: list[_Job], closed: set[int], month: str) -> None:
+        """Bring used() up to date with a committed batch."""
+        for job in jobs:
+            record, reservation = job.record, job.reservation
+            assert record is not None
+            if reservation is not None:
+                if reservation.id in closed or reservation.month != self._month:
+                    continue
+                cost = max(record.cost_pico, reservation.pico * record.usage_missing)
+                delta = cost - reservation.pico
+            elif month == self._month:
+                delta = record.cost_pico
+            else:
+                continue
+            if delta:
+                for scope in scopes_of(record.provider, record.tenant):
+                    self._used[scope] = self._used.get(scope, 0) + delta
+
+    async def _reap(self) -> int:
+        """Close the open reservations of owners whose lease passed, each charged in full with a
+        "lost" row on this process's chain, in one transaction."""
+
+        async def call(conn: Conn) -> tuple[int, int, str]:
             async with conn.transaction():
                 head = await conn.fetchrow(
-                    f"SELECT last_id, last_hash, now() AS now, {_MONTH_SQL} AS month "
-                    "FROM tiergate.chain_head WHERE k = 0 FOR UPDATE"
+                    "SELECT last_seq, last_hash, now() AS now FROM tiergate.chains "
+                    "WHERE chain = $1 FOR UPDATE",
+                    self.owner,
                 )
                 assert head is not None
-                now, month = head["now"], str(head["month"])
-                settle_ids = [j.reservation.id for j in jobs if j.reservation is not None]
-                closed: dict[int, asyncpg.Record] = {}
-                if settle_ids:
-                    closed = {
-                        r["id"]: r
-                        for r in await conn.fetch(
-                            "UPDATE tiergate.reservations SET state = 'settled', "
-                            "closed_at = now() WHERE id = ANY ($1::bigint[]) AND state = 'open' "
-                            "RETURNING id, month, pico, scopes",
-                            settle_ids,
-                        )
-                    }
-                reaped: list[asyncpg.Record] = []
-                if any(j.kind == "reap" for j in jobs):
-                    reaped = await _reap(conn, self.owner)
-                batch = _Batch()
-                last = (int(head["last_id"]), str(head["last_hash"]))
+                if (head["last_seq"], head["last_hash"]) != (self._seq, self._hash):
+                    raise StoreUnavailable(f"the ledger chain of {self.owner} moved underneath it")
+                await conn.execute(
+                    "DELETE FROM tiergate.owners WHERE lease_until < now() AND owner <> $1",
+                    self.owner,
+                )
+                dead = await conn.fetch(
+                    "UPDATE tiergate.reservations r SET state = 'reaped', closed_at = now() "
+                    "WHERE r.state = 'open' AND r.owner <> $1 AND NOT EXISTS "
+                    "(SELECT 1 FROM tiergate.owners o WHERE o.owner = r.owner) "
+                    "RETURNING r.id, r.request_id, r.attempt, r.provider, r.tenant, r.pico, "
+                    "r.scopes, r.month",
+                    self.owner,
+                )
+                if not dead:
+                    return 0, self._seq, self._hash
+                seq, last = self._seq, self._hash
+                rows: list[tuple[Any, ...]] = []
+                deltas: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+                for r in sorted(dead, key=lambda r: int(r["id"])):
+                    seq += 1
+                    values = _values(self.owner, seq, head["now"], r["month"], _lost(r), r["id"])
+                    last = self.chain.link(last, values)
+                    rows.append((*values[:2], head["now"], *values[3:], last))
+                    for scope in r["scopes"]:
+                        deltas[(r["month"], scope)][0] += int(r["pico"])
+                        deltas[(r["month"], scope)][1] -= int(r["pico"])
+                await conn.executemany(_INSERT, rows)
+                keys = sorted(deltas)
+                await conn.execute(
+                    "SELECT tiergate.apply($1, $2, $3, $4)",
+                    [m for m, _ in keys], [s for _, s in keys],
+                    [deltas[k][0] for k in keys], [deltas[k][1] for k in keys],
+                )  # fmt: skip
+                await conn.execute(
+                    "UPDATE tiergate.chains SET last_seq = $2, last_hash = $3, head_mac = $4 "
+                    "WHERE chain = $1",
+                    self.owner, seq, last, self.chain.head_mac(self.owner, seq, last),
+                )  # fmt: skip
+                return len(dead), seq, last
 
-                def append(record: AttemptRecord, row_month: str, rid: int | None) -> None:
-                    nonlocal last
-                    row_id = last[0] + 1
-                    values = _values(record, row_id, now, row_month, rid)
-                    digest = self.chain.link(last[1], values)
-                    batch.rows.append((*_db_values(values, now), self.owner, digest))
-                    last = (row_id, digest)
-
-                for job in jobs:
-                    if job.kind == "settle":
-                        assert job.reservation is not None and job.record is not None
-                        r = closed.get(job.reservation.id)
-                        if r is None:
-                            batch.results.append(None)  # settled, released or reaped already
-                            continue
-                        cost = job.record.cost_pico
-                        if job.record.usage_missing:
-                            cost = max(cost, int(r["pico"]))
-                        row = replace(job.record, cost_pico=cost, reserved_pico=int(r["pico"]))
-                        batch.add(r["month"], r["scopes"], spent=cost, held=-int(r["pico"]))
-                        append(row, r["month"], job.reservation.id)
-                        batch.results.append(None)
-                    elif job.kind == "record":
-                        assert job.record is not None
-                        if job.record.cost_pico:
-                            scopes = scopes_of(job.record.provider, job.record.tenant)
-                            batch.add(month, scopes, spent=job.record.cost_pico, held=0)
-                        append(job.record, month, None)
-                        batch.results.append(None)
-                    else:
-                        batch.results.append(len(reaped))
-                for r in reaped:
-                    pico = int(r["pico"])
-                    batch.add(r["month"], r["scopes"], spent=pico, held=-pico)
-                    append(_lost(r), r["month"], int(r["id"]))
-                if batch.rows:
-                    await conn.executemany(_INSERT, batch.rows)
-                    await conn.execute(
-                        "UPDATE tiergate.chain_head SET last_id = $1, last_hash = $2, "
-                        "head_mac = $3 WHERE k = 0",
-                        last[0], last[1], self.chain.head_mac(*last),
-                    )  # fmt: skip
-                if batch.deltas:
-                    keys = sorted(batch.deltas)
-                    await conn.execute(
-                        "SELECT tiergate.apply($1, $2, $3, $4)",
-                        [m for m, _ in keys], [s for _, s in keys],
-                        [batch.deltas[k][0] for k in keys], [batch.deltas[k][1] for k in keys],
-                    )  # fmt: skip
-                return batch.results, batch, month
-
-        results, batch, month = await self._call("write the ledger", call)
-        self.commits += 1
-        self.rows += len(batch.rows)
-        if month == self._month:
-            for (m, scope), (spent, held) in batch.deltas.items():
-                if m == month:
-                    self._used[scope] = self._used.get(scope, 0) + spent + held
-        return results
+        try:
+            count, self._seq, self._hash = await self._call("reap dead owners", call)
+        except StoreUnavailable:
+            self._unsure = True
+            raise
+        if count:
+            self.commits += 1
+            self.rows += count
+            await self.heartbeat()  # the reaped money moved from held to spent
+        return count
 
     def _remember(self, month: str, used: Mapping[str, int]) -> None:
         if month != self._month:
             self._month, self._used = month, {}
         self._used.update(used)
-
-
-async def _reap(conn: Conn, owner: str) -> list[asyncpg.Record]:
-    """Delete expired owners and close their open reservations (and any orphan's) as reaped."""
-    await conn.execute(
-        "DELETE FROM tiergate.owners WHERE lease_until < now() AND owner <> $1", owner
-    )
-    return list(
-        await conn.fetch(
-            "UPDATE tiergate.reservations r SET state = 'reaped', closed_at = now() "
-            "WHERE r.state = 'open' AND r.owner <> $1 AND NOT EXISTS "
-            "(SELECT 1 FROM tiergate.owners o WHERE o.owner = r.owner) "
-            "RETURNING r.id, r.request_id, r.attempt, r.provider, r.tenant, r.pico, r.scopes, "
-            "r.month",
-            owner,
-        )
-    )
 
 
 def _lost(r: asyncpg.Record) -> AttemptRecord:
@@ -964,22 +875,20 @@ def _lost(r: asyncpg.Record) -> AttemptRecord:
 
 
 def _values(
-    record: AttemptRecord, row_id: int, now: datetime, month: str, reservation_id: int | None
-) -> tuple[Any, ...]:
-    """A row's hashed values in ATTEMPT_COLUMNS order, as they read back from the database."""
+    chain: str, seq: int, ts: datetime, month: str, record: AttemptRecord,
+    reservation_id: int | None,
+) -> tuple[Any, ...]:  # fmt: skip
+    """A row's hashed values in HASHED_COLUMNS order, as they read back from the database."""
     return (
-        row_id, stamp(now), month, record.request_id, int(record.attempt), record.tenant,
+        chain, seq, stamp(ts), month, record.request_id, int(record.attempt), record.tenant,
         record.provider, record.model, int(record.tier), record.rule, record.classification,
         record.classification_source, bool(record.egress), int(record.prompt_tokens),
         int(record.completion_tokens), int(record.cost_pico), int(record.reserved_pico),
         float(round(record.latency_ms, 3)), record.outcome, bool(record.usage_missing),
         record.cache, None if record.status is None else int(record.status), record.endpoint,
-        None if record.ttft_ms is None else float(round(record.ttft_ms, 3)), reservation_id,
+        None if record.ttft_ms is None else float(round(record.ttft_ms, 3)),
+        None if reservation_id is None else int(reservation_id),
     )  # fmt: skip
-
-
-def _db_values(values: tuple[Any, ...], now: datetime) -> tuple[Any, ...]:
-    return (values[0], now, *values[2:])
 
 
 def _line(r: asyncpg.Record, held: int) -> SpendLine:
@@ -996,12 +905,7 @@ async def _version(conn: Conn) -> int:
     return int(await conn.fetchval("SELECT coalesce(max(version), 0) FROM tiergate.migrations"))
 
 
-_Unusable = (
-    OSError,
-    TimeoutError,
-    asyncpg.PostgresError,
-    asyncpg.InterfaceError,
-)
+_Unusable = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 def _reason(exc: BaseException) -> str:
@@ -1009,4 +913,4 @@ def _reason(exc: BaseException) -> str:
     return text.splitlines()[0][:300]
 
 
-__all__ = ["ATTEMPT_COLUMNS", "MIGRATIONS", "PostgresStore"]
+__all__ = ["PostgresStore", "hide_password", "scopes_of"]

@@ -1,0 +1,140 @@
+"""Reservations per second against one PostgreSQL, from 1, 2 and 4 gateway processes.
+
+Each process opens its own PostgresStore (its own pool, its own owner row, as a
+replica does) and runs the per-request money path as fast as it can with
+`--concurrency` requests in flight: reserve (one stored-function call that
+locks the provider and `total` rows) then settle (group-committed with the
+ledger row and the hash chain). Every reservation fits (the caps are huge), so
+each one takes the lock on the same `total` row: this measures the hot spot
+that docs/budget-slices.md is about.
+
+    .venv/bin/python benchmarks/bench_store_pg.py                 # starts a throwaway PostgreSQL
+    .venv/bin/python benchmarks/bench_store_pg.py --url postgresql://user@host/db
+
+Without --url it starts one like the tests do (tests/pg.py: fsync and
+synchronous_commit off). Not a test: figures vary with the machine and its load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tiergate.stores import AttemptRecord, Hold, Reservation, open_store
+
+CAPS = {"provider:openai": 10**18, "tenant:acme": 10**18, "total": 10**18}
+
+
+def record(request_id: str) -> AttemptRecord:
+    return AttemptRecord(
+        request_id=request_id, attempt=0, tenant="acme", provider="openai", model="gpt-4o",
+        tier=3, rule="critical", classification="internal", classification_source="default",
+        egress=True, prompt_tokens=100, completion_tokens=20, cost_pico=1_000,
+        reserved_pico=0, latency_ms=1.0, outcome="ok",
+    )  # fmt: skip
+
+
+async def worker(url: str, name: str, seconds: float, concurrency: int) -> dict[str, Any]:
+    store = await open_store(url, owner=name)
+    stop = time.monotonic() + seconds
+    latencies: list[float] = []
+    done = 0
+
+    async def loop(lane: int) -> None:
+        nonlocal done
+        i = 0
+        while time.monotonic() < stop:
+            request_id = f"{name}-{lane}-{i}"
+            started = time.perf_counter()
+            got = await store.reserve(Hold(request_id, 0, "openai", "acme", 2_000, CAPS))
+            latencies.append(time.perf_counter() - started)
+            assert isinstance(got, Reservation), got
+            await store.settle(got, record(request_id))
+            done += 1
+            i += 1
+
+    await asyncio.gather(*(loop(lane) for lane in range(concurrency)))
+    await store.close()
+    latencies.sort()
+    return {
+        "done": done,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
+    }
+
+
+def run_process(
+    url: str, name: str, seconds: float, concurrency: int, start: Any, out: Any
+) -> None:
+    start.wait()
+    out.put(asyncio.run(worker(url, name, seconds, concurrency)))
+
+
+def measure(url: str, processes: int, seconds: float, concurrency: int) -> dict[str, Any]:
+    ctx = mp.get_context("spawn")
+    start, out = ctx.Event(), ctx.Queue()
+    procs = [
+        ctx.Process(
+            target=run_process,
+            args=(url, f"bench-{processes}-{i}", seconds, concurrency, start, out),
+        )
+        for i in range(processes)
+    ]
+    for p in procs:
+        p.start()
+    time.sleep(1.0)  # let every process import and get ready
+    start.set()
+    results = [out.get(timeout=seconds + 60) for _ in procs]
+    for p in procs:
+        p.join()
+    done = sum(r["done"] for r in results)
+    return {
+        "processes": processes,
+        "reservations_per_s": done / seconds,
+        "p50_reserve_ms": max(r["p50_ms"] for r in results),
+        "p99_reserve_ms": max(r["p99_ms"] for r in results),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="a PostgreSQL database (default: start a throwaway one)")
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--concurrency", type=int, default=8, help="requests in flight per process")
+    parser.add_argument("--processes", default="1,2,4")
+    args = parser.parse_args()
+    cluster = None
+    url = args.url
+    if url is None:
+        from tests.pg import PostgresCluster, find_bin_dir
+
+        bin_dir = find_bin_dir()
+        if bin_dir is None:
+            sys.exit("no PostgreSQL server binaries: apt-get install postgresql, or pass --url")
+        cluster = PostgresCluster(bin_dir)
+        cluster.init()
+        cluster.start()
+        url = cluster.database("bench")
+    try:
+        print(
+            f"{'processes':>9}  {'reservations/s':>14}  {'p50 reserve ms':>14}  {'p99 reserve ms':>14}"
+        )
+        for n in (int(x) for x in args.processes.split(",")):
+            r = measure(url, n, args.seconds, args.concurrency)
+            print(f"{r['processes']:>9}  {r['reservations_per_s']:>14.0f}  "
+                  f"{r['p50_reserve_ms']:>14.2f}  {r['p99_reserve_ms']:>14.2f}")  # fmt: skip
+    finally:
+        if cluster is not None:
+            cluster.destroy()
+
+
+if __name__ == "__main__":
+    main()
