@@ -142,7 +142,7 @@ class _Writer(threading.Thread):
         try:
             self.conn = _connect(self.store.path, self.store.busy_timeout_s)
             self.store.chain.adopt(self.conn, writable=True)
-        except (sqlite3.Error, StoreUnavailable) as exc:
+        except (sqlite3.Error, OSError, StoreUnavailable) as exc:
             self.startup_error = (
                 exc
                 if isinstance(exc, StoreUnavailable)
@@ -538,7 +538,7 @@ class SqliteStore:
     def _migrate_now(self) -> int:
         try:
             conn = _connect(self.path, self.busy_timeout_s)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             raise StoreUnavailable(f"cannot open the store at {self.url}: {exc}") from None
         try:
             return _apply_migrations(conn, self.chain)
