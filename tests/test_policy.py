@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tiergate.config import parse_config
+from tiergate.outbound import Outbound
 from tiergate.policy import Features, State, decide
 from tiergate.pricing import build
 
@@ -31,9 +32,31 @@ config = parse_config(
 prices = build(config)
 
 
+def sized(
+    task: str = "chat", tokens: int = 100, max_tokens: int | None = None, model: str | None = None
+) -> dict[str, Outbound]:
+    """What encoding a request of `tokens` prompt tokens for every provider would give decide()."""
+    return {
+        p.name: Outbound(
+            provider=p.name,
+            model=model or p.model_for(task),
+            max_tokens=0
+            if task == "embedding"
+            else (max_tokens if max_tokens is not None else p.max_output_tokens),
+            body={},
+            payload=b"",
+            prompt_tokens=tokens + p.prompt_overhead_tokens,
+        )
+        for p in config.providers
+    }
+
+
 def route(state: State | None = None, **features: object) -> tuple[list[str], str]:
     features.setdefault("classification", "internal")
-    features.setdefault("prompt_tokens_bound", 100)
+    features.setdefault(
+        "outbound",
+        sized(str(features.get("task", "chat")), model=features.get("pinned_model")),  # type: ignore[arg-type]
+    )
     decision = decide(Features(**features), config, state or State(), prices)  # type: ignore[arg-type]
     return [c.name for c in decision.candidates], decision.rule
 
@@ -122,14 +145,15 @@ def test_spillover_only_when_tier1_saturated_and_not_sensitive() -> None:
 
 
 def test_budget_removes_a_provider_and_names_the_rule_when_it_changed_the_outcome() -> None:
-    # gpt-4o: (100 prompt + 128 template) tokens at $2.50 + 1000 output at $10 per Mtok = 10_570 micro-USD at most
-    short = State(remaining={"provider:openai": 10_000})
+    # gpt-4o: (100 prompt + 128 template) tokens at $2.50 + 1000 output at $10 per Mtok
+    # = 10_570 micro-USD at most (pico below)
+    short = State(remaining={"provider:openai": 10_000 * 10**6})
     assert route(short, quality="critical", complexity="high") == (
         ["ollama_cloud", "local"],
         "budget",
     )
     assert (
-        route(State(remaining={"provider:openai": 10_570}), quality="critical", complexity="high")[
+        route(State(remaining={"provider:openai": 10_570 * 10**6}), quality="critical", complexity="high")[
             0
         ]
         == ALL
@@ -167,8 +191,7 @@ def test_the_caller_max_tokens_sizes_the_reservation() -> None:
             classification="public",
             quality="critical",
             complexity="high",
-            prompt_tokens_bound=1000,
-            max_tokens=10,
+            outbound=sized(tokens=1000, max_tokens=10),
         ),
         config,
         State(),
@@ -176,14 +199,14 @@ def test_the_caller_max_tokens_sizes_the_reservation() -> None:
     )
     openai = decision.candidates[0]
     assert (openai.name, openai.max_tokens) == ("openai", 10)
-    # micro-USD: $2.50 per million prompt tokens (with 128 for the template), $10 per million output
-    assert openai.bound_micros == (1000 + 128) * 2.5 + 10 * 10
-    assert decision.candidates[-1].bound_micros == 0  # local is free
+    # pico-USD: $2.50 per million prompt tokens (with 128 for the template), $10 per million output
+    assert openai.bound_pico == ((1000 + 128) * 2.5 + 10 * 10) * 10**6
+    assert decision.candidates[-1].bound_pico == 0  # local is free
 
 
 def test_trace_explains_every_provider() -> None:
     decision = decide(
-        Features(classification="pii", quality="critical", complexity="high"),
+        Features(classification="pii", quality="critical", complexity="high", outbound=sized()),
         config,
         State(),
         prices,

@@ -254,8 +254,7 @@ def test_a_team_may_let_images_out_and_the_reservation_covers_them(
     assert status == 200 and headers["x-tiergate-provider"] == "openai"
     with sqlite3.connect(tmp_path / "ledger.db") as conn:
         [(reserved,)] = conn.execute(
-            "SELECT reserved_micros FROM attempts WHERE provider = 'openai'"
+            "SELECT reserved_pico FROM attempts WHERE provider = 'openai'"
         ).fetchall()
-    assert (
-        reserved >= 50_000 * 2.5
-    )  # an image's worst case at gpt-4o's input price, not its few bytes
+    # an image's worst case at gpt-4o's input price (pico-USD), not its few bytes
+    assert reserved >= 50_000 * 2.5 * 10**6
