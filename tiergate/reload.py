@@ -64,16 +64,33 @@ def _checked(path: str, running: Config) -> tuple[Config, PriceBook, list[str]]:
     """Parse and price the file as `check` does; keep what a running process cannot change."""
     config = load_config(path)
     prices = build(config)
-    fixed = {"store": config.store != running.store}
-    server = config.server
-    for key in ("host", "port"):
-        fixed[f"server.{key}"] = getattr(server, key) != getattr(running.server, key)
-    kept = [key for key, changed in fixed.items() if changed]
+    # The listening socket, the store, uvicorn's shutdown timeout and the detector (and its
+    # worker process) are made once at start: their keys keep the running values.
+    fixed = {
+        "store": ((), "store"),
+        "server.host": (("server",), "host"),
+        "server.port": (("server",), "port"),
+        "server.shutdown_grace_s": (("server",), "shutdown_grace_s"),
+        "privacy.patterns": (("privacy",), "patterns"),
+        "privacy.allow": (("privacy",), "allow"),
+    }
+    kept = []
+    for name, (parents, key) in fixed.items():
+        old, new = running, config
+        for parent in parents:
+            old, new = getattr(old, parent), getattr(new, parent)
+        if getattr(old, key) != getattr(new, key):
+            kept.append(name)
     if kept:
-        server = server.model_copy(
-            update={"host": running.server.host, "port": running.server.port}
+        server = config.server.model_copy(
+            update={k: getattr(running.server, k) for k in ("host", "port", "shutdown_grace_s")}
         )
-        config = config.model_copy(update={"store": running.store, "server": server})
+        privacy = config.privacy.model_copy(
+            update={"patterns": running.privacy.patterns, "allow": running.privacy.allow}
+        )
+        config = config.model_copy(
+            update={"store": running.store, "server": server, "privacy": privacy}
+        )
     return config, prices, kept
 
 
