@@ -260,3 +260,15 @@ def test_the_fake_refuses_what_azure_refuses(
     got, body = asyncio.run(post())
     assert got == status
     assert body["error"]["message"]
+
+
+def test_the_fake_lists_models_for_a_probe_with_the_right_key(fakes: Fakes) -> None:
+    async def get(query: str, headers: dict[str, str]) -> int:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"{fakes.azure.url}/openai/models{query}", headers=headers) as r,
+        ):
+            return r.status
+
+    assert asyncio.run(get("?api-version=2024-10-21", {"api-key": AZURE_KEY})) == 200
+    assert asyncio.run(get("?api-version=2024-10-21", {})) == 401

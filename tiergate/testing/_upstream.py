@@ -129,6 +129,7 @@ class FakeUpstream(LoopbackServer):
             f"{deployment}/chat/completions", self._route("openai", self._azure_chat, chat=True)
         )
         app.router.add_post(f"{deployment}/embeddings", self._route("openai", self._azure_embed))
+        app.router.add_get("/openai/models", self._route("openai", self._azure_models))
         return app
 
     def _route(self, protocol: Protocol, endpoint: Endpoint, *, chat: bool = False) -> Handler:
@@ -343,11 +344,8 @@ class FakeUpstream(LoopbackServer):
         return await self._stream(request, call, answer, "text/event-stream", frames, lambda: tail)
 
     async def _azure_chat(self, request: web.Request, call: _Call) -> web.StreamResponse:
-        status, refusal = azure_wire.check_access(
-            {k.lower(): v for k, v in request.headers.items()}, request.query.get("api-version")
-        )
-        if status != 200:
-            return _json(refusal, status)
+        if refused := _azure_refusal(request):
+            return refused
         call = _deployed(call, request.match_info["deployment"])
         if invalid := check_chat("openai", call.body):
             return _invalid("openai", invalid)
@@ -366,12 +364,14 @@ class FakeUpstream(LoopbackServer):
         return await self._stream(request, call, answer, "text/event-stream", frames, lambda: tail)
 
     async def _azure_embed(self, request: web.Request, call: _Call) -> web.StreamResponse:
-        status, refusal = azure_wire.check_access(
-            {k.lower(): v for k, v in request.headers.items()}, request.query.get("api-version")
-        )
-        if status != 200:
-            return _json(refusal, status)
+        if refused := _azure_refusal(request):
+            return refused
         return await self._openai_embed(request, _deployed(call, request.match_info["deployment"]))
+
+    async def _azure_models(self, request: web.Request, call: _Call) -> web.StreamResponse:
+        if refused := _azure_refusal(request):
+            return refused
+        return _json(wire.openai_models(self.models, self.name))
 
 
 async def _pause(seconds: float, halt: asyncio.Event) -> bool:
@@ -415,6 +415,13 @@ def _error(
 
 def _invalid(protocol: Protocol, invalid: Invalid) -> web.Response:
     return _error(protocol, 400, invalid.message, param=invalid.param, code=invalid.code)
+
+
+def _azure_refusal(request: web.Request) -> web.Response | None:
+    """Azure's answer to a request without its api-key header or a valid api-version query."""
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    status, refusal = azure_wire.check_access(headers, request.query.get("api-version"))
+    return _json(refusal, status) if status != 200 else None
 
 
 def _deployed(call: _Call, deployment: str) -> _Call:
