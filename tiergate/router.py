@@ -128,7 +128,7 @@ class Router:
                 if index == 0:
                     rule = "budget"  # the cap, not the routing rule, decided where this goes
                 if self.reject_over_budget:
-                    raise BudgetExhausted(shortfall)
+                    raise BudgetExhausted(shortfall, resets_at=attempt.resets_at)
                 continue
             tried.append(name)
             served = Served(candidate, rule, tried)

@@ -6,7 +6,7 @@ import asyncio
 import math
 import threading
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -68,9 +68,14 @@ class FakeUpstream(LoopbackServer):
         behaviour: str = "ok",
         port: int = 0,
         models: Sequence[str] = ("fake-chat", "fake-embed"),
+        api_keys: Iterable[str] | None = None,
         billing: str = "words",
     ) -> None:
         super().__init__(name=name, port=port)
+        # Like a real provider: with keys set, a request presenting another key gets a 401.
+        # Reassign it at run time to rotate keys.
+        self.api_keys = None if api_keys is None else frozenset(api_keys)
+        self.rejected_keys = 0
         # "bytes": a chat answer reports one prompt token per byte of the request body received
         # (per request: header x-fake-billing), so a reservation that bounds less shows up.
         self.billing = billing
@@ -142,6 +147,10 @@ class FakeUpstream(LoopbackServer):
             seen = Received(request.path, request.method, headers, body, raw, chosen)
             with self._lock:
                 self.received.append(seen)
+            if self.api_keys is not None and _presented_key(headers) not in self.api_keys:
+                with self._lock:
+                    self.rejected_keys += 1
+                return _error(protocol, 401, f"fake upstream {self.name!r}: invalid API key")
             fault = parse_behaviour(chosen)
             if fault is None:
                 return _error(protocol, 400, f"unknown fake behaviour {chosen!r}; {ALLOWED}")
@@ -430,6 +439,14 @@ def _deployed(call: _Call, deployment: str) -> _Call:
     if not isinstance(call.body, dict) or call.body.get("model"):
         return call
     return replace(call, body={**call.body, "model": deployment})
+
+
+def _presented_key(headers: dict[str, str]) -> str:
+    """The key a request presents: a bearer token (OpenAI, Ollama), x-api-key or api-key."""
+    auth = headers.get("authorization", "")
+    if auth[:7].lower() == "bearer ":
+        return auth[7:].strip()
+    return headers.get("x-api-key") or headers.get("api-key") or ""
 
 
 def _loads(raw: bytes) -> Any:
