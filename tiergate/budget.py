@@ -24,7 +24,6 @@ import aiohttp
 
 from .config import Config
 from .errors import StoreUnavailable
-from .ledger import AttemptRecord as MicroRecord
 from .stores import (
     DEFAULT_LEASE_S,
     PICO_PER_USD,
@@ -40,7 +39,6 @@ from .stores.sqlite import day_of, month_of, next_month_start, scopes_of, utcnow
 logger = logging.getLogger("tiergate.budget")
 
 WEBHOOK_TIMEOUT_S = 5.0
-PICO_PER_MICRO = 10**6
 # Caps are held as SQLite/PostgreSQL 64-bit integers: anything above this is "no cap" in practice.
 MAX_PICO = 2**63 - 1
 SETTLE_RETRY_FIRST_S = 0.05
@@ -69,16 +67,6 @@ def project(spent: int, month: str, now: datetime) -> int:
     return -(-spent * span // elapsed)
 
 
-class _MicroReservation(Reservation):
-    """A Reservation that also answers `.micros`, for callers not yet on pico-dollars."""
-
-    __slots__ = ()
-
-    @property
-    def micros(self) -> int:
-        return -(-self.pico // PICO_PER_MICRO)
-
-
 class Budget:
     """Caps as policy over a Store. Build it with `Budget(config=..., store=...)`."""
 
@@ -89,7 +77,6 @@ class Budget:
         self._alerted: set[str] = set()
         self._alert_day = ""
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._last_short: Shortfall | None = None
 
     def configure(self, config: Config) -> None:
         """Take the caps and the alert from `config`: at start, and again on a reload (SIGHUP).
@@ -140,8 +127,6 @@ class Budget:
             scopes.append("total")
         return {s: max(0, self._caps[s] - used.get(s, 0)) for s in scopes}
 
-    snapshot_pico = snapshot  # transitional name; snapshot() is the API
-
     def usage(self) -> dict[str, int]:
         """Pico-dollars used this month (settled + held) per scope, as last seen: for metrics."""
         return dict(self._store.used())
@@ -161,50 +146,30 @@ class Budget:
     # -- money ---------------------------------------------------------------------------------
 
     async def reserve(
-        self,
-        *,
-        request_id: str,
-        attempt: int,
-        provider: str,
-        tenant: str | None,
-        pico: int | None = None,
-        micros: int | None = None,
-    ) -> Reservation | Shortfall | None:
+        self, *, request_id: str, attempt: int, provider: str, tenant: str | None, pico: int
+    ) -> Reservation | Shortfall:
         """Hold `pico` under every applicable cap, durably: a Reservation, or the Shortfall.
 
         Raises StoreUnavailable if the store cannot be written (nothing is held then).
         If the caller is cancelled while the hold is being written, it is released
-        once durable. (`micros=` is the transitional form: it returns None instead of
-        a Shortfall, which `shortfall()` then describes.)
+        once durable.
         """
-        legacy = pico is None
-        amount = micros * PICO_PER_MICRO if pico is None and micros is not None else pico
-        if amount is None:
-            raise TypeError("reserve() needs pico=")
-        hold = Hold(request_id, attempt, provider, tenant, amount, self.caps_for(provider, tenant))
+        hold = Hold(request_id, attempt, provider, tenant, pico, self.caps_for(provider, tenant))
         task = asyncio.ensure_future(self._store.reserve(hold))
         try:
-            result = await asyncio.shield(task)
+            return await asyncio.shield(task)
         except asyncio.CancelledError:
             task.add_done_callback(self._release_orphan)
             raise
-        if isinstance(result, Shortfall):
-            self._last_short = result
-            return None if legacy else result
-        if legacy:
-            return _MicroReservation(*(getattr(result, f) for f in Reservation.__slots__))
-        return result
 
-    def settle(
-        self, reservation: Reservation, record: AttemptRecord | MicroRecord
-    ) -> asyncio.Future[None]:
+    def settle(self, reservation: Reservation, record: AttemptRecord) -> asyncio.Future[None]:
         """Charge what the attempt cost and free the rest, in the background until durable.
 
         Never raises: the returned future resolves once the row committed; until then
         the reservation stays held in full (a retry, or a reap if this process dies).
         With `record.usage_missing` the whole reservation is charged.
         """
-        row = _pico_record(record)
+        row = record
         if row.usage_missing:
             row = replace(row, cost_pico=max(row.cost_pico, reservation.pico))
         if row.cost_pico > reservation.pico:
@@ -217,18 +182,11 @@ class Budget:
         row = replace(row, reserved_pico=reservation.pico)
         return self._until_durable(lambda: self._store.settle(reservation, row), row.request_id)
 
-    def record(self, record: AttemptRecord | MicroRecord) -> asyncio.Future[None]:
+    def record(self, record: AttemptRecord) -> asyncio.Future[None]:
         """Append an attempt that held no reservation; queued, group-committed, never raises."""
-        written = self._store.record(_pico_record(record))
+        written = self._store.record(record)
         written.add_done_callback(_consume)
         return written
-
-    def shortfall(self, provider: str, tenant: str | None, micros: int) -> str:
-        """Transitional: why `micros` would be refused now, naming the cap; "" if it fits."""
-        short = self.cap_short(provider, tenant, micros * PICO_PER_MICRO)
-        if short is None and self._last_short is not None:
-            short, self._last_short = self._last_short, None
-        return short.message if short else ""
 
     # -- background ------------------------------------------------------------------------------
 
@@ -325,22 +283,6 @@ class Budget:
             task = asyncio.get_running_loop().create_task(_post(self._webhook, payload))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-
-
-def _pico_record(record: AttemptRecord | MicroRecord) -> AttemptRecord:
-    if isinstance(record, AttemptRecord):
-        return record
-    return AttemptRecord(
-        request_id=record.request_id, attempt=record.attempt, tenant=record.tenant,
-        provider=record.provider, model=record.model, tier=record.tier, rule=record.rule,
-        classification=record.classification,
-        classification_source=record.classification_source, egress=record.egress,
-        prompt_tokens=record.prompt_tokens, completion_tokens=record.completion_tokens,
-        cost_pico=record.cost_micros * PICO_PER_MICRO,
-        reserved_pico=record.reserved_micros * PICO_PER_MICRO, latency_ms=record.latency_ms,
-        outcome=record.outcome, usage_missing=record.usage_missing, cache=record.cache,
-        status=record.status, endpoint=record.endpoint,
-    )  # fmt: skip
 
 
 def _consume(future: asyncio.Future[Any]) -> None:
