@@ -280,7 +280,12 @@ class App:
                 "consecutive_failures": breaker.failures,
             }
         ok = any(v["state"] == "up" for v in providers.values())
-        body = {"status": "ok" if ok else "degraded", "providers": providers}
+        body: dict[str, object] = {"status": "ok" if ok else "degraded", "providers": providers}
+        if gateway.store is not None:
+            # Unhealthy: paid providers fail closed and free rows wait in memory until it is back.
+            body["store"] = {"url": gateway.store.url, "healthy": gateway.store.healthy}
+            if not gateway.store.healthy:
+                body["status"] = "degraded"
         await _respond(send, 200, orjson.dumps(body))
 
     async def metrics(self, scope: Scope, receive: Receive, send: Send) -> None:
