@@ -668,6 +668,41 @@ def test_streamed_tool_call_through_anthropic(gateway_url: str) -> None:
     assert chunks[-1].choices[0].finish_reason == "tool_calls"
 
 
+def test_json_schema_answers_come_back_as_json_text(gateway_url: str, fakes: Fakes) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
+        "required": ["city", "days"],
+    }
+    response_format: Any = {
+        "type": "json_schema",
+        "json_schema": {"name": "trip", "schema": schema},
+    }
+    with client(gateway_url) as c:
+        completion = c.chat.completions.create(
+            model="auto",
+            messages=[USER],
+            response_format=response_format,
+            extra_body=hints(quality="high"),
+        )
+        streamed = [
+            ch.choices[0].delta.content or ""
+            for ch in c.chat.completions.create(
+                model="auto",
+                messages=[USER],
+                response_format=response_format,
+                stream=True,
+                extra_body=hints(quality="high"),
+            )
+            if ch.choices
+        ]
+    assert orjson.loads(completion.choices[0].message.content or "") == {"city": "fake", "days": 1}
+    assert completion.choices[0].finish_reason == "stop"
+    assert orjson.loads("".join(streamed)) == {"city": "fake", "days": 1}
+    sent = fakes.anthropic.received[-1].body
+    assert sent["tool_choice"] == {"type": "tool", "name": wire.JSON_TOOL}
+
+
 def test_a_failing_anthropic_falls_back_to_the_local_tier(gateway_url: str, fakes: Fakes) -> None:
     fakes.anthropic.behaviour = "fail-529"  # Anthropic's "overloaded"
     with client(gateway_url) as c:
