@@ -39,9 +39,7 @@ text = st.text(min_size=0, max_size=20)
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-(2**40), 2**40), text)
 json_values = st.recursive(
     scalars,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=3), st.dictionaries(text, inner, max_size=3)
-    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(text, inner, max_size=3)),
     max_leaves=8,
 )
 extra_fields = st.dictionaries(
@@ -79,7 +77,9 @@ def _accepted(body: dict[str, Any]) -> bool:
     return True
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(body=chat_bodies, stream=st.booleans())
 def test_every_string_sent_is_scanned_and_counted(
     tmp_path: Path, body: dict[str, Any], stream: bool
@@ -99,8 +99,12 @@ def test_every_string_sent_is_scanned_and_counted(
         assert o.prompt_tokens >= total
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(inputs=st.lists(st.text(min_size=1, max_size=30), min_size=1, max_size=4), extra=extra_fields)
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    inputs=st.lists(st.text(min_size=1, max_size=30), min_size=1, max_size=4), extra=extra_fields
+)
 def test_every_embeddings_string_sent_is_scanned(
     tmp_path: Path, inputs: list[str], extra: dict[str, Any]
 ) -> None:
@@ -109,7 +113,9 @@ def test_every_embeddings_string_sent_is_scanned(
         intake.check_embeddings(body)
     except InvalidRequest:
         assume(False)
-    request = Request(endpoint="embeddings", body=body, task="embedding", stream=False, max_tokens=None)
+    request = Request(
+        endpoint="embeddings", body=body, task="embedding", stream=False, max_tokens=None
+    )
     outbound = encode_all(config(tmp_path), request)
     scanned = "\n".join(scan_texts([o.body for o in outbound.values() if o.body], request))
     for o in outbound.values():

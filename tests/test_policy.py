@@ -153,9 +153,11 @@ def test_budget_removes_a_provider_and_names_the_rule_when_it_changed_the_outcom
         "budget",
     )
     assert (
-        route(State(remaining={"provider:openai": 10_570 * 10**6}), quality="critical", complexity="high")[
-            0
-        ]
+        route(
+            State(remaining={"provider:openai": 10_570 * 10**6}),
+            quality="critical",
+            complexity="high",
+        )[0]
         == ALL
     )
     # openai is out of budget but the request never wanted it: the rule stays

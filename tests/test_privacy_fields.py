@@ -98,7 +98,10 @@ def cloud_received(tiers: Tiers, value: str) -> bool:
     if len(digits) >= 9:
         needles.append(digits.encode())
     return any(
-        needle in r.raw for f in (tiers.cloud, tiers.openai) for r in f.received for needle in needles
+        needle in r.raw
+        for f in (tiers.cloud, tiers.openai)
+        for r in f.received
+        for needle in needles
     )
 
 

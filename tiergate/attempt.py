@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -370,7 +370,7 @@ class Relay:
 
     async def _relay(
         self, lines: AsyncIterator[bytes], decoder: ChatStream, first: list[dict[str, Any]]
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
         attempt = self.attempt
         for chunk in first:
             yield _sse(chunk)

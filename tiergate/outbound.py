@@ -25,9 +25,9 @@ from typing import Any
 import orjson
 
 from .config import Config, ProviderConfig
+from .pricing import MEDIA_PART_TOKENS, MESSAGE_OVERHEAD_TOKENS, REQUEST_OVERHEAD_TOKENS
 from .protocols import UntranslatableRequest
 from .protocols import get as get_protocol
-from .pricing import MEDIA_PART_TOKENS, MESSAGE_OVERHEAD_TOKENS, REQUEST_OVERHEAD_TOKENS
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,15 +88,13 @@ def _encode(
             body = protocol.encode_embed(request.body, model=model)
         else:
             max_tokens = (
-                request.max_tokens
-                if request.max_tokens is not None
-                else provider.max_output_tokens
+                request.max_tokens if request.max_tokens is not None else provider.max_output_tokens
             )
             body = protocol.encode_chat(
                 request.body, model=model, max_tokens=max_tokens, stream=request.stream
             )
     except UntranslatableRequest as exc:
-        return Outbound(provider.name, model, max_tokens, None, b"", 0, str(exc))
+        return Outbound(provider.name, model, max_tokens, None, b"", 0, unsupported=str(exc))
     payload = orjson.dumps(body)
     tokens = (
         max(0, len(payload) - media_bytes)

@@ -71,7 +71,7 @@ class Served:
 
     @property
     def outcome(self) -> str:
-        """"ok", or how the serving attempt ended ("cut" for a stream that broke off)."""
+        """ "ok", or how the serving attempt ended ("cut" for a stream that broke off)."""
         return (self.attempt.outcome if self.attempt else "") or "ok"
 
     async def durable(self) -> None:
@@ -105,9 +105,7 @@ class Router:
         """A streaming chat completion: falls back until a provider's first chunk is in hand."""
         return await self._walk(call, Attempt.open)
 
-    async def _walk(
-        self, call: Call, run: Callable[[Attempt], Awaitable[T]]
-    ) -> tuple[T, Served]:
+    async def _walk(self, call: Call, run: Callable[[Attempt], Awaitable[T]]) -> tuple[T, Served]:
         candidates = call.decision.candidates
         failed: list[FailedAttempt] = []
         tried: list[str] = []

@@ -86,7 +86,9 @@ def _transport_error(provider: ProviderConfig, exc: BaseException, *, sent: bool
         return UpstreamUnavailable(f"cannot connect to {provider.base_url}", provider=provider.name)
     text = f"{type(exc).__name__}: {exc}".rstrip(": ")[:300]
     if isinstance(exc, aiohttp.http_exceptions.HttpProcessingError | ValueError):
-        return UpstreamMalformed(f"unreadable answer ({text})", provider=provider.name, billable=sent)
+        return UpstreamMalformed(
+            f"unreadable answer ({text})", provider=provider.name, billable=sent
+        )
     return UpstreamUnavailable(text, provider=provider.name, billable=sent)
 
 
@@ -158,7 +160,9 @@ class Upstream:
         assert self._session is not None, "use Upstream as an async context manager"
         return self._session
 
-    async def post(self, provider: ProviderConfig, path: str, payload: bytes, *, model: str) -> bytes:
+    async def post(
+        self, provider: ProviderConfig, path: str, payload: bytes, *, model: str
+    ) -> bytes:
         """The answer body of a 200; any other outcome raises an UpstreamError."""
         timeout = aiohttp.ClientTimeout(
             total=provider.timeout_s, sock_connect=provider.connect_timeout_s
@@ -201,7 +205,9 @@ class Upstream:
                 body = b""
             finally:
                 response.close()
-            raise _status_error(provider, response.status, body, response.headers.get("Retry-After"))
+            raise _status_error(
+                provider, response.status, body, response.headers.get("Retry-After")
+            )
         return Stream(provider, response)
 
 

@@ -15,7 +15,9 @@ header; the last ``[[fake:BEHAVIOUR]]`` directive in the request's text (message
 contents or embeddings input; the last one, because chat histories carry earlier
 turns); a model named ``fake:BEHAVIOUR``; the instance's ``behaviour``. Behaviours:
 ``ok``, ``slow`` / ``slow-<seconds>``, ``fail-<status>``, ``retry-after-<seconds>``,
-``hang``, ``cut-stream``, ``malformed``, ``no-usage`` and ``words-<n>``.
+``hang``, ``cut-stream``, ``malformed``, ``no-usage``, ``drop`` (the connection closes
+after the request arrived), ``long-<bytes>`` (the first token is that many bytes, so a
+streamed line is that long) and ``words-<n>``.
 
 Token accounting is deliberately simple so tests can predict it: one token per
 reply word; a prompt costs ceil(utf8_bytes / 4) + 3 per message, plus 3; an

@@ -11,16 +11,17 @@ from tiergate.testing._wire import texts
 BEHAVIOUR_HEADER = "x-fake-behaviour"
 ALLOWED = (
     "expected ok, slow, slow-<seconds>, fail-<status>, retry-after-<seconds>, hang, "
-    "cut-stream, malformed, no-usage or words-<n>"
+    "cut-stream, malformed, no-usage, drop, long-<bytes> or words-<n>"
 )
 
 _DIRECTIVE = re.compile(r"\[\[fake:([A-Za-z0-9_.\-]+)\]\]")
 _BEHAVIOUR = re.compile(
-    r"(?P<kind>ok|hang|cut-stream|malformed|no-usage)"
+    r"(?P<kind>ok|hang|cut-stream|malformed|no-usage|drop)"
     r"|slow(?:-(?P<slow>\d+(?:\.\d+)?))?"
     r"|fail-(?P<fail>[45]\d\d)"
     r"|retry-after-(?P<retry>\d+)"
     r"|words-(?P<words>\d+)"
+    r"|long-(?P<long>\d+)"
 )
 
 
@@ -37,7 +38,7 @@ def parse_behaviour(text: str) -> Fault | None:
     match = _BEHAVIOUR.fullmatch(text.strip())
     if match is None:
         return None
-    for kind in ("slow", "fail", "retry", "words"):
+    for kind in ("slow", "fail", "retry", "words", "long"):
         if (value := match.group(kind)) is not None:
             return Fault({"retry": "retry-after"}.get(kind, kind), float(value))
     return Fault(match.group("kind") or "slow")

@@ -185,6 +185,8 @@ class FakeUpstream(LoopbackServer):
         if kind == "hang":
             await _pause(math.inf, call.halt)
             return _drop(request)
+        if kind == "drop":  # the request arrived; the connection closes without an answer
+            return _drop(request)
         if kind == "cut-stream" and not call.streaming:
             return _drop(request)
         if kind == "malformed" and not call.streaming:

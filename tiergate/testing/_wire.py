@@ -137,6 +137,8 @@ def plan(
     if isinstance(cap, int) and 0 <= cap < len(reply):
         reply, finish = reply[:cap], "length"
     pieces = [word if i == 0 else f" {word}" for i, word in enumerate(reply)]
+    if fault.kind == "long" and pieces:  # one token of N bytes: a line that long on the wire
+        pieces[0] = "x" * int(fault.number or 0)
     if json_mode:  # the words become one JSON string, still one token per chunk
         pieces = pieces or [""]
         pieces[0] = _JSON_OPEN + pieces[0]
