@@ -112,7 +112,7 @@ def test_500_concurrent_reservations_get_exactly_what_the_cap_holds(tmp_path: Pa
                             provider="cloud",
                             tenant=None,
                             pico=USD // 100,
-                        )  # fmt: skip
+                        )
                         for i in range(500)
                     )
                 )

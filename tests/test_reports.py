@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from decimal import Decimal as D
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,8 +13,9 @@ import pytest
 
 from tiergate.budget import Budget
 from tiergate.config import Config, parse_config
-from tiergate.ledger import AttemptRecord, Ledger
-from tiergate.reports import audit, format_audit, format_spend, spend, verify
+from tiergate.reports import audit, format_audit, format_spend, spend, to_json, verify
+from tiergate.stores import AttemptRecord, Reservation
+from tiergate.stores.sqlite import SqliteStore
 
 CONFIG = """
 store: sqlite:///{path}
@@ -35,6 +37,7 @@ tenants:
 NOV_10 = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
 NOV_12 = datetime(2026, 11, 12, 20, 0, tzinfo=UTC)
 NOV_16 = datetime(2026, 11, 16, tzinfo=UTC)  # half of November has passed
+M = 10**6  # pico per micro-dollar; r3 also costs 7 pico more, to show nothing is rounded
 
 
 def make_config(path: Path) -> Config:
@@ -65,8 +68,8 @@ def attempt(
         egress=provider != "local",
         prompt_tokens=100,
         completion_tokens=20,
-        cost_micros=cost,
-        reserved_micros=0,
+        cost_pico=cost,
+        reserved_pico=0,
         latency_ms=3.0,
         outcome=outcome,
     )
@@ -87,83 +90,97 @@ def config(tmp_path: Path) -> Config:
 
     async def fill() -> None:
         clock = Clock(NOV_10)
-        ledger = await Ledger.open(config.store_path, clock=clock)
-        budget = await Budget.open(config, ledger)
+        store = await SqliteStore.open(config.store, owner="fill", clock=clock)
+        budget = Budget(config=config, store=store, clock=clock)
 
         async def paid(rid: str, provider: str, cost: int, **kw: object) -> None:
             tenant = kw.get("tenant")
             assert tenant is None or isinstance(tenant, str)
             res = await budget.reserve(
-                request_id=rid, attempt=1, provider=provider, tenant=tenant, micros=cost * 2
+                request_id=rid, attempt=1, provider=provider, tenant=tenant, pico=cost * 2
             )
-            assert res is not None
+            assert isinstance(res, Reservation)
             await budget.settle(res, attempt(rid, provider, cost, **kw))  # type: ignore[arg-type]
 
         await budget.record(
             attempt("r1", "local", 0, classification="pii", source="detector:email")
         )
         await budget.record(attempt("r2", "openai", 0, tenant="clinic", outcome="unavailable"))
-        await paid("r2", "ollama_cloud", 12_300, tenant="clinic", n=2)
-        await paid("r3", "openai", 500_000, classification="hipaa", source="label")
+        await paid("r2", "ollama_cloud", 12_300 * M, tenant="clinic", n=2)
+        await paid("r3", "openai", 500_000 * M + 7, classification="hipaa", source="label")
         clock.now = NOV_12
-        await paid("r4", "ollama_cloud", 1_000_001, classification="hipaa", source="label")
+        await paid("r4", "ollama_cloud", 1_000_001 * M, classification="hipaa", source="label")
         held = await budget.reserve(
-            request_id="r5", attempt=1, provider="openai", tenant="clinic", micros=250_000
+            request_id="r5", attempt=1, provider="openai", tenant="clinic", pico=250_000 * M
         )
-        assert held is not None  # in flight when the report is read
+        assert isinstance(held, Reservation)  # in flight when the report is read
         await budget.close()
-        await ledger.close()
+        await store.close()
 
     asyncio.run(fill())
     return config
 
 
-def test_spend_has_exactly_the_documented_shape(config: Config) -> None:
+def test_spend_has_exactly_the_documented_shape_with_exact_usd(config: Config) -> None:
     report = spend(config, config.store_path, "2026-11", now=NOV_16)
     assert report == {
         "month": "2026-11",
         "providers": {
-            "local": {"spent_usd": 0.0, "reserved_usd": 0.0, "budget_usd": None, "requests": 1},
+            "local": {"spent_usd": 0, "reserved_usd": 0, "budget_usd": None, "requests": 1},
             "ollama_cloud": {
-                "spent_usd": 1.012301,
-                "reserved_usd": 0.0,
+                "spent_usd": D("1.012301"),
+                "reserved_usd": 0,
                 "budget_usd": 120,
                 "requests": 2,
             },
-            "openai": {"spent_usd": 0.5, "reserved_usd": 0.25, "budget_usd": 80.5, "requests": 2},
+            "openai": {
+                "spent_usd": D("0.500000000007"),
+                "reserved_usd": D("0.25"),
+                "budget_usd": D("80.5"),
+                "requests": 2,
+            },
         },
-        "total": {"spent_usd": 1.512301, "reserved_usd": 0.25, "budget_usd": 200, "requests": 4},
-        "projection_usd": 3.524602,
+        "total": {
+            "spent_usd": D("1.512301000007"),
+            "reserved_usd": D("0.25"),
+            "budget_usd": 200,
+            "requests": 4,
+        },
+        "projection_usd": D("3.524602000014"),
     }
-    assert json.loads(json.dumps(report)) == report
+    # The JSON carries the exact figure as a number: no float rounding on the way out.
+    assert b'"spent_usd":1.512301000007' in to_json(report)
+    assert json.loads(to_json(report), parse_float=D) == report
 
 
 def test_spend_by_tenant_and_by_day(config: Config) -> None:
     tenants = spend(config, config.store_path, "2026-11", by="tenant", now=NOV_16)["tenants"]
     assert tenants == {
-        "clinic": {"spent_usd": 0.0123, "reserved_usd": 0.25, "budget_usd": 20, "requests": 1},
-        "shop": {"spent_usd": 0.0, "reserved_usd": 0.0, "budget_usd": None, "requests": 0},
-        "(none)": {"spent_usd": 1.500001, "reserved_usd": 0.0, "budget_usd": None, "requests": 3},
-    }
+        "clinic": {"spent_usd": D("0.0123"), "reserved_usd": D("0.25"), "budget_usd": 20,
+                   "requests": 1},
+        "shop": {"spent_usd": 0, "reserved_usd": 0, "budget_usd": None, "requests": 0},
+        "(none)": {"spent_usd": D("1.500001000007"), "reserved_usd": 0, "budget_usd": None,
+                   "requests": 3},
+    }  # fmt: skip
     days = spend(config, config.store_path, "2026-11", by="day", now=NOV_16)["days"]
     assert days == {
-        "2026-11-10": {"spent_usd": 0.5123, "requests": 3},
-        "2026-11-12": {"spent_usd": 1.000001, "requests": 1},
+        "2026-11-10": {"spent_usd": D("0.512300000007"), "requests": 3},
+        "2026-11-12": {"spent_usd": D("1.000001"), "requests": 1},
     }
 
 
 def test_a_tenant_sees_only_its_own_spend(config: Config) -> None:
     report = spend(config, config.store_path, "2026-11", tenant="clinic", now=NOV_16)
     assert report["total"] == {
-        "spent_usd": 0.0123,
-        "reserved_usd": 0.25,
+        "spent_usd": D("0.0123"),
+        "reserved_usd": D("0.25"),
         "budget_usd": 20,
         "requests": 1,
     }
     assert report["providers"]["openai"] == {
-        "spent_usd": 0.0,
-        "reserved_usd": 0.25,
-        "budget_usd": 80.5,
+        "spent_usd": 0,
+        "reserved_usd": D("0.25"),
+        "budget_usd": D("80.5"),
         "requests": 1,
     }
     assert list(report["tenants"]) == ["clinic"]
@@ -172,15 +189,15 @@ def test_a_tenant_sees_only_its_own_spend(config: Config) -> None:
 def test_another_month_and_a_missing_ledger_are_zeros(config: Config, tmp_path: Path) -> None:
     october = spend(config, config.store_path, "2026-10", now=NOV_16)
     assert october["total"] == {
-        "spent_usd": 0.0,
-        "reserved_usd": 0.0,
+        "spent_usd": 0,
+        "reserved_usd": 0,
         "budget_usd": 200,
         "requests": 0,
     }
     fresh = spend(config, tmp_path / "nothing-yet.db", now=NOV_16)
     assert fresh["month"] == "2026-11"
     assert set(fresh["providers"]) == {"local", "ollama_cloud", "openai"}
-    assert fresh["projection_usd"] == 0.0
+    assert fresh["projection_usd"] == 0
 
 
 def test_format_spend_is_an_aligned_table(config: Config) -> None:
@@ -195,7 +212,7 @@ def test_format_spend_is_an_aligned_table(config: Config) -> None:
     widths = {len(line) for line in table if not line.startswith("local")}
     assert len(widths) == 1
     assert "total" in table[-1]
-    assert "1.512301" in table[-1]
+    assert "1.512301000007" in table[-1]
     assert text.endswith("Projected month-end spend at the current rate: $3.52")
 
 
