@@ -4,6 +4,7 @@ per request, 429 retry advice, and the shutdown grace's answers (OpenAI envelope
 from __future__ import annotations
 
 import hashlib
+import math
 import signal
 import threading
 from collections.abc import Iterator
@@ -192,6 +193,7 @@ def test_a_budget_429_says_when_to_retry(fakes: Fakes, tmp_path: Path) -> None:
     config = tmp_path / "tiergate.yaml"
     write_config(config, fakes)
     server = Serve(config, tmp_path / "serve.log")
+    before = datetime.now(UTC)
     try:
         client = openai.OpenAI(base_url=server.url + "/v1", api_key=KEYS["tiny"], max_retries=0)
         with pytest.raises(openai.RateLimitError) as raised:
@@ -205,11 +207,12 @@ def test_a_budget_429_says_when_to_retry(fakes: Fakes, tmp_path: Path) -> None:
         server.stop()
     headers = raised.value.response.headers
     assert raised.value.code == "budget_exhausted"
+    after = datetime.now(UTC)
     wait = int(headers["retry-after"])  # seconds until the monthly cap resets
-    first_of_next_month = (datetime.now(UTC).replace(day=1) + timedelta(days=32)).replace(
+    resets = (before.replace(day=1) + timedelta(days=32)).replace(
         day=1, hour=0, minute=0, second=0, microsecond=0
     )
-    assert 0 < wait <= (first_of_next_month - datetime.now(UTC)).total_seconds() + 1
+    assert (resets - after).total_seconds() <= wait <= math.ceil((resets - before).total_seconds())
     # The openai SDK waits at most 60 s for a Retry-After; longer, it is told not to retry.
     assert headers.get("x-should-retry") == ("false" if wait > 60 else None)
 
