@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from decimal import Decimal as D
 import sqlite3
 from datetime import UTC, datetime
+from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
