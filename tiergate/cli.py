@@ -45,7 +45,7 @@ def _price_text(model: str, price: TokenPrice) -> str:
 def cmd_check(args: argparse.Namespace) -> int:
     config, prices = _load(args.config)
     print(
-        f"{args.config}: OK — {len(config.providers)} providers, {len(config.tenants)} tenants, store {config.store}"
+        f"{args.config}: OK — {len(config.providers)} providers, {len(config.tenants)} tenants, store {_shown(config.store)}"
     )
     print(f"  {_store_status(config)}")
     for p in config.providers:
@@ -185,8 +185,10 @@ def _store_status(config: Config) -> str:
     """`check` opens the store (read-only: it creates nothing) and says what it found."""
     import asyncio
 
-    from .stores import open_store
-    from .stores._sqlite_schema import MIGRATIONS
+    from .stores import _postgres_schema, _sqlite_schema, open_store
+
+    schema = _sqlite_schema if config.store.startswith("sqlite") else _postgres_schema
+    latest = len(schema.MIGRATIONS)
 
     async def version() -> int:
         store = await open_store(config.store, owner="check", readonly=True)
@@ -203,7 +205,16 @@ def _store_status(config: Config) -> str:
         return f"store: {exc.message}"
     if found == 0:
         return "store: not created yet (`tiergate serve` or `tiergate migrate` creates it)"
-    return f"store: schema version {found} of {len(MIGRATIONS)}"
+    return f"store: schema version {found} of {latest}"
+
+
+def _shown(url: str) -> str:
+    """A store URL fit to print: a PostgreSQL password replaced by ***."""
+    if url.startswith("sqlite"):
+        return url
+    from .stores.postgres import hide_password
+
+    return hide_password(url)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -220,7 +231,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         finally:
             await store.close()
 
-    print(f"{config.store}: schema version {asyncio.run(migrate())}")
+    print(f"{_shown(config.store)}: schema version {asyncio.run(migrate())}")
     return 0
 
 
