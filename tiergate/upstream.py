@@ -11,6 +11,7 @@ Answers are read within explicit limits, so no upstream can make the gateway buf
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import AsyncIterator
 from types import TracebackType
 
@@ -34,6 +35,7 @@ MAX_ERROR_BODY = 2048
 MAX_ANSWER_BYTES = 64 * 1024 * 1024
 MAX_LINE_BYTES = 4 * 1024 * 1024
 _READ_CHUNK = 64 * 1024
+_LARGE_BODY = 512 * 1024
 # aiohttp raises these (besides ClientError) from a response it cannot parse, e.g. LineTooLong.
 _TRANSPORT_ERRORS = (
     TimeoutError,
@@ -171,7 +173,7 @@ class Upstream:
         sent = False
         try:
             async with self.session.post(
-                url, data=payload, headers=headers, timeout=timeout
+                url, data=_body(payload), headers=headers, timeout=timeout
             ) as response:
                 sent = True
                 if response.status != 200:
@@ -195,7 +197,9 @@ class Upstream:
         )
         url, headers = _target(provider, path, model)
         try:
-            response = await self.session.post(url, data=payload, headers=headers, timeout=timeout)
+            response = await self.session.post(
+                url, data=_body(payload), headers=headers, timeout=timeout
+            )
         except _TRANSPORT_ERRORS as exc:
             raise _transport_error(provider, exc, sent=_was_sent(exc)) from None
         if response.status != 200:
@@ -209,6 +213,11 @@ class Upstream:
                 provider, response.status, body, response.headers.get("Retry-After")
             )
         return Stream(provider, response)
+
+
+def _body(payload: bytes) -> bytes | io.BytesIO:
+    # aiohttp writes a large bytes body in one go (and warns); a file-like one goes in chunks.
+    return io.BytesIO(payload) if len(payload) > _LARGE_BODY else payload
 
 
 def _was_sent(exc: BaseException) -> bool:
