@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import base64
+import json
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import ollama
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tiergate.errors import InvalidRequest
+from tiergate.ingress import ollama as ingress
 
 from .conftest import TENANT_KEYS, Start, Tiers
+from .jsonfuzz import bodies, either, fuzz_gateway, hint_objects, json_values, models
 
 WEATHER = {
     "type": "function",
@@ -399,3 +407,119 @@ def test_every_provider_down_is_a_503_in_ollamas_format(gateway: Start, tiers: T
     assert response.status_code == 503
     assert set(response.json()) == {"error"} and "local" in response.json()["error"]
     assert tiers.cloud_received() == 0
+
+
+# -- fuzz: any body, never a 500, always Ollama's error format ----------------------------------
+
+texts = st.text(max_size=30)
+ollama_messages = st.lists(
+    either(
+        st.fixed_dictionaries(
+            {"role": st.sampled_from(["system", "user", "user", "assistant", "tool"]),
+             "content": either(texts)},
+            optional={
+                "images": either(st.lists(st.sampled_from(["iVBORw0KGgo=", "%%%"]), max_size=2)),
+                "tool_calls": either(st.lists(st.fixed_dictionaries(
+                    {"function": either(st.fixed_dictionaries(
+                        {"name": either(st.text(max_size=8)), "arguments": json_values}))}),
+                    max_size=2)),
+                "tool_name": either(st.text(max_size=8)),
+                "thinking": json_values,
+            },
+        )
+    ),
+    min_size=1,
+    max_size=3,
+)  # fmt: skip
+ollama_options = st.dictionaries(
+    st.sampled_from(["temperature", "top_p", "seed", "num_predict", "stop", "top_k", "num_ctx"]),
+    either(st.integers(-3, 300) | st.floats(-1, 3) | st.lists(st.text(max_size=4), max_size=2)),
+    max_size=4,
+)
+shared = {
+    "options": ollama_options,
+    "format": st.sampled_from(["", "json", {"type": "object"}]),
+    "stream": st.booleans(),
+    "think": st.sampled_from([True, False, "low", "high", "max"]),
+    "keep_alive": json_values,
+    "tiergate": hint_objects,
+}
+chat_models = st.sampled_from(["auto", "auto", "llama3.2:3b", "gpt-4o", "no-such-model"])
+embed_models = st.sampled_from(["auto", "auto", "bge-m3", "no-such-model"])
+ENDPOINTS = {
+    "/api/chat": bodies(
+        {"model": chat_models, "messages": ollama_messages},
+        {**shared, "tools": st.lists(st.just(WEATHER) | json_values, max_size=2)},
+    ),
+    "/api/generate": bodies(
+        {"model": chat_models, "prompt": texts},
+        {**shared, "system": texts, "images": st.lists(st.just("iVBORw0KGgo="), max_size=1),
+         "suffix": st.just(""), "raw": st.just(False), "template": texts,
+         "context": st.lists(st.integers(), max_size=2)},
+    ),
+    "/api/embed": bodies(
+        {"model": embed_models, "input": texts | st.lists(texts, max_size=3)},
+        {"dimensions": st.integers(-1, 16), "truncate": st.booleans(), "keep_alive": json_values,
+         "tiergate": hint_objects},
+    ),
+    "/api/embeddings": bodies({"model": embed_models, "prompt": texts}, {"options": ollama_options}),
+    "/api/show": bodies({"model": models}, {"name": models, "verbose": st.booleans()}),
+}  # fmt: skip
+TRANSLATIONS = {
+    "/api/chat": ingress.Chat,
+    "/api/generate": ingress.Generate,
+    "/api/embed": ingress.Embed,
+    "/api/embeddings": ingress.Embeddings,
+}
+
+
+@pytest.fixture(scope="module")
+def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, httpx.Client]]:
+    with (
+        fuzz_gateway(tmp_path_factory.mktemp("fuzz") / "ledger.db") as (url, _),
+        httpx.Client(base_url=url, timeout=10) as http,
+    ):
+        yield url, http
+
+
+def check_ollama_answer(response: httpx.Response) -> None:
+    assert response.status_code != 500 and response.status_code < 600, response.text
+    if response.status_code >= 400:
+        body = response.json()
+        assert isinstance(body, dict) and list(body) == ["error"], body
+        assert isinstance(body["error"], str) and body["error"]
+    elif response.headers["content-type"].startswith("application/x-ndjson"):
+        parts = lines(response)
+        assert parts and all(isinstance(p, dict) for p in parts)
+        assert parts[-1].get("done") is True or "error" in parts[-1]
+    else:
+        assert isinstance(response.json(), dict)
+
+
+@pytest.mark.parametrize("path", list(ENDPOINTS))
+def test_fuzz_any_body_gets_an_answer_or_an_ollama_error(
+    fuzzed: tuple[str, httpx.Client], path: str
+) -> None:
+    _, http = fuzzed
+
+    @settings(max_examples=120, deadline=None, database=None)
+    @given(body=ENDPOINTS[path])
+    def run(body: Any) -> None:
+        check_ollama_answer(http.post(path, content=json.dumps(body)))
+
+    run()
+
+
+@pytest.mark.parametrize("path", list(TRANSLATIONS))
+def test_fuzz_translators_raise_only_invalid_request(path: str) -> None:
+    @settings(max_examples=400, deadline=None, database=None)
+    @given(body=ENDPOINTS[path].filter(lambda b: isinstance(b, dict)))
+    def run(body: dict[str, Any]) -> None:
+        try:
+            translation = TRANSLATIONS[path](body)
+        except InvalidRequest as exc:
+            assert exc.message and exc.status_code == 400
+        else:
+            assert isinstance(translation.body, dict)
+
+    run()

@@ -65,6 +65,11 @@ def chat_request(body: dict[str, Any]) -> dict[str, Any]:
     if instructions:
         messages.append({"role": "system", "content": instructions})
     messages += _messages(body.get("input"))
+    if not messages:
+        raise InvalidRequest(
+            "input has nothing to answer: it holds only reasoning items; add a message",
+            param="input",
+        )
     out["messages"] = messages
     tools = field(body, "tools", (list,), "a list of function tools")
     if tools:
