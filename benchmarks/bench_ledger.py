@@ -1,105 +1,130 @@
-"""Ledger throughput: rows/s for sequential record() calls and for 64 concurrent callers.
+"""Store throughput on one SQLite file: reserve+settle pairs/s with 1, 2 and 4 processes, and free rows/s.
 
-Each row is durable (committed, WAL, synchronous=NORMAL) before its caller's
-await returns; concurrency shows what group commit buys. Also times the
-reserve -> settle pair the router makes per paid attempt. Run:
+Each process opens its own store (as each gateway worker does) and runs
+`--concurrency` coroutines that each reserve against a cap, then settle it,
+for `--seconds`. Every reservation is durable (BEGIN IMMEDIATE, committed to
+the WAL) before settle starts; processes take turns on SQLite's one writer,
+and group commit shares a transaction among whatever is queued in a process.
+Also: free rows (record) per second from one process. Run:
 
-    python benchmarks/bench_ledger.py [rows]
+    python benchmarks/bench_ledger.py [--seconds 3] [--concurrency 32] [--processes 1,2,4]
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from tiergate.budget import Budget
-from tiergate.config import parse_config
-from tiergate.ledger import AttemptRecord, Ledger
+from tiergate.stores import AttemptRecord, Hold, Reservation, open_store
 
-CONFIG = """
-store: sqlite:///{path}
-providers:
-  - {{name: cloud, protocol: openai, base_url: "https://api.example/v1", api_key: k, tier: 3,
-     models: {{default: m}}, prices: {{default: {{input_per_mtok: 1}}}}, monthly_budget_usd: 1000000}}
-budget: {{monthly_total_usd: 1000000}}
-"""
+CAPS = {"provider:cloud": 10**18, "total": 10**18}
 
 
-def row(n: int, cost: int = 0) -> AttemptRecord:
+def row(n: str, cost: int) -> AttemptRecord:
     return AttemptRecord(
-        request_id=f"req-{n:08d}",
-        attempt=1,
-        tenant=None,
-        provider="cloud",
-        model="m",
-        tier=3,
-        rule="default",
-        classification="internal",
-        classification_source="default",
-        egress=True,
-        prompt_tokens=812,
-        completion_tokens=230,
-        cost_micros=cost,
-        reserved_micros=cost,
-        latency_ms=412.5,
-        outcome="ok",
-    )
+        request_id=n, attempt=1, tenant=None, provider="cloud", model="m", tier=3,
+        rule="default", classification="internal", classification_source="default", egress=True,
+        prompt_tokens=120, completion_tokens=40, cost_pico=cost, reserved_pico=0,
+        latency_ms=3.2, outcome="ok",
+    )  # fmt: skip
 
 
-async def sequential(ledger: Ledger, rows: int) -> float:
+async def pairs(url: str, seconds: float, concurrency: int, tag: str, start_at: float) -> int:
+    store = await open_store(url, owner=f"bench-{tag}")
+    await asyncio.sleep(max(0.0, start_at - time.time()))  # every process measures one window
+    done = 0
+    stop = time.monotonic() + seconds
+
+    async def worker(w: int) -> None:
+        nonlocal done
+        n = 0
+        while time.monotonic() < stop:
+            rid = f"{tag}-{w}-{n}"
+            held = await store.reserve(Hold(rid, 1, "cloud", None, 5_000_000, CAPS))
+            assert isinstance(held, Reservation)
+            await store.settle(held, row(rid, 1_234_567))
+            n += 1
+            done += 1
+
+    await asyncio.gather(*(worker(w) for w in range(concurrency)))
+    await store.close()
+    return done
+
+
+async def records(url: str, count: int) -> float:
+    store = await open_store(url, owner="bench-records")
     start = time.perf_counter()
-    for n in range(rows):
-        await ledger.record(row(n))
-    return rows / (time.perf_counter() - start)
+    await asyncio.gather(*(store.record(row(f"free-{n}", 0)) for n in range(count)))
+    elapsed = time.perf_counter() - start
+    await store.close()
+    return count / elapsed
 
 
-async def concurrent(ledger: Ledger, rows: int, callers: int) -> float:
-    async def caller(first: int) -> None:
-        for n in range(first, rows, callers):
-            await ledger.record(row(n))
-
-    start = time.perf_counter()
-    await asyncio.gather(*(caller(c) for c in range(callers)))
-    return rows / (time.perf_counter() - start)
+def child(args: argparse.Namespace) -> None:
+    done = asyncio.run(pairs(args.url, args.seconds, args.concurrency, args.tag, args.start_at))
+    print(json.dumps({"pairs": done}))
 
 
-async def reserve_settle(budget: Budget, pairs: int, callers: int) -> float:
-    async def caller(first: int) -> None:
-        for n in range(first, pairs, callers):
-            res = await budget.reserve(
-                request_id=f"p{n}", attempt=1, provider="cloud", tenant=None, micros=100
-            )
-            assert res is not None
-            await budget.settle(res, row(n, 60))
+def run(processes: int, args: argparse.Namespace, url: str) -> float:
+    start_at = time.time() + 3.0  # after every child has imported and opened its store
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                "--url",
+                url,
+                "--tag",
+                f"p{processes}-{i}",
+                "--seconds",
+                str(args.seconds),
+                "--concurrency",
+                str(args.concurrency),
+                "--start-at",
+                str(start_at),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(processes)
+    ]
+    total = 0
+    for p in procs:
+        out, _ = p.communicate(timeout=args.seconds * 10 + 60)
+        total += json.loads(out)["pairs"]
+    return total / args.seconds
 
-    start = time.perf_counter()
-    await asyncio.gather(*(caller(c) for c in range(callers)))
-    return pairs / (time.perf_counter() - start)
 
-
-async def main(rows: int) -> None:
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--processes", default="1,2,4")
+    parser.add_argument("--child", action="store_true")
+    parser.add_argument("--url")
+    parser.add_argument("--tag", default="p")
+    parser.add_argument("--start-at", type=float, default=0.0)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench.db"
-        ledger = await Ledger.open(str(path))
-        seq = await sequential(ledger, rows)
-        commits_before, ops_before = ledger.stats
-        con = await concurrent(ledger, rows * 4, 64)
-        commits, ops = ledger.stats
-        per_commit = (ops - ops_before) / max(1, commits - commits_before)
-        config = parse_config(CONFIG.format(path=path), env={})
-        budget = await Budget.open(config, ledger)
-        pairs1 = await reserve_settle(budget, rows // 2, 1)
-        pairs64 = await reserve_settle(budget, rows * 2, 64)
-        await budget.close()
-        await ledger.close()
-    print(f"record(), sequential:        {seq:10,.0f} rows/s")
-    print(f"record(), 64 concurrent:     {con:10,.0f} rows/s ({per_commit:.1f} rows per commit)")
-    print(f"reserve+settle, sequential:  {pairs1:10,.0f} attempts/s")
-    print(f"reserve+settle, 64 callers:  {pairs64:10,.0f} attempts/s")
+        print(f"reserve+settle pairs/s on one SQLite file ({args.concurrency} in flight per "
+              f"process, {args.seconds:g} s each):")  # fmt: skip
+        for n in (int(p) for p in args.processes.split(",")):
+            url = f"sqlite:///{Path(tmp) / f'bench-{n}.db'}"
+            print(f"  {n} process{'es' if n > 1 else '  '}: {run(n, args, url):10,.0f} pairs/s")
+        url = f"sqlite:///{Path(tmp) / 'records.db'}"
+        rate = asyncio.run(records(url, 20_000))
+        print(f"free rows (record, group-committed), 1 process: {rate:10,.0f} rows/s")
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 5000))
+    main()
