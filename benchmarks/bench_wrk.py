@@ -1,0 +1,207 @@
+"""tiergate against a bare pass-through proxy and the upstream itself, measured with wrk in one run.
+
+Each server under test is pinned to core 0 and measured alone; the FakeUpstream and wrk share
+core 1. For every target: req/s at c=16 and p50 latency at c=1 (wrk's own figures). The
+targets of issue 8 are ratios within this one run:
+
+- tiergate's req/s at c=16 >= 60% of the bare proxy's;
+- tiergate's added p50 at c=1 (over direct) <= the bare proxy's added p50 + 0.3 ms;
+- `--workers 2` (unpinned, both cores) >= 1.7x one worker's req/s (with --workers).
+
+    python benchmarks/bench_wrk.py [--seconds 5] [--rounds 3] [--workers]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BODY = (
+    '{"model": "auto", "messages": [{"role": "user", "content": '
+    '"Say something short about latency."}], "max_tokens": 16}'
+)
+FAKE = """
+import asyncio, sys
+from tiergate.testing import FakeUpstream
+async def main():
+    fake = FakeUpstream(name="bench", reply_words=12, port=int(sys.argv[1]))
+    await fake.astart()
+    print("ready", flush=True)
+    await asyncio.Event().wait()
+asyncio.run(main())
+"""
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def pinned(core: int | None) -> Callable[[], None] | None:
+    if core is None or not hasattr(os, "sched_setaffinity") or (os.cpu_count() or 1) < 2:
+        return None
+    return lambda: os.sched_setaffinity(0, {core})
+
+
+def wait_port(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def wrk(url: str, script: Path, connections: int, seconds: float) -> tuple[float, float]:
+    """(req/s, p50 ms) as wrk reports them."""
+    command = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--latency",
+        "-s",
+        str(script),
+    ]
+    out = subprocess.run(
+        ["taskset", "-c", "1", *command, url] if (os.cpu_count() or 1) > 1 else [*command, url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    value, unit = re.search(r"\s50%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+    if re.search(r"Non-2xx or 3xx responses", out):
+        raise RuntimeError(f"{url}: errors under load:\n{out}")
+    return rps, float(value) * _UNITS[unit]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", action="store_true", help="also measure serve --workers 2")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="tiergate-wrk-"))
+    script = tmp / "post.lua"
+    script.write_text(
+        'wrk.method = "POST"\n'
+        f"wrk.body = '{BODY}'\n"
+        'wrk.headers["Content-Type"] = "application/json"\n'
+    )
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    fake_port = free_port()
+    fake = subprocess.Popen(
+        [sys.executable, "-c", FAKE, str(fake_port)],
+        stdout=subprocess.PIPE,
+        env=env,
+        preexec_fn=pinned(1),
+    )
+    assert fake.stdout is not None
+    fake.stdout.readline()
+    upstream = f"http://127.0.0.1:{fake_port}/v1"
+
+    def config(paid: bool) -> Path:
+        where = (
+            "on_premises: false\n    api_key: bench\n"
+            "    prices: {default: {input_per_mtok: 1, output_per_mtok: 1}}\n"
+            "    monthly_budget_usd: 1000000"
+            if paid
+            else "on_premises: true"
+        )
+        path = tmp / f"tiergate-{'paid' if paid else 'free'}.yaml"
+        path.write_text(
+            f"store: sqlite:///ledger-{'paid' if paid else 'free'}.db\n"
+            "providers:\n  - name: upstream\n    protocol: openai\n"
+            f"    base_url: {upstream}\n    tier: 1\n    {where}\n"
+            "    max_concurrency: 100000\n    models: {default: bench-model}\n"
+        )
+        return path
+
+    def tiergate(paid: bool, workers: int = 1) -> list[str]:
+        command = [
+            sys.executable, "-m", "tiergate.cli", "serve", "--config", str(config(paid)),
+            "--log-level", "warning",
+        ]  # fmt: skip
+        return [*command, "--workers", str(workers)] if workers > 1 else command
+
+    targets: dict[str, tuple[list[str] | None, int | None]] = {
+        "direct": (None, None),
+        "bare proxy": ([sys.executable, str(HERE / "bare_proxy.py"), "{port}", upstream], 0),
+        "tiergate free": (tiergate(False), 0),
+        "tiergate paid": (tiergate(True), 0),
+    }
+    if args.workers:
+        targets["tiergate 1 worker (2 cores)"] = (tiergate(False), None)
+        targets["tiergate --workers 2"] = (tiergate(False, 2), None)
+
+    results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in targets}
+    try:
+        for _ in range(args.rounds):
+            for name, (command, core) in targets.items():
+                if command is None:
+                    url = f"{upstream}/chat/completions"
+                    process = None
+                else:
+                    port = free_port()
+                    argv = [a.replace("{port}", str(port)) for a in command]
+                    if "tiergate.cli" in argv:
+                        argv += ["--port", str(port)]
+                    process = subprocess.Popen(
+                        argv, env=env, cwd=tmp, preexec_fn=pinned(core), stdout=subprocess.DEVNULL
+                    )
+                    wait_port(port)
+                    url = f"http://127.0.0.1:{port}/v1/chat/completions"
+                    if "bare_proxy" in " ".join(argv):
+                        url = f"http://127.0.0.1:{port}/"
+                try:
+                    wrk(url, script, 16, 1)  # warm-up
+                    rps16, _ = wrk(url, script, 16, args.seconds)
+                    _, p50 = wrk(url, script, 1, args.seconds)
+                    results[name].append((rps16, p50, 0.0))
+                finally:
+                    if process is not None:
+                        process.terminate()
+                        process.wait(15)
+    finally:
+        fake.terminate()
+        fake.wait(10)
+
+    med = {
+        name: (statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows))
+        for name, rows in results.items()
+    }
+    print(f"rounds={args.rounds} seconds={args.seconds} cores={os.cpu_count()}")
+    print(f"{'target':>28} {'req/s c=16':>11} {'p50 c=1 ms':>11} {'added p50':>10}")
+    direct_p50 = med["direct"][1]
+    for name, (rps, p50) in med.items():
+        print(f"{name:>28} {rps:>11.0f} {p50:>11.3f} {p50 - direct_p50:>+10.3f}")
+    bare = med["bare proxy"]
+    for name in ("tiergate free", "tiergate paid"):
+        rps, p50 = med[name]
+        print(
+            f"{name}: {100 * rps / bare[0]:.0f}% of the bare proxy's req/s at c=16 (target >= 60%); "
+            f"adds {p50 - bare[1]:+.3f} ms p50 at c=1 over the bare proxy (target <= +0.3 ms)"
+        )
+    if args.workers:
+        one, two = med["tiergate 1 worker (2 cores)"][0], med["tiergate --workers 2"][0]
+        print(f"--workers 2: {two / one:.2f}x one worker's req/s (target >= 1.7x)")
+
+
+if __name__ == "__main__":
+    main()
