@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ DASHBOARD = Path(__file__).parent.parent / "deploy" / "grafana" / "tiergate.json
 NAME = re.compile(r"\btiergate_[a-zA-Z0-9_]+")
 
 
-def exported(url: str) -> set[str]:
+def exported(url: str) -> tuple[set[str], str]:
     """Every series name a gateway's /metrics prints (histograms: _bucket, _sum, _count)."""
 
     async def go() -> str:
@@ -25,11 +26,12 @@ def exported(url: str) -> set[str]:
             assert r.status == 200
             return (await r.read()).decode()
 
+    text = asyncio.run(go())
     names = set()
-    for line in asyncio.run(go()).splitlines():
+    for line in text.splitlines():
         if line and not line.startswith("#"):
             names.add(re.split(r"[{ ]", line, maxsplit=1)[0])
-    return names
+    return names, text
 
 
 def panels() -> list[dict[str, Any]]:
@@ -59,7 +61,12 @@ def test_every_query_names_a_metric_the_gateway_exports(gateway: Start, tiers: T
             messages=[{"role": "user", "content": "hi"}],
             extra_body={"tiergate": {"quality": "high"}},
         )
-    names = exported(url)
+    counted = 'tiergate_responses_total{endpoint="/v1/chat/completions",status="200",code="ok"} 3'
+    deadline = time.monotonic() + 10  # the last answer is counted just after it left
+    while counted not in (scraped := exported(url))[1]:
+        assert time.monotonic() < deadline, scraped[1]
+        time.sleep(0.02)
+    names = scraped[0]
     queries = [t["expr"] for p in panels() for t in p["targets"]]
     assert len(queries) >= 5
     for query in queries:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from decimal import Decimal
 
 import aiohttp
@@ -35,6 +36,15 @@ from .conftest import ADMIN_KEY, TENANT_KEYS, Start, Tiers
 def test_numbers_print_exactly(value: int | float, text: str) -> None:
     assert number(value) == text
     assert float(text) == value
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(Decimal("119.999876543210"), "119.99987654321"), (Decimal("1E+6"), "1000000"),
+     (Decimal("0.000000000001"), "0.000000000001"), (Decimal(0), "0")],
+)  # fmt: skip
+def test_money_gauges_print_every_digit(value: Decimal, text: str) -> None:
+    assert number(value) == text
 
 
 @pytest.mark.parametrize(
@@ -106,6 +116,24 @@ def samples(text: str) -> dict[str, str]:
     return found
 
 
+def after(url: str, key: str | None, answered: int) -> dict[str, str]:
+    """The samples once `answered` completion responses are counted (each is counted just after
+    its last byte left, so a scrape right after the answer can precede it)."""
+    deadline = time.monotonic() + 10
+    while True:
+        found = samples(scrape(url, key)[1])
+        counted = sum(
+            int(v)
+            for k, v in found.items()
+            if k.startswith('tiergate_responses_total{endpoint="/v1/chat/completions"')
+        )
+        if counted >= answered:
+            assert counted == answered, found
+            return found
+        assert time.monotonic() < deadline, f"{counted} of {answered} responses counted"
+        time.sleep(0.02)
+
+
 def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
     async def go() -> tuple[int, bytes]:
         async with (
@@ -157,7 +185,7 @@ def test_every_response_is_counted_by_status_and_code(gateway: Start) -> None:
     status, _ = post(url, orjson.dumps(pinned), {"authorization": f"Bearer {clinic}"})
     assert status == 403
     assert chat(url, acme, "hi")[0] == 200
-    found = samples(scrape(url, ADMIN_KEY)[1])
+    found = after(url, ADMIN_KEY, 6)
     route = 'endpoint="/v1/chat/completions"'
     assert found[f'tiergate_responses_total{{{route},status="401",code="unauthorized"}}'] == "1"
     assert found[f'tiergate_responses_total{{{route},status="400",code="invalid_request"}}'] == "2"
@@ -170,7 +198,7 @@ def test_an_over_budget_rejection_is_counted_as_429(gateway: Start) -> None:
     url = gateway(tenants=True, on_exceeded="reject")
     status, body = chat(url, TENANT_KEYS["tiny"], "hi", quality="critical", complexity="high")
     assert status == 429, body
-    found = samples(scrape(url, ADMIN_KEY)[1])
+    found = after(url, ADMIN_KEY, 1)
     series = (
         'tiergate_responses_total{endpoint="/v1/chat/completions",status="429",'
         'code="budget_exhausted"}'
@@ -188,7 +216,7 @@ def test_a_broken_stream_counts_as_cut_not_ok(gateway: Start) -> None:
     status, raw = post(url, orjson.dumps(body), {})
     assert status == 200
     assert b"stream_interrupted" in raw and b"[DONE]" not in raw
-    found = samples(scrape(url)[1])
+    found = after(url, None, 1)
     labels = 'provider="local",tier="1",rule="default"'
     assert found[f'tiergate_requests_total{{{labels},outcome="cut",tenant="none"}}'] == "1"
     assert f'tiergate_requests_total{{{labels},outcome="ok",tenant="none"}}' not in found
@@ -202,7 +230,7 @@ def test_a_stream_observes_its_time_to_first_token(gateway: Start) -> None:
             model="auto", messages=[{"role": "user", "content": "count"}], stream=True
         )
         assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
-    found = samples(scrape(url)[1])
+    found = after(url, None, 1)
     assert found['tiergate_time_to_first_token_seconds_count{provider="local"}'] == "1"
     assert found['tiergate_time_to_first_token_seconds_bucket{provider="local",le="+Inf"}'] == "1"
 
@@ -214,7 +242,7 @@ def test_fallbacks_past_an_open_breaker_are_counted(gateway: Start, tiers: Tiers
     for _ in range(2):
         status, _ = chat(url, acme, "Plan it", quality="critical", complexity="high")
         assert status == 200
-    found = samples(scrape(url, ADMIN_KEY)[1])
+    found = after(url, ADMIN_KEY, 2)
     assert found['tiergate_fallbacks_total{from_provider="openai",reason="unavailable"}'] == "1"
     assert found['tiergate_fallbacks_total{from_provider="openai",reason="circuit_open"}'] == "1"
     assert found['tiergate_fallback_requests_total{tenant="acme"}'] == "2"
@@ -237,7 +265,7 @@ def test_cost_and_tokens_per_provider_model_and_tenant(gateway: Start) -> None:
     assert usage is not None
     # ollama_cloud costs 1 USD per million tokens, in and out: one token is 10**6 pico-dollars.
     pico = (usage.prompt_tokens + usage.completion_tokens) * 10**6
-    found = samples(scrape(url, ADMIN_KEY)[1])
+    found = after(url, ADMIN_KEY, 1)
     base = 'provider="ollama_cloud",model="gpt-oss:120b",tenant="acme"'
     assert found[f"tiergate_cost_usd_total{{{base}}}"] == dollars(pico)
     assert Decimal(found[f"tiergate_cost_usd_total{{{base}}}"]) == Decimal(
@@ -245,6 +273,10 @@ def test_cost_and_tokens_per_provider_model_and_tenant(gateway: Start) -> None:
     )
     assert found[f'tiergate_tokens_total{{{base},kind="input"}}'] == str(usage.prompt_tokens)
     assert found[f'tiergate_tokens_total{{{base},kind="output"}}'] == str(usage.completion_tokens)
+    assert found['tiergate_spend_usd{cap="provider:ollama_cloud"}'] == dollars(pico)
+    assert found['tiergate_spend_usd{cap="tenant:acme"}'] == dollars(pico)
+    left = Decimal(200) - Decimal(dollars(pico))  # the total cap is 200 USD
+    assert Decimal(found['tiergate_budget_remaining_usd{cap="total"}']) == left
     assert found["tiergate_cache_hits_total"] == "0"
     assert found["tiergate_cache_savings_usd_total"] == "0"
 
@@ -254,6 +286,7 @@ def test_tenant_labels_never_come_from_the_caller(gateway: Start) -> None:
     for name, key in TENANT_KEYS.items():
         if name != "tiny":
             assert chat(url, key, "hi")[0] == 200
+    after(url, ADMIN_KEY, 3)
     text = scrape(url, ADMIN_KEY)[1]
     tenants = set(re.findall(r'tenant="([^"]*)"', text))
     assert tenants <= {"clinic", "studio", "acme", "tiny", "none", "other"}

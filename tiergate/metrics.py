@@ -23,10 +23,12 @@ PICO_PER_USD = 10**12
 Labels = tuple[tuple[str, str], ...]
 
 
-def number(value: int | float) -> str:
+def number(value: int | float | Decimal) -> str:
     """A sample value in the exposition format, exactly: 1234567 -> 1234567, 0.1 -> 0.1."""
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, Decimal):  # money: every digit, never an exponent
+        return format(value.normalize(), "f") if value else "0"
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
@@ -117,7 +119,7 @@ class Gauge:
     """A value read when scraped."""
 
     def __init__(
-        self, name: str, help_text: str, read: Callable[[], Mapping[Labels, float | int]]
+        self, name: str, help_text: str, read: Callable[[], Mapping[Labels, float | int | Decimal]]
     ) -> None:
         self.name = name
         self.help = help_text
