@@ -135,3 +135,20 @@ def test_a_three_megabyte_body_is_scanned_whole(tiers: Tiers, tmp_path: Path) ->
     assert headers["card_in_the_middle"]["x-tiergate-provider"] == "local"
     assert tiers.openai.count() == 1
     assert tiers.cloud.count() == 0
+
+
+def test_a_paid_ollama_provider_needs_explicit_prices() -> None:
+    """A hosted Ollama's model is never priced as another vendor's model of a similar name."""
+    from tiergate.pricing import build
+
+    text = """
+providers:
+  - {name: local, protocol: ollama, base_url: "http://127.0.0.1:11434", tier: 1,
+     on_premises: true, models: {default: "llama3.2:3b"}}
+  - {name: ollama_cloud, protocol: ollama, base_url: "http://127.0.0.1:11434", tier: 2,
+     api_key: k, models: {default: "gpt-4o"}}
+"""
+    with pytest.raises(ConfigError) as caught:
+        build(parse_config(text, env={}))
+    assert "providers[1].prices" in str(caught.value)
+    assert "ollama protocol needs explicit prices" in str(caught.value)

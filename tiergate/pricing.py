@@ -77,6 +77,10 @@ def resolve(provider: ProviderConfig, model: str) -> TokenPrice | None:
         return from_config(provider.prices[model], f"config:{provider.name}.prices.{model}")
     if "default" in provider.prices:
         return from_config(provider.prices["default"], f"config:{provider.name}.prices.default")
+    if provider.protocol == "ollama":
+        # A hosted Ollama names open models its own way ("gpt-oss:120b"): the price table knows
+        # other vendors' models by similar names, so it is never consulted for this protocol.
+        return None
     return from_table(model)
 
 
@@ -98,9 +102,14 @@ def build(config: Config) -> PriceBook:
         for model in provider.served_models:
             price = resolve(provider, model)
             if price is None:
+                why = (
+                    "a paid provider on the ollama protocol needs explicit prices"
+                    if provider.protocol == "ollama"
+                    else "the bundled price table does not know it"
+                )
                 problems.append(
                     f"providers[{i}].prices: no price for model {model!r} at provider "
-                    f"{provider.name!r}, and the bundled price table does not know it. Add "
+                    f"{provider.name!r}, and {why}. Add "
                     f"prices: {{{model!r}: {{input_per_mtok: ..., output_per_mtok: ...}}}} "
                     f"(USD per million tokens), or set on_premises: true if it runs on your hardware"
                 )
