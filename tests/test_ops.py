@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import ollama
 import openai
 import pytest
 
@@ -267,12 +268,32 @@ def test_shutdown_grace_answers_a_waiting_request_503_and_ends_a_stream_with_its
             outcomes["stream"] = exc
         outcomes["chunks"] = chunks
 
-    threads = [threading.Thread(target=waiting), threading.Thread(target=streaming)]
+    ollama_first = threading.Event()
+
+    def ollama_streaming() -> None:  # Ollama's own API: NDJSON, ended by an {"error"} line
+        chunks = []
+        try:
+            for chunk in ollama.Client(host=server.url, timeout=30, headers=bearer("acme")).chat(
+                model="slow-model", messages=[{"role": "user", "content": "go"}], stream=True
+            ):
+                chunks.append(chunk)
+                ollama_first.set()
+        except ollama.ResponseError as exc:
+            outcomes["ollama"] = exc
+        outcomes["ollama_chunks"] = chunks
+
+    threads = [
+        threading.Thread(target=waiting),
+        threading.Thread(target=streaming),
+        threading.Thread(target=ollama_streaming),
+    ]
     try:
         for thread in threads:
             thread.start()
-        wait_for("both requests upstream", lambda: fakes.local.count() + fakes.slow.count() == 2)
-        wait_for("the stream's first chunk", first_chunk.is_set)
+        wait_for("the requests upstream", lambda: fakes.local.count() + fakes.slow.count() == 3)
+        wait_for(
+            "the streams' first chunks", lambda: first_chunk.is_set() and ollama_first.is_set()
+        )
         server.signal(signal.SIGTERM)
         for thread in threads:
             thread.join(timeout=30)
@@ -295,7 +316,9 @@ def test_shutdown_grace_answers_a_waiting_request_503_and_ends_a_stream_with_its
     assert cut.body["code"] == "stream_interrupted"
     assert len(outcomes["chunks"]) >= 1
 
+    assert "shutting down" in outcomes["ollama"].error and len(outcomes["ollama_chunks"]) >= 1
+
     expired = server.entries(event="server.grace_expired")
-    assert [e["in_flight"] for e in expired] == [2]
+    assert [e["in_flight"] for e in expired] == [3]
     ended = server.entries(event="http.request", outcome="shutdown")
-    assert sorted(e["status"] for e in ended) == [200, 503]
+    assert sorted(e["status"] for e in ended) == [200, 200, 503]
