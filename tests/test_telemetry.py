@@ -137,6 +137,23 @@ def test_a_request_and_its_attempt_carry_the_genai_conventions(
     no_text(found)
 
 
+def test_a_callers_traceparent_becomes_the_parent(
+    traced: Callable[..., tuple[str, InMemorySpanExporter]],
+) -> None:
+    url, exporter = traced()
+    trace_id, parent_id = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    with sdk(url) as client:
+        client.chat.completions.create(
+            model="auto",
+            messages=[{"role": "user", "content": "hi"}],
+            extra_headers={"traceparent": f"00-{trace_id}-{parent_id}-01"},
+        )
+    request, (attempt,) = split(spans(exporter, 2))
+    assert request.context.trace_id == int(trace_id, 16)
+    assert request.parent is not None and request.parent.span_id == int(parent_id, 16)
+    assert attempt.context.trace_id == int(trace_id, 16)
+
+
 def test_a_fallback_is_two_attempt_spans_under_one_request(
     traced: Callable[..., tuple[str, InMemorySpanExporter]], tiers: Tiers
 ) -> None:

@@ -14,6 +14,7 @@ request's totals. Attributes never carry prompt or answer text.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from contextlib import suppress
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any
@@ -83,8 +84,15 @@ class Tracer:
     enabled = False
 
     def request(
-        self, *, request_id: str, endpoint: str, model: str, tenant: str | None
+        self,
+        *,
+        request_id: str,
+        endpoint: str,
+        model: str,
+        tenant: str | None,
+        carrier: Mapping[str, str] | None = None,
     ) -> RequestSpan:
+        """A request's span; `carrier`: its headers, whose W3C traceparent becomes the parent."""
         return _NO_REQUEST
 
     def attempt(
@@ -140,11 +148,20 @@ class OtelTracer(Tracer):
 
         self._provider = provider
         self._tracer = provider.get_tracer("tiergate")
+        from opentelemetry.propagate import extract
+
         self._context = context
         self._trace = trace
+        self._extract = extract  # the caller's trace (W3C traceparent), if it sent one
 
     def request(
-        self, *, request_id: str, endpoint: str, model: str, tenant: str | None
+        self,
+        *,
+        request_id: str,
+        endpoint: str,
+        model: str,
+        tenant: str | None,
+        carrier: Mapping[str, str] | None = None,
     ) -> RequestSpan:
         operation = OPERATION.get(endpoint, endpoint)
         attributes: dict[str, Any] = {
@@ -155,8 +172,12 @@ class OtelTracer(Tracer):
         }
         if tenant is not None:
             attributes["tiergate.tenant"] = tenant
+        parent = self._extract(carrier) if carrier and "traceparent" in carrier else None
         span = self._tracer.start_span(
-            f"{operation} {model}", kind=self._trace.SpanKind.SERVER, attributes=attributes
+            f"{operation} {model}",
+            context=parent,
+            kind=self._trace.SpanKind.SERVER,
+            attributes=attributes,
         )
         ctx = self._trace.set_span_in_context(span)
         return _OtelRequest(span, ctx, operation)
