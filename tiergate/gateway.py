@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -108,7 +109,9 @@ class Gateway:
             Gauge("tiergate_in_flight", "Upstream calls in flight, by provider.", self._in_flight)
         )
         self.metrics.gauges.append(
-            Gauge("tiergate_breaker_open", "1 while a provider's breaker is open, else 0.", self._open)
+            Gauge(
+                "tiergate_breaker_open", "1 while a provider's breaker is open, else 0.", self._open
+            )
         )
 
     async def stop(self) -> None:
@@ -123,13 +126,13 @@ class Gateway:
         await self.upstream.__aexit__(None, None, None)
         await self.tracer.close()
 
-    def _remaining(self) -> dict[tuple[tuple[str, str], ...], float]:
+    def _remaining(self) -> dict[tuple[tuple[str, str], ...], Decimal]:
         assert self.budget is not None
-        return {(("cap", k),): float(pico_to_usd(v)) for k, v in self.budget.snapshot(None).items()}
+        return {(("cap", k),): pico_to_usd(v) for k, v in self.budget.snapshot(None).items()}
 
-    def _used(self) -> dict[tuple[tuple[str, str], ...], float]:
+    def _used(self) -> dict[tuple[tuple[str, str], ...], Decimal]:
         assert self.budget is not None
-        return {(("cap", k),): float(pico_to_usd(v)) for k, v in self.budget.usage().items()}
+        return {(("cap", k),): pico_to_usd(v) for k, v in self.budget.usage().items()}
 
     def _in_flight(self) -> dict[tuple[tuple[str, str], ...], float]:
         assert self.router is not None
@@ -171,6 +174,7 @@ class Gateway:
         """Put a reloaded config in force; a request already routed keeps the one it started with."""
         self.generation = generation
         config = generation.config
+        self.metrics.tenants = frozenset(t.name for t in config.tenants)  # the label values
         if self.router is not None:
             self.router.services.prices = generation.prices
             self.router.reject_over_budget = config.budget.on_exceeded == "reject"

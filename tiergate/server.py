@@ -180,7 +180,7 @@ class App:
         assert gateway.router is not None
         span = gateway.tracer.request(
             request_id=call.request_id, endpoint=endpoint,
-            model=str(call.body.get("model") or "auto"), tenant=call.tenant,
+            model=str(call.body.get("model") or "auto"), tenant=call.tenant, carrier=headers,
         )  # fmt: skip
         outcome, status, tried, ttft = "internal_error", 500, 0, None
         served: Served | None = None
