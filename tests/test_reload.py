@@ -228,3 +228,45 @@ def test_a_reload_that_changes_the_store_keeps_the_running_one_and_says_a_restar
     (warning,) = server.entries(event="config.restart_needed")
     assert warning["keys"] == ["store"]
     assert not (tmp_path / "other.db").exists()
+
+
+def test_sighup_applies_a_lowered_cap_at_once_and_a_raised_one_too(
+    fakes: tuple[FakeUpstream, FakeUpstream], tmp_path: Path
+) -> None:
+    local, cloud = fakes
+    config = tmp_path / "tiergate.yaml"
+    (tmp_path / "openai.key").write_text(PROVIDER_KEYS[0])
+    key = TENANT_KEYS[0]
+
+    def write(cap_usd: str) -> None:
+        write_config(config, local=local, openai_fake=cloud, tenant_key=key)
+        text = config.read_text().replace(
+            "previous_api_key_sha256: []", f"monthly_budget_usd: {cap_usd}"
+        )
+        config.write_text(text + "budget: {on_exceeded: reject}\n")
+
+    def ask() -> httpx.Response:
+        return httpx.post(
+            server.url + "/v1/chat/completions",
+            headers={"authorization": f"Bearer {key}"},
+            json={"model": "auto", "messages": [{"role": "user", "content": "plan"}], **CRITICAL},
+            timeout=10,
+        )
+
+    write("50")
+    server = Serve(config, tmp_path / "serve.log")
+    try:
+        assert ask().status_code == 200
+        write("0.000001")
+        server.signal(signal.SIGHUP)
+        server.wait_logged(1, event="config.reloaded")
+        refused = ask()
+        assert refused.status_code == 429, refused.text
+        assert refused.json()["error"]["code"] == "budget_exhausted"
+        assert "tenant 'acme'" in refused.json()["error"]["message"]
+        write("50")
+        server.signal(signal.SIGHUP)
+        server.wait_logged(2, event="config.reloaded")
+        assert ask().status_code == 200
+    finally:
+        server.stop()
