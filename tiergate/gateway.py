@@ -214,6 +214,8 @@ class Gateway:
         endpoint: str,
         request_id: str | None = None,
     ) -> Call:
+        # One generation throughout, though a reload may land during the scan's await.
+        generation = self.generation
         hints = parse_hints(
             headers,
             body.pop("tiergate", None),
@@ -228,10 +230,10 @@ class Gateway:
         model = intake.model_name(body)
         pinned = None
         if model != "auto":
-            pinned = self.pins.get(model)
+            pinned = generation.pins.get(model)
             if pinned is None:
                 raise InvalidRequest(
-                    f'model {model!r} is not served here; use "auto" or one of: {", ".join(self.pins)}',
+                    f'model {model!r} is not served here; use "auto" or one of: {", ".join(generation.pins)}',
                     param="model",
                 )
         request = Request(
@@ -243,7 +245,7 @@ class Gateway:
             pinned=pinned,
             pinned_model=model if pinned else None,
         )
-        outbound = encode_all(self.config, request)
+        outbound = encode_all(generation.config, request)
         detected, kinds = await self.scan(outbound, request)
         tenant = caller.tenant
         classified = classify(
@@ -274,10 +276,10 @@ class Gateway:
         state = State(
             in_flight=self.router.in_flight,
             remaining=self.budget.snapshot(features.tenant),
-            down=self.down,
+            down=generation.down,
             budget_unreachable=self.budget.unreachable,
         )
-        decision = decide(features, self.config, state, self.prices)
+        decision = decide(features, generation.config, state, generation.prices)
         self._refuse_if_empty(decision, features, model)
         options = body.get("stream_options") or {}
         return Call(
@@ -315,7 +317,11 @@ class Gateway:
             name, bound = max(
                 decision.over_budget.items(), key=lambda item: self.config.provider(item[0]).tier
             )
-            raise BudgetExhausted(self.budget.shortfall(name, features.tenant, bound))
+            short = self.budget.cap_short(name, features.tenant, bound)  # bound: pico-dollars
+            raise BudgetExhausted(
+                short.message if short else "The budget cannot cover this request.",
+                resets_at=short.resets_at if short else None,
+            )
         if decision.candidates:
             return
         why = sorted(set(decision.removed.values()))
