@@ -272,6 +272,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         proxy_headers=False,
         server_header=False,
     )
+    if args.workers < 1:
+        raise ConfigError([f"--workers: expected 1 or more processes, got {args.workers}"])
     if args.workers > 1:
         from . import workers
 
