@@ -18,7 +18,7 @@ import signal
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .config import Config, TenantConfig, load_config
 from .errors import ConfigError
@@ -60,38 +60,27 @@ class Generation:
         )
 
 
+# Made once at start (the store and its key, the listening socket, uvicorn's shutdown timeout,
+# the detector and its worker process, the tracer, the cache): these keep their running values.
+_AT_START = ("store", "ledger_key", "ledger_key_file", "store_lease_s", "store_heartbeat_s",
+             "telemetry", "cache")  # fmt: skip
+_AT_START_IN = {
+    "server": ("host", "port", "shutdown_grace_s"),
+    "privacy": ("patterns", "allow"),
+}
+
+
 def _checked(path: str, running: Config) -> tuple[Config, PriceBook, list[str]]:
     """Parse and price the file as `check` does; keep what a running process cannot change."""
     config = load_config(path)
     prices = build(config)
-    # The listening socket, the store, uvicorn's shutdown timeout and the detector (and its
-    # worker process) are made once at start: their keys keep the running values.
-    fixed = {
-        "store": ((), "store"),
-        "server.host": (("server",), "host"),
-        "server.port": (("server",), "port"),
-        "server.shutdown_grace_s": (("server",), "shutdown_grace_s"),
-        "privacy.patterns": (("privacy",), "patterns"),
-        "privacy.allow": (("privacy",), "allow"),
-    }
-    kept = []
-    for name, (parents, key) in fixed.items():
-        old, new = running, config
-        for parent in parents:
-            old, new = getattr(old, parent), getattr(new, parent)
-        if getattr(old, key) != getattr(new, key):
-            kept.append(name)
-    if kept:
-        server = config.server.model_copy(
-            update={k: getattr(running.server, k) for k in ("host", "port", "shutdown_grace_s")}
-        )
-        privacy = config.privacy.model_copy(
-            update={"patterns": running.privacy.patterns, "allow": running.privacy.allow}
-        )
-        config = config.model_copy(
-            update={"store": running.store, "server": server, "privacy": privacy}
-        )
-    return config, prices, kept
+    kept = [k for k in _AT_START if getattr(config, k, None) != getattr(running, k, None)]
+    update: dict[str, Any] = {k: getattr(running, k) for k in _AT_START if hasattr(running, k)}
+    for section, keys in _AT_START_IN.items():
+        old, new = getattr(running, section), getattr(config, section)
+        kept += [f"{section}.{k}" for k in keys if getattr(old, k) != getattr(new, k)]
+        update[section] = new.model_copy(update={k: getattr(old, k) for k in keys})
+    return config.model_copy(update=update), prices, kept
 
 
 class Reloader:
