@@ -94,6 +94,9 @@ class App:
         except _ClientGone:
             status, code = 499, "client_closed"
             return
+        except asyncio.CancelledError:  # the shutdown grace ran out: exchange.py answers it
+            status, code = of(scope).status or 503, "shutdown"
+            raise
         except TiergateError as exc:
             status, code = exc.status_code, exc.code
             await _respond(send, exc.status_code, error_body(path, exc), retry_headers(exc))
@@ -232,7 +235,8 @@ class App:
                 protocol=candidate.provider.protocol if candidate else None,
                 model=candidate.model if candidate else None,
                 tier=candidate.provider.tier if candidate else None,
-                rule=rule, classification=call.classified.classification, cache="bypass",
+                rule=rule, classification=call.classified.classification,
+                cache=served.cache if served else "bypass",
                 attempts=tried, outcome=outcome, status=status,
             )  # fmt: skip
 
