@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+import sqlite3
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -329,6 +332,63 @@ def test_pii_in_a_tool_result_keeps_the_next_turn_local(gateway: Start, tiers: T
     with client(url, **{"X-Tiergate-Quality": "critical", "X-Tiergate-Complexity": "high"}) as c:
         reply = c.chat(model="auto", messages=messages)
     assert reply.done and tiers.cloud_received() == 0 and tiers.local.count() == 1
+
+
+# -- the ledger ------------------------------------------------------------------------------
+
+
+def ledger(store: Path, request_id: str) -> list[tuple[Any, ...]]:
+    """The request's attempt rows (provider, outcome, classification, egress, completion tokens),
+    waiting up to 10 s for a stream's row, which is written as its last line leaves."""
+    deadline = time.monotonic() + 10
+    rows: list[tuple[Any, ...]] = []
+    while not rows and time.monotonic() < deadline:
+        with sqlite3.connect(store) as conn:
+            rows = conn.execute(
+                "SELECT provider, outcome, classification, egress, completion_tokens "
+                "FROM attempts WHERE request_id = ? ORDER BY attempt",
+                (request_id,),
+            ).fetchall()
+        time.sleep(0.02)
+    return rows
+
+
+def test_every_ollama_request_is_on_the_ledger(gateway: Start, tmp_path: Path) -> None:
+    url = gateway()
+    store = tmp_path / "ledger.db"
+    pinned = post(url, "/api/chat", {"model": "gpt-4o", "stream": False,
+                                     "messages": [{"role": "user", "content": "hi"}]})  # fmt: skip
+    streamed = post(url, "/api/generate", {"model": "auto", "prompt": PII})
+    embedded = post(url, "/api/embed", {"model": "auto", "input": "text"})
+    assert float(pinned.headers["x-tiergate-cost-usd"]) > 0
+    assert ledger(store, pinned.headers["x-tiergate-request-id"]) == [
+        ("openai", "ok", "internal", 1, 12)
+    ]
+    assert ledger(store, streamed.headers["x-tiergate-request-id"]) == [
+        ("local", "ok", "pii", 0, 12)
+    ]
+    assert ledger(store, embedded.headers["x-tiergate-request-id"]) == [
+        ("local", "ok", "internal", 0, 0)
+    ]
+
+
+def test_a_client_that_leaves_mid_stream_is_settled(
+    gateway: Start, tiers: Tiers, tmp_path: Path
+) -> None:
+    url = gateway()
+    tiers.local.chunk_delay_s = 0.05
+    tiers.local.reply_words = 100
+    with httpx.stream("POST", url + "/api/chat", timeout=10, content=orjson.dumps(
+        {"model": "auto", "messages": [{"role": "user", "content": "long"}]}
+    )) as response:  # fmt: skip
+        next(response.iter_lines())
+        request_id = response.headers["x-tiergate-request-id"]
+    # Leaving the block hung up with most of the answer still to come.
+    assert ledger(tmp_path / "ledger.db", request_id) == [
+        ("local", "client_closed", "internal", 0, 0)
+    ]
+    health = httpx.get(url + "/healthz", timeout=10).json()
+    assert health["providers"]["local"]["in_flight"] == 0
 
 
 # -- errors ----------------------------------------------------------------------------------

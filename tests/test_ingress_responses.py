@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -243,6 +246,41 @@ def test_a_broken_stream_ends_with_error_and_response_failed(gateway: Start) -> 
     assert failed.type == "response.failed" and failed.response.status == "failed"
     assert failed.response.error is not None
     assert not any(e.type == "response.completed" for e in events)
+
+
+def test_requests_are_on_the_ledger_and_a_client_that_leaves_is_settled(
+    gateway: Start, tiers: Tiers, tmp_path: Path
+) -> None:
+    url = gateway()
+    with client(url) as c:
+        raw = c.responses.with_raw_response.create(model="gpt-4o", input="hi")
+    assert ledger(tmp_path / "ledger.db", raw.headers["x-tiergate-request-id"]) == [
+        ("openai", "ok", 1, 12)
+    ]
+    tiers.local.chunk_delay_s = 0.05
+    tiers.local.reply_words = 100
+    body = orjson.dumps({"model": "auto", "input": "long", "stream": True})
+    with httpx.stream("POST", url + "/v1/responses", content=body, timeout=10) as response:
+        next(response.iter_lines())
+        request_id = response.headers["x-tiergate-request-id"]
+    # Leaving the block hung up with most of the answer still to come.
+    assert ledger(tmp_path / "ledger.db", request_id) == [("local", "client_closed", 0, 0)]
+    assert httpx.get(url + "/healthz", timeout=10).json()["providers"]["local"]["in_flight"] == 0
+
+
+def ledger(store: Path, request_id: str) -> list[tuple[Any, ...]]:
+    """The request's attempt rows, waiting up to 10 s for a stream's, written as it ends."""
+    deadline = time.monotonic() + 10
+    rows: list[tuple[Any, ...]] = []
+    while not rows and time.monotonic() < deadline:
+        with sqlite3.connect(store) as conn:
+            rows = conn.execute(
+                "SELECT provider, outcome, egress, completion_tokens FROM attempts "
+                "WHERE request_id = ? ORDER BY attempt",
+                (request_id,),
+            ).fetchall()
+        time.sleep(0.02)
+    return rows
 
 
 # -- hints and privacy -----------------------------------------------------------------------

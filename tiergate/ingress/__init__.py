@@ -15,7 +15,7 @@ spelled it; errors leave in the caller's format (error_body).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, MutableMapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, MutableMapping
 from contextlib import aclosing
 from typing import Any, Protocol
 
@@ -52,7 +52,9 @@ def error_body(path: str, exc: TiergateError) -> bytes:
     return orjson.dumps(exc.envelope())
 
 
-async def sse_events(events: AsyncIterator[bytes]) -> AsyncIterator[dict[str, Any] | None]:
+async def sse_events(
+    events: AsyncIterator[bytes],
+) -> AsyncGenerator[dict[str, Any] | None, None]:
     """The router's SSE stream as objects: each chunk, an {"error": ...} object when the
     stream broke, and None for the final [DONE]. Closing this closes the router's stream,
     which settles the attempt."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import aclosing
 from datetime import UTC, datetime
 from typing import Any
 
@@ -344,34 +345,41 @@ class _Exchange:
         first_token = 0
         finish: Any = None
         usage: Any = None
+        done = False
         calls: dict[int, dict[str, Any]] = {}
-        async for event in sse_events(events):
-            if event is None:
-                break
-            if "error" in event:
-                error = event["error"]
-                message = error.get("message") if isinstance(error, dict) else str(error)
-                yield orjson.dumps({"error": message}) + b"\n"
-                return
-            model = event.get("model", model)
-            created = event.get("created", created)
-            usage = event.get("usage") or usage
-            for choice in event.get("choices") or ():
-                delta = choice.get("delta") or {}
-                for piece in delta.get("tool_calls") or ():
-                    first_token = first_token or self._clock()
-                    call = calls.setdefault(
-                        piece.get("index", 0), {"function": {"name": "", "arguments": ""}}
-                    )
-                    call["id"] = piece.get("id") or call.get("id")
-                    function = piece.get("function") or {}
-                    call["function"]["name"] += function.get("name") or ""
-                    call["function"]["arguments"] += function.get("arguments") or ""
-                text = delta.get("content") or delta.get("refusal")
-                if text:
-                    first_token = first_token or self._clock()
-                    yield self._line(model, created, self._piece(text, []))
-                finish = choice.get("finish_reason") or finish
+        # Read to the router's end (it settles the attempt there); closing early closes it too.
+        async with aclosing(sse_events(events)) as stream:
+            async for event in stream:
+                if event is None:
+                    done = True
+                    continue
+                if "error" in event:
+                    error = event["error"]
+                    message = error.get("message") if isinstance(error, dict) else str(error)
+                    yield orjson.dumps({"error": message}) + b"\n"
+                    return
+                model = event.get("model", model)
+                created = event.get("created", created)
+                usage = event.get("usage") or usage
+                for choice in event.get("choices") or ():
+                    delta = choice.get("delta") or {}
+                    for piece in delta.get("tool_calls") or ():
+                        first_token = first_token or self._clock()
+                        call = calls.setdefault(
+                            piece.get("index", 0), {"function": {"name": "", "arguments": ""}}
+                        )
+                        call["id"] = piece.get("id") or call.get("id")
+                        function = piece.get("function") or {}
+                        call["function"]["name"] += function.get("name") or ""
+                        call["function"]["arguments"] += function.get("arguments") or ""
+                    text = delta.get("content") or delta.get("refusal")
+                    if text:
+                        first_token = first_token or self._clock()
+                        yield self._line(model, created, self._piece(text, []))
+                    finish = choice.get("finish_reason") or finish
+        if not done:
+            yield orjson.dumps({"error": "The answer ended early; retry the request."}) + b"\n"
+            return
         if calls:  # Ollama sends tool calls whole, in one line before the last
             whole = ollama_tool_calls([calls[k] for k in sorted(calls)])
             yield self._line(model, created, self._piece("", whole))

@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Any
 
 import orjson
@@ -444,18 +445,20 @@ class Responses:
         return out
 
     async def relay(self, events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-        stream = _Stream(self)
-        async for event in sse_events(events):
-            for typed in stream.feed(event):
-                yield (
-                    b"event: "
-                    + typed["type"].encode()
-                    + b"\ndata: "
-                    + orjson.dumps(typed)
-                    + b"\n\n"
-                )
-            if stream.finished:
-                return
+        typed = _Stream(self)
+        # Read to the router's end (it settles the attempt there); closing early closes it too.
+        async with aclosing(sse_events(events)) as stream:
+            async for event in stream:
+                if not typed.finished:
+                    for out in typed.feed(event):
+                        yield _frame(out)
+        if not typed.finished:
+            for out in typed.feed({"error": {"message": "The answer ended early; retry."}}):
+                yield _frame(out)
+
+
+def _frame(event: dict[str, Any]) -> bytes:
+    return b"event: " + str(event["type"]).encode() + b"\ndata: " + orjson.dumps(event) + b"\n\n"
 
 
 class _Stream:
