@@ -100,9 +100,8 @@ def _false_positives(outcomes: Sequence[score.Outcome], per_source: int) -> None
     print("\nFalse positives per negative variant (generated):")
     rows = score.tally(score.negatives(outcomes, "generated"), lambda o: o.sample.variant)
     for variant, t in rows.items():
-        fp = t.total - t.hits
-        if fp:
-            print(f"  {variant:<16} {fp:>4}/{t.total}")
+        if t.flagged:
+            print(f"  {variant:<16} {t.flagged:>4}/{t.total}")
     for source in ("generated", "debian", "python"):
         flagged = [o for o in score.negatives(outcomes, source) if o.classification is not None]
         if not flagged:
@@ -135,7 +134,7 @@ def main() -> None:
         real_per_source=args.real,
     )
     samples = generate(args.seed, sizes, excluded)
-    outcomes, seconds = score.run(Detector(), samples)
+    outcomes, seconds = score.run(Detector(), samples, keep_going=True)
     commit = subprocess.run(
         ["git", "log", "-1", "--format=%h %cI", "--", "tiergate/detect.py"],
         cwd=ROOT,
@@ -143,9 +142,23 @@ def main() -> None:
         text=True,
         check=False,
     ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", "tiergate/"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    if dirty:
+        commit += " + uncommitted changes under tiergate/"
     print(
         f"detect.py at {commit or 'unknown'}; seed {args.seed}; {len(samples)} samples scanned in {seconds:.1f} s"
     )
+    failed = [o for o in outcomes if o.error]
+    if failed:
+        print(f"\n{len(failed)} samples made scan() raise (counted as misses, never as hits):")
+        for o in failed[: args.examples * 3]:
+            print(f"  - {o.sample.family} {o.sample.template} [{o.sample.variant}]: {o.error}")
 
     _table(
         "Recall per kind (plain values; `split` = a value cut across two texts):",

@@ -23,21 +23,36 @@ class Outcome:
     sample: Sample
     classification: str | None
     kinds: tuple[str, ...]
+    error: str | None = None  # scan() raised: what the gateway would have done is unknown
 
     @property
     def hit(self) -> bool:
-        """A positive got at least its class; a negative got no class at all."""
+        """A positive got at least its class; a negative got no class at all; an error is neither."""
+        if self.error:
+            return False
         if self.sample.need is None:
             return self.classification is None
         return meets(self.classification, self.sample.need)
 
 
-def run(detector: Detector, samples: Sequence[Sample]) -> tuple[list[Outcome], float]:
-    """Scan every sample; returns the outcomes and the seconds the scans took."""
+def run(
+    detector: Detector, samples: Sequence[Sample], *, keep_going: bool = False
+) -> tuple[list[Outcome], float]:
+    """Scan every sample; returns the outcomes and the seconds the scans took.
+
+    With keep_going, a scan that raises is recorded as an Outcome with `error` (the benchmark
+    reports it); without, it propagates (a test fails on it).
+    """
     out = []
     started = time.perf_counter()
     for sample in samples:
-        finding = detector.scan(list(sample.texts))
+        try:
+            finding = detector.scan(list(sample.texts))
+        except Exception as exc:
+            if not keep_going:
+                raise
+            out.append(Outcome(sample, None, (), f"{type(exc).__name__}: {exc}"))
+            continue
         out.append(Outcome(sample, finding.classification, tuple(finding.kinds)))
     return out, time.perf_counter() - started
 
