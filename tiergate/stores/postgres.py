@@ -124,7 +124,7 @@ def hide_password(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Job:
     kind: str  # "settle" | "record" | "reap"
     future: asyncio.Future[Any]
@@ -158,6 +158,7 @@ class PostgresStore:
         self._settling: dict[int, asyncio.Future[Any]] = {}
         self._seq, self._hash = 0, GENESIS  # this process's chain head, as last committed
         self._unsure = False  # a batch failed in a way that may have committed it
+        self._inflight: list[_Job] = []  # the batch last sent
         self._offset = timedelta(0)  # the database's clock minus ours
         self.commits = 0
         self.rows = 0
@@ -654,9 +655,14 @@ class PostgresStore:
             self._busy = True
             try:
                 if self._unsure:
-                    await self._reload()
-                if batch[0].kind == "reap":
-                    results: list[Any] | StoreUnavailable = [await self._reap()]
+                    for job in await self._reload():  # written by the batch whose answer was lost
+                        if not job.future.done():
+                            job.future.set_result(None)
+                        batch.remove(job)
+                if not batch:
+                    results: list[Any] | StoreUnavailable = []
+                elif batch[0].kind == "reap":
+                    results = [await self._reap()]
                 else:
                     results = await self._append(batch)
             except StoreUnavailable as exc:
@@ -684,9 +690,9 @@ class PostgresStore:
                 if not job.future.done():
                     job.future.set_result(value)
 
-    async def _reload(self) -> None:
+    async def _reload(self) -> list[_Job]:
         """After a batch that may or may not have committed: take the chain head from the
-        database, and finish the queued rows that it shows were written."""
+        database; the rows of that batch it shows were written (to be finished, not resent)."""
 
         async def call(conn: Conn) -> tuple[int, str]:
             row = await conn.fetchrow(
@@ -697,13 +703,9 @@ class PostgresStore:
             return int(row["last_seq"]), str(row["last_hash"])
 
         seq, last = await self._call("read its ledger chain", call)
-        if seq > self._seq:
-            for job in list(self._jobs):
-                if 0 < job.seq <= seq and job.kind == "record":
-                    self._jobs.remove(job)
-                    if not job.future.done():
-                        job.future.set_result(None)
-        self._seq, self._hash, self._unsure = seq, last, False
+        written = [j for j in self._inflight if j.retry and self._seq < j.seq <= seq]
+        self._seq, self._hash, self._unsure, self._inflight = seq, last, False, []
+        return written
 
     async def _append(self, jobs: list[_Job]) -> list[Any]:
         """Settles and records in one call of tiergate.append(); retried a few times when the
@@ -753,6 +755,7 @@ class PostgresStore:
             async def call(conn: Conn, args: tuple[Any, ...] = args) -> asyncpg.Record | None:
                 return await conn.fetchrow(_APPEND, *args)
 
+            self._inflight = jobs
             try:
                 result = await self._call("write the ledger", call)
             except StoreUnavailable:
