@@ -46,20 +46,20 @@ async def handle(dispatch: Dispatch, scope: Scope, receive: Receive, send: Send,
     exchange = Exchange.begin(scope["method"], scope["path"])
     scope[KEY] = exchange
     stamped = _stamp(send, exchange)
-    with shutdown.track(exchange):
-        try:
-            if shutdown.expired:
-                await _error(stamped, ShuttingDown(interrupted_message(shutdown.grace_s)))
-                return
-            await dispatch(scope, receive, stamped)
-        except asyncio.CancelledError:
-            task = asyncio.current_task()
-            if exchange.outcome != SHUTDOWN or task is None:
-                raise
-            task.uncancel()  # our own cancel: the request is answered, the server carries on
-            await _last_word(stamped, exchange, shutdown.grace_s)
-        finally:
-            access(exchange)
+    task = shutdown.enter(exchange)
+    try:
+        if shutdown.expired:
+            await _error(stamped, ShuttingDown(interrupted_message(shutdown.grace_s)))
+            return
+        await dispatch(scope, receive, stamped)
+    except asyncio.CancelledError:
+        if exchange.outcome != SHUTDOWN or task is None:
+            raise
+        task.uncancel()  # our own cancel: the request is answered, the server carries on
+        await _last_word(stamped, exchange, shutdown.grace_s)
+    finally:
+        shutdown.leave(task)
+        access(exchange)
 
 
 def retry_headers(exc: TiergateError, now: datetime | None = None) -> list[tuple[bytes, bytes]]:

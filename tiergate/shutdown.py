@@ -16,8 +16,7 @@ import asyncio
 import logging
 import signal
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
@@ -123,12 +122,13 @@ class Shutdown:
             exchange.outcome = SHUTDOWN
             task.cancel()
 
-    @contextmanager
-    def track(self, exchange: Exchange) -> Iterator[None]:
+    def enter(self, exchange: Exchange) -> asyncio.Task[Any] | None:
+        """Track the current request until leave(); its task is what expire() cancels."""
         task = asyncio.current_task()
-        assert task is not None
-        self._active[task] = exchange
-        try:
-            yield
-        finally:
+        if task is not None:
+            self._active[task] = exchange
+        return task
+
+    def leave(self, task: asyncio.Task[Any] | None) -> None:
+        if task is not None:
             self._active.pop(task, None)
