@@ -282,7 +282,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             app.reload_from(args.config)
             uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
 
-        return workers.supervise(serve, workers.bind(host, port), args.workers)
+        return workers.supervise(serve, host, port, args.workers)
     app = create_app(config, prices=prices)
     app.reload_from(args.config)  # SIGHUP re-reads it
     uvicorn.run(app, host=host, port=port, **options)

@@ -1,7 +1,11 @@
-"""`tiergate serve --workers N`: N gateway processes accepting on one inherited listening socket.
+"""`tiergate serve --workers N`: N gateway processes on one port (SO_REUSEPORT).
 
-The parent binds the socket, forks N children before it starts any thread or
-event loop, and then only supervises: it forwards SIGTERM/SIGINT (stop) and
+The parent reserves the port (bound with SO_REUSEPORT, never listening), forks
+N children before it starts any thread or event loop, and each child listens
+on its own SO_REUSEPORT socket, so the kernel spreads new connections across
+them (one inherited socket let whichever process accepted first take every
+keep-alive connection: 2319 against 526 requests under wrk). The parent only
+supervises: it forwards SIGTERM/SIGINT (stop) and
 SIGHUP (reload) to every child, and replaces a child that died after it had
 been serving a while. Each child builds its own app (its own store connection,
 owner id and heartbeat), so the caps hold across them through the store.
@@ -24,19 +28,22 @@ logger = logging.getLogger("tiergate.workers")
 MIN_LIFETIME_S = 5.0
 
 
-def bind(host: str, port: int) -> socket.socket:
-    """The listening socket every worker accepts on."""
+def bind(host: str, port: int, *, listen: bool) -> socket.socket:
+    """A SO_REUSEPORT socket on (host, port); the parent's only reserves the port."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
-    sock.listen(2048)
-    sock.set_inheritable(True)
+    if listen:
+        sock.listen(2048)
     return sock
 
 
-def supervise(serve: Callable[[socket.socket], None], sock: socket.socket, workers: int) -> int:
-    """Run `serve(sock)` in `workers` forked children until they stop; the exit code."""
+def supervise(serve: Callable[[socket.socket], None], host: str, port: int, workers: int) -> int:
+    """Run `serve(its own listening socket)` in `workers` forked children; the exit code."""
+    reserved = bind(host, port, listen=False)
+    port = reserved.getsockname()[1]  # port 0: the one the kernel picked, for every child
     children: dict[int, float] = {}
     stopping = False
     code = 0
@@ -48,7 +55,8 @@ def supervise(serve: Callable[[socket.socket], None], sock: socket.socket, worke
                 signal.signal(signum, signal.SIG_DFL)
             status = 1
             try:
-                serve(sock)
+                reserved.close()
+                serve(bind(host, port, listen=True))
                 status = 0
             finally:
                 os._exit(status)
@@ -88,7 +96,7 @@ def supervise(serve: Callable[[socket.socket], None], sock: socket.socket, worke
             extra={"event": "workers.respawn", "pid": pid, "exit_code": exit_code},
         )
         spawn()
-    sock.close()
+    reserved.close()
     return code
 
 
