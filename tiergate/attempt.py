@@ -34,12 +34,13 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from .budget import Budget
+from .cache import Entry, ResponseCache
 from .errors import UpstreamError, UpstreamMalformed, UpstreamUnavailable, UpstreamUnsupported
 from .metrics import Metrics
 from .outbound import Outbound
 from .policy import Candidate
 from .pricing import PriceBook, cost_pico
-from .protocols import ChatStream, MalformedResponse
+from .protocols import ChatStream, MalformedResponse, usage_object
 from .protocols import get as get_protocol
 from .stores import AttemptRecord, Reservation
 from .telemetry import AttemptSpan, Tracer
@@ -88,6 +89,7 @@ class Services:
     prices: PriceBook
     metrics: Metrics
     tracer: Tracer = field(default_factory=Tracer)
+    cache: ResponseCache | None = None
     monotonic: Callable[[], float] = time.monotonic
     in_flight: dict[str, int] = field(default_factory=dict)
     breakers: dict[str, Breaker] = field(default_factory=dict)
@@ -116,6 +118,9 @@ class Attempt:
     settled: bool = False
     ledger: asyncio.Future[None] | None = None  # the row, durable once this resolves
     span: AttemptSpan | None = None
+    cache_key: str | None = None  # set when the answer may be read from and written to the cache
+    cache_state: str = "bypass"  # hit | miss | stale | bypass
+    hit: Entry | None = None  # the cached answer this attempt serves instead of calling
     _inside: bool = False
 
     def __post_init__(self) -> None:
@@ -144,6 +149,9 @@ class Attempt:
     async def complete(self) -> dict[str, Any]:
         """A whole answer (chat or embeddings), settled before it is returned."""
         call, candidate, outbound = self.call, self.candidate, self.outbound
+        if self.hit is not None:
+            await self._served_from_cache(self.hit)
+            return _renamed(self.hit.response, call)
         protocol = get_protocol(candidate.provider.protocol)
         path = protocol.EMBED_PATH if call.endpoint == "embeddings" else protocol.CHAT_PATH
         self.enter()
@@ -175,11 +183,15 @@ class Attempt:
             raise
         self.leave()
         await self._succeeded(usage)
+        self.remember(response, usage)
         return response
 
-    async def open(self) -> Relay:
+    async def open(self) -> Relay | Replay:
         """A stream, once its first chunk is in hand: a failure before that can still fall back."""
         call, candidate, outbound = self.call, self.candidate, self.outbound
+        if self.hit is not None:
+            await self._served_from_cache(self.hit)
+            return Replay(replay_chunks(_renamed(self.hit.response, call), call.include_usage))
         protocol = get_protocol(candidate.provider.protocol)
         decoder = protocol.ChatStream(
             model=candidate.model,
@@ -210,6 +222,31 @@ class Attempt:
             raise
         self.first_at = self.services.monotonic()
         return Relay(self, upstream, lines, decoder, first)
+
+    # -- cache -----------------------------------------------------------------------------
+
+    async def _served_from_cache(self, entry: Entry) -> None:
+        self.services.metrics.cache_hit(
+            provider=self.name, tenant=self.call.tenant, saved_pico=entry.cost_pico
+        )
+        await self.settle(None, "ok", charge=False)
+
+    def remember(self, response: dict[str, Any], usage: Usage | None) -> None:
+        """Keep a fresh answer for the next identical request (when this one may be cached)."""
+        cache = self.services.cache
+        if cache is None or self.cache_key is None or not self.call.cache_write:
+            return
+        cache.put(
+            self.cache_key,
+            Entry(
+                response=response,
+                prompt_tokens=usage.prompt_tokens if usage else 0,
+                completion_tokens=usage.completion_tokens if usage else 0,
+                cost_pico=self.cost_pico,
+                fresh_until=time.time() + cache.config.ttl_s,
+            ),
+            sensitive=self.call.sensitive,
+        )
 
     # -- settle ----------------------------------------------------------------------------
 
@@ -267,7 +304,7 @@ class Attempt:
             rule=call.decision.rule,
             classification=call.classified.classification,
             classification_source=call.classified.source,
-            egress=not candidate.provider.on_premises,
+            egress=self.hit is None and not candidate.provider.on_premises,
             prompt_tokens=usage.prompt_tokens if usage else 0,
             completion_tokens=usage.completion_tokens if usage else 0,
             cost_pico=cost,
@@ -277,6 +314,7 @@ class Attempt:
             usage_missing=usage_missing,
             status=status,
             endpoint=call.endpoint,
+            cache=self.cache_state,
             ttft_ms=(self.first_at - self.started) * 1000.0 if self.first_at else None,
         )
         if outcome not in ("ok", "client_closed"):
@@ -348,6 +386,7 @@ class Relay:
     ) -> None:
         self.attempt = attempt
         self._upstream = upstream
+        self._transcript = Transcript() if attempt.cache_key is not None else None
         self._body = self._relay(lines, decoder, first)
 
     def __aiter__(self) -> Relay:
@@ -372,7 +411,10 @@ class Relay:
         self, lines: AsyncIterator[bytes], decoder: ChatStream, first: list[dict[str, Any]]
     ) -> AsyncGenerator[bytes, None]:
         attempt = self.attempt
+        transcript = self._transcript
         for chunk in first:
+            if transcript is not None:
+                transcript.add(chunk)
             yield _sse(chunk)
         try:
             while not decoder.done:
@@ -384,6 +426,8 @@ class Relay:
                         billable=True,
                     )
                 for chunk in attempt.feed(decoder, line):
+                    if transcript is not None:
+                        transcript.add(chunk)
                     yield _sse(chunk)
         except UpstreamError as exc:
             await self._end()
@@ -406,11 +450,136 @@ class Relay:
         for chunk in finish() if finish else ():
             yield _sse(chunk)
         await asyncio.shield(attempt._succeeded(decoder.usage))
+        if transcript is not None:
+            attempt.remember(
+                transcript.completion(attempt.call, attempt.candidate.model, decoder.usage),
+                decoder.usage,
+            )
         yield b"data: [DONE]\n\n"
+
+
+class Replay:
+    """A cached answer streamed as chunks, then [DONE]: what a live stream would have sent."""
+
+    def __init__(self, chunks: list[dict[str, Any]]) -> None:
+        self._pieces = iter([*(_sse(c) for c in chunks), b"data: [DONE]\n\n"])
+
+    def __aiter__(self) -> Replay:
+        return self
+
+    async def __anext__(self) -> bytes:
+        try:
+            return next(self._pieces)
+        except StopIteration:
+            raise StopAsyncIteration from None
+
+    async def aclose(self) -> None:
+        self._pieces = iter(())
+
+
+class Transcript:
+    """Rebuilds a chat.completion from the chunks of a stream, to cache it."""
+
+    def __init__(self) -> None:
+        self._choices: dict[int, dict[str, Any]] = {}
+
+    def add(self, chunk: dict[str, Any]) -> None:
+        for choice in chunk.get("choices") or ():
+            index = choice.get("index", 0)
+            into = self._choices.setdefault(
+                index, {"index": index, "content": [], "tool_calls": {}, "finish_reason": None}
+            )
+            delta = choice.get("delta") or {}
+            if isinstance(delta.get("content"), str):
+                into["content"].append(delta["content"])
+            for call in delta.get("tool_calls") or ():
+                slot = into["tool_calls"].setdefault(
+                    call.get("index", 0),
+                    {"id": None, "type": "function", "function": {"name": "", "arguments": ""}},
+                )
+                if call.get("id"):
+                    slot["id"] = call["id"]
+                function = call.get("function") or {}
+                slot["function"]["name"] += function.get("name") or ""
+                slot["function"]["arguments"] += function.get("arguments") or ""
+            if choice.get("finish_reason"):
+                into["finish_reason"] = choice["finish_reason"]
+
+    def completion(self, call: Call, model: str, usage: Usage | None) -> dict[str, Any]:
+        choices = []
+        for index in sorted(self._choices):
+            got = self._choices[index]
+            calls = [got["tool_calls"][k] for k in sorted(got["tool_calls"])]
+            text = "".join(got["content"])
+            message: dict[str, Any] = {
+                "role": "assistant",
+                "content": text if text or not calls else None,
+                "refusal": None,
+            }
+            if calls:
+                message["tool_calls"] = calls
+            choices.append(
+                {
+                    "index": index,
+                    "message": message,
+                    "logprobs": None,
+                    "finish_reason": got["finish_reason"] or "stop",
+                }
+            )
+        response: dict[str, Any] = {
+            "id": call.request_id,
+            "object": "chat.completion",
+            "created": call.created,
+            "model": model,
+            "choices": choices,
+        }
+        if usage is not None:
+            response["usage"] = usage_object(usage)
+        return response
+
+
+def replay_chunks(response: dict[str, Any], include_usage: bool) -> list[dict[str, Any]]:
+    """The chunks a stream of `response` would have carried (one content delta per choice)."""
+    head: dict[str, Any] = {k: response[k] for k in ("id", "created", "model") if k in response}
+    head["object"] = "chat.completion.chunk"
+    chunks: list[dict[str, Any]] = []
+    for choice in response.get("choices") or ():
+        message = choice.get("message") or {}
+        delta: dict[str, Any] = {"role": "assistant", "content": message.get("content") or ""}
+        if message.get("tool_calls"):
+            delta["tool_calls"] = [
+                {**call, "index": i} for i, call in enumerate(message["tool_calls"])
+            ]
+        index = choice.get("index", 0)
+        chunks.append(
+            {**head, "choices": [{"index": index, "delta": delta, "finish_reason": None}]}
+        )
+        chunks.append(
+            {
+                **head,
+                "choices": [
+                    {"index": index, "delta": {}, "finish_reason": choice.get("finish_reason")}
+                ],
+            }
+        )
+    if include_usage:
+        for chunk in chunks:
+            chunk["usage"] = None
+        chunks.append({**head, "choices": [], "usage": response.get("usage")})
+    return chunks
+
+
+def _renamed(response: dict[str, Any], call: Call) -> dict[str, Any]:
+    """A cached answer as this request's own: its id and time."""
+    renamed = dict(response)
+    if call.endpoint == "chat":
+        renamed["id"] = call.request_id
+        renamed["created"] = call.created
+    return renamed
 
 
 def _sse(chunk: dict[str, Any]) -> bytes:
     return b"data: " + orjson.dumps(chunk) + b"\n\n"
 
 
-__all__ = ["Attempt", "Breaker", "Relay", "Services"]
+__all__ = ["Attempt", "Breaker", "Relay", "Replay", "Services", "Transcript"]

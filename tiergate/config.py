@@ -192,6 +192,36 @@ class TelemetryConfig(_Model):
     timeout_s: float = Field(default=10.0, gt=0)
 
 
+class CacheConfig(_Model):
+    """The response cache (off unless ttl_s > 0)."""
+
+    ttl_s: float = Field(default=0.0, ge=0)  # 0: no cache
+    store: str | None = None  # None: the ledger's store; or redis://host:port/db
+    # A cache off the premises never receives an entry from a sensitive request.
+    on_premises: bool | None = None  # None: true for the ledger's store, false for redis
+    max_entries: int = Field(default=10_000, ge=1)
+    max_entry_bytes: int = Field(default=1_048_576, ge=1)
+    # Sampled answers (temperature > 0, or absent, which means the provider's default; n > 1)
+    # differ run to run: not cached unless this says so.
+    sampled: bool = False
+    serve_stale_on_failure: bool = False
+    stale_s: float = Field(default=86_400.0, ge=0)  # how long past ttl_s an entry may serve stale
+    timeout_s: float = Field(default=0.05, gt=0)  # per cache call; slower counts as a miss
+
+    @field_validator("store")
+    @classmethod
+    def _cache_store(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://")):
+            raise ValueError(f"expected redis://HOST:PORT/DB, or leave it out, got {value!r}")
+        return value
+
+
+class RoutingConfig(_Model):
+    # Data that may leave goes up the tiers when everything allowed at or below its tier is
+    # down (rule "escalated"); never sensitive data, always within budgets.
+    escalate_when_down: bool = False
+
+
 class Config(_Model):
     store: str = "sqlite:///tiergate.db"
     # HMAC key of the ledger's hash chain: env TIERGATE_LEDGER_KEY, else the file ledger_key_file.
@@ -206,6 +236,8 @@ class Config(_Model):
     admin_api_key_sha256: str | None = Field(default=None, pattern=_SHA256)
     server: ServerConfig = ServerConfig()
     telemetry: TelemetryConfig = TelemetryConfig()
+    cache: CacheConfig = CacheConfig()
+    routing: RoutingConfig = RoutingConfig()
 
     @field_validator("store")
     @classmethod

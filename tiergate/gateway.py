@@ -33,6 +33,7 @@ from .outbound import Outbound, Request, encode_all, media
 from .pricing import PriceBook, pico_to_usd
 from .scanner import Scanner
 from .attempt import Services
+from .cache import ResponseCache, cacheable, open_cache
 from .router import Call, Router, Served
 from .telemetry import Tracer
 from .types import most_restrictive
@@ -73,6 +74,7 @@ class Gateway:
         self._heartbeat: asyncio.Task[None] | None = None
         self.budget: Budget | None = None
         self.router: Router | None = None
+        self.cache: ResponseCache | None = None
         self.started = time.time()
 
     async def start(self) -> None:
@@ -87,6 +89,7 @@ class Gateway:
                 heartbeat_s=self.config.store_heartbeat_s, lease_s=self.config.store_lease_s
             )
         )
+        self.cache = open_cache(self.config.cache, store_url=self.config.store)
         self.router = Router(
             Services(
                 upstream=self.upstream,
@@ -94,6 +97,7 @@ class Gateway:
                 prices=self.prices,
                 metrics=self.metrics,
                 tracer=self.tracer,
+                cache=self.cache,
             ),
             reject_over_budget=self.config.budget.on_exceeded == "reject",
         )
@@ -116,6 +120,8 @@ class Gateway:
 
     async def stop(self) -> None:
         self.scanner.close()
+        if self.cache is not None:
+            await self.cache.close()
         if self.budget is not None:
             await self.budget.close()
         if self._heartbeat is not None:
@@ -282,6 +288,8 @@ class Gateway:
         decision = decide(features, generation.config, state, generation.prices)
         self._refuse_if_empty(decision, features, model)
         options = body.get("stream_options") or {}
+        cacheable = self.cache is not None and self.cache_allows(endpoint, body)
+        control = headers.get("cache-control", "").lower()
         return Call(
             request_id=request_id or "chatcmpl-" + uuid.uuid4().hex[:24],
             endpoint=endpoint,
@@ -293,7 +301,13 @@ class Gateway:
             created=int(time.time()),
             stream=request.stream,
             include_usage=bool(options.get("include_usage")),
+            sensitive=keep_local or classified.classification in self.config.privacy.sensitive,
+            cache_read=cacheable and "no-cache" not in control and "no-store" not in control,
+            cache_write=cacheable and "no-store" not in control,
         )
+
+    def cache_allows(self, endpoint: str, body: Mapping[str, Any]) -> bool:
+        return cacheable(self.config.cache, endpoint, body)
 
     async def scan(
         self, outbound: Mapping[str, Outbound], request: Request
@@ -359,7 +373,7 @@ class Gateway:
             (b"x-tiergate-rule", served.rule.encode()),
             (b"x-tiergate-cost-usd", _usd_text(cost)),
             (b"x-tiergate-attempts", ",".join(served.attempts).encode()),
-            (b"x-tiergate-cache", b"bypass"),
+            (b"x-tiergate-cache", served.cache.encode()),
             (b"x-tiergate-classification", call.classified.classification.encode()),
         ]
         if served.ledger_pending:

@@ -71,6 +71,9 @@ class Decision:
     removed: Mapping[str, str] = field(default_factory=dict)  # provider -> removing rule
     # provider -> the bound (pico-dollars) no cap could take
     over_budget: Mapping[str, int] = field(default_factory=dict)
+    # routing.escalate_when_down: allowed providers above the picked tier, lowest first, tried
+    # (as rule "escalated") only when every candidate failed. Never for sensitive data.
+    escalation: tuple[Candidate, ...] = ()
 
 
 def decide(features: Features, config: Config, state: State, prices: PriceBook) -> Decision:
@@ -158,7 +161,18 @@ def decide(features: Features, config: Config, state: State, prices: PriceBook) 
                 break
     if not ordered and not features.pinned:
         trace.append("no candidate left")
-    return Decision(tuple(ordered), rule, tuple(trace), removed, over_budget)
+    escalation: tuple[Candidate, ...] = ()
+    if config.routing.escalate_when_down and not sensitive and not features.pinned and ordered:
+        top = ordered[0].provider.tier
+        escalation = tuple(
+            sorted((c for c in kept if c.provider.tier > top), key=lambda c: c.provider.tier)
+        )
+        if escalation:
+            trace.append(
+                "escalate_when_down: if every candidate is down, then "
+                + ", ".join(c.name for c in escalation)
+            )
+    return Decision(tuple(ordered), rule, tuple(trace), removed, over_budget, escalation)
 
 
 def _short_cap(

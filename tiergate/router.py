@@ -14,7 +14,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from .attempt import Attempt, Breaker, Relay, Services
+from .attempt import Attempt, Breaker, Relay, Replay, Services
+from .cache import key as cache_key
 from .errors import (
     AllProvidersFailed,
     BudgetExhausted,
@@ -26,7 +27,7 @@ from .errors import (
 from .hints import Classified
 from .outbound import Outbound
 from .policy import Candidate, Decision
-from .stores import Shortfall
+from .stores import Reservation, Shortfall
 
 T = TypeVar("T")
 
@@ -50,6 +51,9 @@ class Call:
     created: int
     stream: bool = False
     include_usage: bool = False
+    sensitive: bool = False  # a sensitive classification (or unlabelled under require_label)
+    cache_read: bool = False  # cacheable, and the caller did not say Cache-Control: no-cache
+    cache_write: bool = False  # cacheable, and the caller did not say Cache-Control: no-store
 
 
 @dataclass(slots=True)
@@ -68,6 +72,11 @@ class Served:
     @property
     def ledger_pending(self) -> bool:
         return self.attempt.ledger_pending if self.attempt else False
+
+    @property
+    def cache(self) -> str:
+        """x-tiergate-cache: hit | miss | stale | bypass."""
+        return self.attempt.cache_state if self.attempt else "bypass"
 
     @property
     def outcome(self) -> str:
@@ -101,12 +110,13 @@ class Router:
         """A non-streaming chat completion or embeddings request."""
         return await self._walk(call, Attempt.complete)
 
-    async def open_stream(self, call: Call) -> tuple[Relay, Served]:
+    async def open_stream(self, call: Call) -> tuple[Relay | Replay, Served]:
         """A streaming chat completion: falls back until a provider's first chunk is in hand."""
         return await self._walk(call, Attempt.open)
 
     async def _walk(self, call: Call, run: Callable[[Attempt], Awaitable[T]]) -> tuple[T, Served]:
-        candidates = call.decision.candidates
+        candidates = call.decision.candidates + call.decision.escalation
+        planned = len(call.decision.candidates)
         failed: list[FailedAttempt] = []
         tried: list[str] = []
         rule = call.decision.rule
@@ -115,6 +125,8 @@ class Router:
         for index, candidate in enumerate(candidates):
             name = candidate.name
             last = index == len(candidates) - 1
+            if index == planned:
+                rule = "escalated"  # every allowed provider at or below the tier is down
             if not last and self.breaker(name).is_open(self.monotonic()):
                 failed.append(FailedAttempt(name, "circuit_open", "skipped during its cool-down"))
                 metrics.fallback(name, "circuit_open")
@@ -156,13 +168,63 @@ class Router:
                 raise error
             if not last:
                 metrics.fallback(name, error.kind)
+        stale = await self._stale(call, candidates, rule, tried, run)
+        if stale is not None:
+            return stale
         raise AllProvidersFailed(
             failed, reason=shortfall or "no provider is allowed to serve this request"
         )
 
+    async def _stale(
+        self,
+        call: Call,
+        candidates: tuple[Candidate, ...],
+        rule: str,
+        tried: list[str],
+        run: Callable[[Attempt], Awaitable[T]],
+    ) -> tuple[T, Served] | None:
+        """cache.serve_stale_on_failure: an expired answer this request could have had."""
+        cache = self.services.cache
+        if cache is None or not cache.config.serve_stale_on_failure or not call.cache_read:
+            return None
+        for candidate in candidates:
+            key = self._cache_key(call, candidate)
+            entry = await cache.get(key, stale_ok=True) if key else None
+            if entry is None:
+                continue
+            attempt = self._attempt(call, candidate, len(tried) + 1, None)
+            attempt.hit, attempt.cache_state, attempt.cache_key = entry, "stale", key
+            served = Served(candidate, rule, [*tried, candidate.name])
+            result = await run(attempt)
+            served.attempt = attempt
+            return result, served
+        return None
+
+    def _cache_key(self, call: Call, candidate: Candidate) -> str | None:
+        outbound = call.outbound[candidate.name]
+        if self.services.cache is None or outbound.body is None:
+            return None
+        if not (call.cache_read or call.cache_write):
+            return None
+        return cache_key(
+            tenant=call.tenant,
+            classification=call.classified.classification,
+            provider=candidate.name,
+            endpoint=call.endpoint,
+            body=outbound.body,
+        )
+
     async def _reserve(self, call: Call, candidate: Candidate, number: int) -> Attempt | Shortfall:
-        """An attempt holding the most it can cost, or the cap that cannot take it."""
+        """An attempt holding the most it can cost (or a cached answer), or the cap that
+        cannot take it."""
         services = self.services
+        key = self._cache_key(call, candidate)
+        if key is not None and services.cache is not None and call.cache_read:
+            entry = await services.cache.get(key)
+            if entry is not None:
+                attempt = self._attempt(call, candidate, number, None)
+                attempt.hit, attempt.cache_state, attempt.cache_key = entry, "hit", key
+                return attempt
         reservation = None
         if not services.prices.get(candidate.name, candidate.model).is_free:
             try:
@@ -179,14 +241,22 @@ class Router:
             if isinstance(held, Shortfall):
                 return held
             reservation = held
+        attempt = self._attempt(call, candidate, number, reservation)
+        if key is not None:
+            attempt.cache_key, attempt.cache_state = key, "miss"
+        return attempt
+
+    def _attempt(
+        self, call: Call, candidate: Candidate, number: int, reservation: Reservation | None
+    ) -> Attempt:
         return Attempt(
-            services=services,
+            services=self.services,
             call=call,
             candidate=candidate,
             outbound=call.outbound[candidate.name],
             number=number,
             reservation=reservation,
-            started=services.monotonic(),
+            started=self.services.monotonic(),
         )
 
 
