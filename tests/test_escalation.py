@@ -52,9 +52,11 @@ def test_a_public_request_goes_up_when_the_local_tier_is_down(tiers: Tiers, tmp_
 
 def test_without_the_option_the_local_tier_down_is_a_503(tiers: Tiers, tmp_path: Path) -> None:
     tiers.local.behaviour = "fail-503"
-    with start(tiers, tmp_path, escalate=False) as server:
-        with pytest.raises(openai.InternalServerError):
-            ask(server.url, "Plan the week.", classification="public")
+    with (
+        start(tiers, tmp_path, escalate=False) as server,
+        pytest.raises(openai.InternalServerError),
+    ):
+        ask(server.url, "Plan the week.", classification="public")
     assert tiers.cloud_received() == 0
 
 
