@@ -285,14 +285,43 @@ def test_kill_9_one_process_the_other_answers_and_the_dead_ones_holds_are_reaped
         assert "chain OK" in verified.stdout, verified.stdout + verified.stderr
 
 
-def test_a_locked_ledger_delays_the_row_never_the_answer(setup: Setup) -> None:
+async def ask_stream(url: str) -> Outcome:
+    """One streamed request, read to its end; the status is 200 only for a clean finish."""
+    async with (
+        client(url) as c,
+        c.chat.completions.with_streaming_response.create(
+            model="auto",
+            messages=[{"role": "user", "content": "stream: summarise the quarterly plan"}],
+            max_tokens=16,
+            stream=True,
+            extra_headers=CRITICAL,
+        ) as response,
+    ):
+        finishes = [
+            choice.finish_reason
+            async for chunk in await response.parse()
+            for choice in chunk.choices
+            if choice.finish_reason
+        ]
+        return Outcome(
+            response.status_code if finishes == ["length"] or finishes == ["stop"] else 0,
+            response.headers["x-tiergate-request-id"],
+            response.headers["x-tiergate-provider"],
+        )
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+def test_a_locked_ledger_delays_the_row_never_the_answer(setup: Setup, stream: bool) -> None:
     gateway = setup.serve("gateway")
     lock = sqlite3.connect(setup.tmp / "ledger.db", isolation_level=None, timeout=30)
     try:
         setup.openai.behaviour = "slow-1"
 
+        async def one() -> list[Outcome]:
+            return [await ask_stream(gateway.url)] if stream else await burst([gateway.url], 1, 1)
+
         async def scenario() -> Outcome:
-            pending = asyncio.ensure_future(burst([gateway.url], 1, 1))
+            pending = asyncio.ensure_future(one())
             deadline = time.monotonic() + 15
             while setup.openai.count() < 1:  # reserved (durably) and sent
                 assert time.monotonic() < deadline, "the request never reached the upstream"
