@@ -159,6 +159,9 @@ class PostgresStore:
         self._seq, self._hash = 0, GENESIS  # this process's chain head, as last committed
         self._unsure = False  # a batch failed in a way that may have committed it
         self._inflight: list[_Job] = []  # the batch last sent
+        self._registered = (
+            False  # the chain is registered at the first write (`migrate` writes none)
+        )
         self._offset = timedelta(0)  # the database's clock minus ours
         self.commits = 0
         self.rows = 0
@@ -168,7 +171,7 @@ class PostgresStore:
         cls, url: str, *, owner: str, clock: Clock | None = None, key: bytes | None = None,
         lease_s: float = DEFAULT_LEASE_S, readonly: bool = False,
     ) -> PostgresStore:  # fmt: skip
-        """Connect, migrate (unless readonly), take this owner's lease and register its chain.
+        """Connect, migrate (unless readonly) and take this owner's lease.
 
         `clock` is not consulted: the database's clock decides months and days.
         Raises StoreUnavailable if the database cannot be reached.
@@ -192,7 +195,6 @@ class PostgresStore:
             else:
                 await store.migrate()
                 await store.heartbeat()
-                await store._register()
                 store._writer = asyncio.get_running_loop().create_task(
                     store._write_loop(), name="tiergate-pg-writer"
                 )
@@ -386,7 +388,8 @@ class PostgresStore:
             )
 
     async def _register(self) -> None:
-        """Start this process's chain (or adopt it, reopened), linked into the keyed registry."""
+        """Start this process's chain (or adopt it, reopened), linked into the keyed registry.
+        Done by the writer before its first batch."""
 
         async def call(conn: Conn) -> tuple[int, str]:
             async with conn.transaction():
@@ -415,6 +418,7 @@ class PostgresStore:
                 return 0, genesis
 
         self._seq, self._hash = await self._call("register its ledger chain", call)
+        self._registered = True
 
     # -- reports -----------------------------------------------------------------------------
 
@@ -654,6 +658,8 @@ class PostgresStore:
                 continue
             self._busy = True
             try:
+                if not self._registered:
+                    await self._register()
                 if self._unsure:
                     for job in await self._reload():  # written by the batch whose answer was lost
                         if not job.future.done():
