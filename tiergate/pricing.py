@@ -8,6 +8,7 @@ rounded up to the micro-dollar once per attempt.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from functools import lru_cache
 
@@ -33,10 +34,21 @@ class TokenPrice:
     input_pico: int
     output_pico: int
     source: str
+    # Long-context tiers: (input tokens above which, input pico, output pico), ascending. Crossing
+    # a tier prices the whole attempt at its rates (the providers' "cliff").
+    tiers: tuple[tuple[int, int, int], ...] = ()
 
     @property
     def is_free(self) -> bool:
         return self.input_pico == 0 and self.output_pico == 0
+
+    def rates(self, prompt_tokens: int) -> tuple[int, int]:
+        """(input, output) pico per token for an attempt that reads `prompt_tokens`."""
+        rates = (self.input_pico, self.output_pico)
+        for start, input_pico, output_pico in self.tiers:
+            if prompt_tokens > start:
+                rates = (input_pico, output_pico)
+        return rates
 
 
 FREE = TokenPrice(0, 0, "on_premises")
@@ -57,15 +69,33 @@ def from_table(model: str) -> TokenPrice | None:
     from genai_prices import calc_price
 
     try:
-        per_mtok = calc_price(
-            GUsage(input_tokens=1_000_000, output_tokens=1_000_000), model_ref=model
-        )
+        found = calc_price(GUsage(input_tokens=1, output_tokens=1), model_ref=model)
     except LookupError:
         return None
+    prices = found.model.get_prices(datetime.now(UTC))
+
+    def steps(value: object) -> dict[int, Decimal]:
+        """USD per Mtok from each input-token threshold on (0: the base price)."""
+        if value is None:
+            return {0: Decimal(0)}
+        if isinstance(value, Decimal | int | float):
+            return {0: Decimal(str(value))}
+        base = getattr(value, "base", Decimal(0))
+        return {0: Decimal(str(base))} | {
+            int(t.start): Decimal(str(t.price)) for t in getattr(value, "tiers", ())
+        }
+
+    inputs, outputs = steps(prices.input_mtok), steps(prices.output_mtok)
+    starts = sorted(set(inputs) | set(outputs))
+
+    def at(table: dict[int, Decimal], start: int) -> int:
+        return _pico(table[max(s for s in table if s <= start)])
+
     return TokenPrice(
-        _pico(Decimal(per_mtok.input_price)),
-        _pico(Decimal(per_mtok.output_price)),
-        f"genai-prices:{per_mtok.model.id}",
+        at(inputs, 0),
+        at(outputs, 0),
+        f"genai-prices:{found.model.id}",
+        tuple((s, at(inputs, s), at(outputs, s)) for s in starts if s > 0),
     )
 
 
@@ -128,7 +158,8 @@ def cost_micros(usage: Usage, price: TokenPrice) -> int:
 
 def cost_pico(usage: Usage, price: TokenPrice) -> int:
     """What an attempt cost, exactly: no rounding, so a month of rows sums to the provider's bill."""
-    return usage.prompt_tokens * price.input_pico + usage.completion_tokens * price.output_pico
+    input_pico, output_pico = price.rates(usage.prompt_tokens)
+    return usage.prompt_tokens * input_pico + usage.completion_tokens * output_pico
 
 
 def bound_pico(prompt_tokens_bound: int, max_tokens: int, price: TokenPrice) -> int:
