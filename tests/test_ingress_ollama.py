@@ -572,7 +572,7 @@ def test_fuzz_any_body_gets_an_answer_or_an_ollama_error(
 
 @pytest.mark.parametrize("path", list(TRANSLATIONS))
 def test_fuzz_translators_raise_only_invalid_request(path: str) -> None:
-    @settings(max_examples=400, deadline=None, database=None)
+    @settings(max_examples=150, deadline=None, database=None)
     @given(body=ENDPOINTS[path].filter(lambda b: isinstance(b, dict)))
     def run(body: dict[str, Any]) -> None:
         try:

@@ -500,15 +500,16 @@ class _Stream:
             self._usage = chunk["usage"]
         for choice in chunk.get("choices") or ():
             delta = choice.get("delta") or {}
-            text = delta.get("content")
-            if text:
-                events += self._text(text)
+            for key, kind in (("content", "output_text"), ("refusal", "refusal")):
+                if delta.get(key):
+                    events += self._text(kind, delta[key])
             for piece in delta.get("tool_calls") or ():
                 events += self._call(piece)
             self._finish = choice.get("finish_reason") or self._finish
         return events
 
-    def _text(self, text: str) -> list[dict[str, Any]]:
+    def _text(self, kind: str, text: str) -> list[dict[str, Any]]:
+        """A text or refusal delta: opens the message item and its part on first use."""
         events = []
         if self._message is None:
             self._message = len(self._items)
@@ -527,27 +528,23 @@ class _Stream:
                     item=dict(item, content=[]),
                 )
             )
-            item["content"].append(_text_part(""))
+        item = self._items[self._message]
+        key = "text" if kind == "output_text" else "refusal"
+        where = {"item_id": item["id"], "output_index": self._message}
+        index = next((i for i, p in enumerate(item["content"]) if p["type"] == kind), None)
+        if index is None:
+            index = len(item["content"])
+            part = _text_part("") if kind == "output_text" else {"type": kind, key: ""}
+            item["content"].append(part)
             events.append(
                 self._event(
-                    "response.content_part.added",
-                    item_id=item["id"],
-                    output_index=self._message,
-                    content_index=0,
-                    part=_text_part(""),
+                    "response.content_part.added", **where, content_index=index, part=dict(part)
                 )
             )
-        item = self._items[self._message]
-        item["content"][0]["text"] += text
+        item["content"][index][key] += text
+        extra: dict[str, Any] = {"logprobs": []} if kind == "output_text" else {}
         events.append(
-            self._event(
-                "response.output_text.delta",
-                item_id=item["id"],
-                output_index=self._message,
-                content_index=0,
-                delta=text,
-                logprobs=[],
-            )
+            self._event(f"response.{kind}.delta", **where, content_index=index, delta=text, **extra)
         )
         return events
 
@@ -590,26 +587,29 @@ class _Stream:
         for index, item in enumerate(self._items):
             item["status"] = status
             if item["type"] == "message":
-                part = item["content"][0]
-                events.append(
-                    self._event(
-                        "response.output_text.done",
-                        item_id=item["id"],
-                        output_index=index,
-                        content_index=0,
-                        text=part["text"],
-                        logprobs=[],
+                where = {"item_id": item["id"], "output_index": index}
+                for j, part in enumerate(item["content"]):
+                    if part["type"] == "output_text":
+                        done = self._event(
+                            "response.output_text.done",
+                            **where,
+                            content_index=j,
+                            text=part["text"],
+                            logprobs=[],
+                        )
+                    else:
+                        done = self._event(
+                            "response.refusal.done",
+                            **where,
+                            content_index=j,
+                            refusal=part["refusal"],
+                        )
+                    events.append(done)
+                    events.append(
+                        self._event(
+                            "response.content_part.done", **where, content_index=j, part=dict(part)
+                        )
                     )
-                )
-                events.append(
-                    self._event(
-                        "response.content_part.done",
-                        item_id=item["id"],
-                        output_index=index,
-                        content_index=0,
-                        part=dict(part),
-                    )
-                )
             else:
                 events.append(
                     self._event(
