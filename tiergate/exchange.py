@@ -16,9 +16,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-
 from .errors import BudgetExhausted, TiergateError
+from .ingress import error_body
 from .logs import Exchange, access
 from .shutdown import SHUTDOWN, Shutdown, ShuttingDown, interrupted_message, interruption
 
@@ -49,7 +48,7 @@ async def handle(dispatch: Dispatch, scope: Scope, receive: Receive, send: Send,
     task = shutdown.enter(exchange)
     try:
         if shutdown.expired:
-            await _error(stamped, ShuttingDown(interrupted_message(shutdown.grace_s)))
+            await _error(stamped, exchange, ShuttingDown(interrupted_message(shutdown.grace_s)))
             return
         await dispatch(scope, receive, stamped)
     except asyncio.CancelledError:
@@ -96,7 +95,7 @@ async def _last_word(send: Send, exchange: Exchange, grace_s: float) -> None:
     if exchange.finished:
         return
     if exchange.status is None:
-        await _error(send, ShuttingDown(interrupted_message(grace_s)))
+        await _error(send, exchange, ShuttingDown(interrupted_message(grace_s)))
         return
     await send(
         {
@@ -108,8 +107,8 @@ async def _last_word(send: Send, exchange: Exchange, grace_s: float) -> None:
     await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-async def _error(send: Send, exc: TiergateError) -> None:
-    body = orjson.dumps(exc.envelope())
+async def _error(send: Send, exchange: Exchange, exc: TiergateError) -> None:
+    body = error_body(exchange.path, exc)  # in the format of the API the caller spoke
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": exc.status_code, "headers": headers})
     await send({"type": "http.response.body", "body": body})
