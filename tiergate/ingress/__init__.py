@@ -11,6 +11,10 @@ Translators build the OpenAI body from the fields they know, never by copying th
 caller's object, because OpenAI-protocol providers receive the body as it is.
 Every problem with a caller's body is an InvalidRequest naming the field as the caller
 spelled it; errors leave in the caller's format (error_body).
+
+Modules: `ollama` (Ollama's /api/chat, /api/generate, /api/embed(dings)), `ollama_models`
+(/api/tags, /api/show, /api/version), `responses` (POST /v1/responses requests),
+`responses_events` (its response objects and stream events), `routes` (the endpoints).
 """
 
 from __future__ import annotations

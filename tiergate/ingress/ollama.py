@@ -18,22 +18,18 @@ line is {"error": "..."} as Ollama's own.
 
 from __future__ import annotations
 
-import hashlib
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
-from tiergate.config import Config
-from tiergate.errors import InvalidRequest, NotFound
+from tiergate.errors import InvalidRequest
 from tiergate.ingress import field, number, sse_events
 
 NDJSON = b"application/x-ndjson"
-# The Ollama API level served here; clients compare it to decide which features exist.
-OLLAMA_API_VERSION = "0.12.0"
 _THINK_LEVELS = ("low", "medium", "high")
 _UNSUPPORTED_GENERATE = {
     "suffix": "fill-in-the-middle has no chat equivalent",
@@ -467,81 +463,3 @@ class Embeddings(Embed):
     def answer(self, response: dict[str, Any]) -> dict[str, Any]:
         vectors = super().answer(response)["embeddings"]
         return {"embedding": vectors[0] if vectors else []}
-
-
-# -- the model list --------------------------------------------------------------------------
-
-
-def _entry(name: str, provider: str | None, config: Config, started: float) -> dict[str, Any]:
-    found = config.provider(provider) if provider else None
-    return {
-        "name": name,
-        "model": name,
-        "modified_at": created_at(int(started)),
-        "size": 0,
-        "digest": hashlib.sha256(name.encode()).hexdigest(),
-        "details": {
-            "parent_model": "",
-            "format": "",
-            "family": "",
-            "families": None,
-            "parameter_size": "",
-            "quantization_level": "",
-        },
-        "tiergate": {
-            "provider": found.name if found else None,
-            "tier": found.tier if found else None,
-            "on_premises": found.on_premises if found else None,
-        },
-    }
-
-
-def tags(config: Config, pins: Mapping[str, str], started: float) -> dict[str, Any]:
-    """GET /api/tags: "auto" (tiergate routes) and every configured model with its provider."""
-    models = [_entry("auto", None, config, started)]
-    models += [_entry(model, provider, config, started) for model, provider in pins.items()]
-    return {"models": models}
-
-
-def show(body: dict[str, Any], config: Config, pins: Mapping[str, str]) -> dict[str, Any]:
-    """POST /api/show: what a model can do (capabilities) and where it is served."""
-    name = body.get("model") or body.get("name")
-    if not isinstance(name, str) or not name:
-        raise InvalidRequest("model is required: a model name from /api/tags", param="model")
-    if name == "auto":
-        capabilities = ["completion", "tools", "embedding"]
-        info: dict[str, Any] = {"tiergate.routed": True}
-    elif name in pins:
-        provider = config.provider(pins[name])
-        tasks = {task for task, model in provider.models.items() if model == name}
-        capabilities = ["completion", "tools"] if tasks != {"embedding"} else []
-        if "embedding" in tasks:
-            capabilities.append("embedding")
-        info = {
-            "tiergate.provider": provider.name,
-            "tiergate.tier": provider.tier,
-            "tiergate.on_premises": provider.on_premises,
-        }
-    else:
-        raise NotFound(
-            f"model '{name}' not found; /api/tags lists the models served here", param="model"
-        )
-    return {
-        "modelfile": "",
-        "parameters": "",
-        "template": "",
-        "details": {
-            "parent_model": "",
-            "format": "",
-            "family": "",
-            "families": None,
-            "parameter_size": "",
-            "quantization_level": "",
-        },
-        "model_info": info,
-        "capabilities": capabilities,
-    }
-
-
-def version() -> dict[str, Any]:
-    return {"version": OLLAMA_API_VERSION}

@@ -14,7 +14,7 @@ import orjson
 
 from tiergate import intake
 from tiergate.errors import BodyTooLarge, InvalidRequest
-from tiergate.ingress import Translate, ollama, responses
+from tiergate.ingress import Translate, ollama, ollama_models, responses
 
 if TYPE_CHECKING:
     from tiergate.gateway import Gateway
@@ -49,16 +49,16 @@ def routes(complete: Complete, gateway: Gateway) -> dict[tuple[str, str], Handle
 
     async def tags(scope: Scope, receive: Receive, send: Send) -> None:
         gateway.authenticate(scope, _headers(scope))
-        await _reply(send, ollama.tags(gateway.config, gateway.pins, gateway.started))
+        await _reply(send, ollama_models.tags(gateway.config, gateway.pins, gateway.started))
 
     async def show(scope: Scope, receive: Receive, send: Send) -> None:
         gateway.authenticate(scope, _headers(scope))
         body = await _read_json(receive, gateway.config.server.max_body_bytes)
         if body is not None:
-            await _reply(send, ollama.show(body, gateway.config, gateway.pins))
+            await _reply(send, ollama_models.show(body, gateway.config, gateway.pins))
 
     async def version(scope: Scope, receive: Receive, send: Send) -> None:
-        await _reply(send, ollama.version())
+        await _reply(send, ollama_models.version())
 
     async def stored(scope: Scope, receive: Receive, send: Send) -> None:
         gateway.authenticate(scope, _headers(scope))
