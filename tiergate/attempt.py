@@ -35,6 +35,7 @@ import orjson
 
 from .budget import Budget
 from .cache import Entry, ResponseCache
+from .coalesce import Coalescer
 from .errors import UpstreamError, UpstreamMalformed, UpstreamUnavailable, UpstreamUnsupported
 from .metrics import Metrics
 from .outbound import Outbound
@@ -90,6 +91,7 @@ class Services:
     metrics: Metrics
     tracer: Tracer = field(default_factory=Tracer)
     cache: ResponseCache | None = None
+    coalescer: Coalescer | None = None  # embeddings micro-batching (embed_batch_window_ms)
     monotonic: Callable[[], float] = time.monotonic
     in_flight: dict[str, int] = field(default_factory=dict)
     breakers: dict[str, Breaker] = field(default_factory=dict)
@@ -156,9 +158,17 @@ class Attempt:
         path = protocol.EMBED_PATH if call.endpoint == "embeddings" else protocol.CHAT_PATH
         self.enter()
         try:
-            payload = await self.services.upstream.post(
-                candidate.provider, path, outbound.payload, model=candidate.model
-            )
+            coalescer = self.services.coalescer
+            if (
+                call.endpoint == "embeddings"
+                and coalescer is not None
+                and coalescer.applies(candidate.provider)
+            ):
+                payload = await coalescer.post(candidate.provider, path, outbound)
+            else:
+                payload = await self.services.upstream.post(
+                    candidate.provider, path, outbound.payload, model=candidate.model
+                )
             try:
                 if call.endpoint == "embeddings":
                     response, usage = protocol.decode_embed(

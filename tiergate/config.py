@@ -40,6 +40,10 @@ class Price(_Model):
 
     input_per_mtok: Decimal = Field(ge=0)
     output_per_mtok: Decimal = Field(default=Decimal(0), ge=0)
+    # Through the provider's Batch API (`tiergate batch run`); unset: half the normal price
+    # for the openai protocol, else the normal price.
+    batch_input_per_mtok: Decimal | None = Field(default=None, ge=0)
+    batch_output_per_mtok: Decimal | None = Field(default=None, ge=0)
 
 
 class ProviderConfig(_Model):
@@ -65,6 +69,11 @@ class ProviderConfig(_Model):
     allowed_classifications: tuple[Classification, ...] = ()
     breaker_failures: int = Field(default=3, ge=1)
     breaker_cooldown_s: float = Field(default=30.0, ge=0)
+    # `tiergate batch run`: lines routed here go through its Files and Batches API (openai only).
+    batch_api: bool = False
+    # Concurrent embedding requests for one model are coalesced into one upstream call within
+    # this window (on-premises providers only; 0: off).
+    embed_batch_window_ms: float = Field(default=0.0, ge=0, le=1000)
 
     @model_validator(mode="before")
     @classmethod
@@ -98,6 +107,16 @@ class ProviderConfig(_Model):
         if empty:
             raise ValueError(f"model for {empty[0]!r} is empty")
         return value
+
+    @model_validator(mode="after")
+    def _batch_keys(self) -> ProviderConfig:
+        if self.batch_api and self.protocol != "openai":
+            raise ValueError("batch_api: true needs protocol: openai (its Files and Batches API)")
+        if self.embed_batch_window_ms and not self.on_premises:
+            raise ValueError(
+                "embed_batch_window_ms: coalescing embeddings is for on-premises providers only"
+            )
+        return self
 
     @model_validator(mode="after")
     def _cloud_models_are_not_local(self) -> ProviderConfig:

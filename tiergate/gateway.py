@@ -34,6 +34,7 @@ from .pricing import PriceBook, pico_to_usd
 from .scanner import Scanner
 from .attempt import Services
 from .cache import ResponseCache, cacheable, open_cache
+from .coalesce import Coalescer
 from .router import Call, Router, Served
 from .telemetry import Tracer
 from .types import most_restrictive
@@ -98,6 +99,7 @@ class Gateway:
                 metrics=self.metrics,
                 tracer=self.tracer,
                 cache=self.cache,
+                coalescer=Coalescer(self.upstream),
             ),
             reject_over_budget=self.config.budget.on_exceeded == "reject",
         )
@@ -319,8 +321,8 @@ class Gateway:
         finding = await self.scanner.scan(outbound, request) if privacy.detect else None
         detected = finding.classification if finding else None
         kinds = finding.kinds if finding else ()
-        media_parts = media(request.body)[0] if request.endpoint == "chat" else 0
-        if media_parts and privacy.unscannable:
+        has_media = request.endpoint == "chat" and media(request.body)[0] > 0
+        if has_media and privacy.unscannable:
             detected = most_restrictive(detected, privacy.unscannable)
             kinds = (*kinds, "unscannable_content")
         return detected, kinds
