@@ -104,6 +104,48 @@ def measure(url: str, processes: int, seconds: float, concurrency: int) -> dict[
     }
 
 
+PGBENCH_SCRIPT = """\\set n random(1, 1000000000)
+SELECT tiergate.release((SELECT reservation_id FROM tiergate.reserve('pgbench', 'r' || :n, 0,
+  'openai', 'acme', 2000, '{provider:openai,tenant:acme,total}',
+  '{provider:openai,tenant:acme,total}', '{1000000000000000000,1000000000000000000,1000000000000000000}')));
+"""
+
+
+def pgbench(url: str, bin_dir: Path, clients: int, seconds: float) -> float:
+    """The database's own ceiling: reserve + release from `clients` pgbench connections (no
+    Python, no ledger row), each locking the same provider/tenant/total rows twice."""
+    import re
+    import subprocess
+    import tempfile
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
+        f.write(PGBENCH_SCRIPT)
+    argv = [str(bin_dir / "pgbench"), "-n", "-f", f.name, "-c", str(clients), "-j", str(clients),
+            "-T", str(int(seconds)), "-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432),
+            "-U", parts.username or "postgres", parts.path.lstrip("/")]  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, check=True)
+    Path(f.name).unlink()
+    found = re.search(r"tps = ([0-9.]+)", done.stdout)
+    assert found, done.stdout + done.stderr
+    return float(found.group(1))
+
+
+def register_pgbench_owner(url: str) -> None:
+    import asyncpg
+
+    async def go() -> None:
+        conn = await asyncpg.connect(url)
+        await conn.execute(
+            "INSERT INTO tiergate.owners (owner, lease_until) VALUES ('pgbench', 'infinity') "
+            "ON CONFLICT DO NOTHING"
+        )
+        await conn.close()
+
+    asyncio.run(go())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="a PostgreSQL database (default: start a throwaway one)")
@@ -131,6 +173,14 @@ def main() -> None:
             r = measure(url, n, args.seconds, args.concurrency)
             print(f"{r['processes']:>9}  {r['reservations_per_s']:>14.0f}  "
                   f"{r['p50_reserve_ms']:>14.2f}  {r['p99_reserve_ms']:>14.2f}")  # fmt: skip
+        from tests.pg import find_bin_dir
+
+        bin_dir = find_bin_dir()
+        if bin_dir is not None and (bin_dir / "pgbench").exists():
+            register_pgbench_owner(url)
+            print("\npgbench (reserve + release in SQL, the hot rows' own ceiling)")
+            for n in (int(x) for x in args.processes.split(",")):
+                print(f"{n:>9} clients  {pgbench(url, bin_dir, n, args.seconds):>8.0f} per s")
     finally:
         if cluster is not None:
             cluster.destroy()
