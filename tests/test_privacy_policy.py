@@ -152,3 +152,36 @@ providers:
         build(parse_config(text, env={}))
     assert "providers[1].prices" in str(caught.value)
     assert "ollama protocol needs explicit prices" in str(caught.value)
+
+
+def pdf(pages: int) -> str:
+    import base64
+
+    body = b"%%PDF-1.4\n1 0 obj << /Type /Pages /Count %d >> endobj\n" % pages
+    body += b"".join(
+        b"%d 0 obj << /Type /Page /Parent 1 0 R >> endobj\n" % (i + 2) for i in range(pages)
+    )
+    return "data:application/pdf;base64," + base64.b64encode(body + b"%%EOF").decode()
+
+
+def test_a_pdf_reserves_per_page_and_a_file_id_is_refused(tiers: Tiers, tmp_path: Path) -> None:
+    from tiergate.outbound import MEDIA_PART_TOKENS, PDF_PAGE_TOKENS, media
+
+    def body(data: str) -> dict[str, object]:
+        part = {"type": "file", "file": {"filename": "a.pdf", "file_data": data}}
+        return {"messages": [{"role": "user", "content": [part]}]}
+
+    assert media(body(pdf(1)))[0] == MEDIA_PART_TOKENS
+    assert media(body(pdf(40)))[0] == 40 * PDF_PAGE_TOKENS
+    config = make_config(tiers, tmp_path / "l.db")
+    with BackgroundServer(create_app(config)) as server:
+        client = openai.OpenAI(base_url=server.url + "/v1", api_key="x", max_retries=0)
+        with pytest.raises(openai.BadRequestError) as caught:
+            client.chat.completions.create(
+                model="auto",
+                messages=[
+                    {"role": "user", "content": [{"type": "file", "file": {"file_id": "file-abc"}}]}
+                ],
+            )
+    assert caught.value.body["param"] == "messages[0].content[0].file.file_id"  # type: ignore[index]
+    assert sum(f.count() for f in tiers.all) == 0

@@ -86,6 +86,13 @@ def check_chat(body: dict[str, Any]) -> None:
                         f'{where}.content[{j}] must be a part like {{"type": "text", "text": "..."}}',
                         param=f"{where}.content[{j}]",
                     )
+                file = part.get("file")
+                if isinstance(file, dict) and file.get("file_id") and not file.get("file_data"):
+                    raise InvalidRequest(
+                        f"{where}.content[{j}].file.file_id names a file tiergate cannot see, so "
+                        "it can neither be scanned nor bounded in cost; send file.file_data instead",
+                        param=f"{where}.content[{j}].file.file_id",
+                    )
                 if part["type"] == "text" and not isinstance(part.get("text"), str):
                     raise InvalidRequest(
                         f"{where}.content[{j}].text must be a string",

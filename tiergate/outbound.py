@@ -18,6 +18,9 @@ scanned and counted by construction.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -61,7 +64,7 @@ class Request:
 
 def encode_all(config: Config, request: Request) -> dict[str, Outbound]:
     """The outbound request for every provider that could serve `request` (a pin: just that one)."""
-    media_parts, media_bytes = media(request.body) if request.endpoint == "chat" else (0, 0)
+    media_tokens, media_bytes = media(request.body) if request.endpoint == "chat" else (0, 0)
     messages = request.body.get("messages")
     count = len(messages) if isinstance(messages, list) else 1
     out: dict[str, Outbound] = {}
@@ -69,7 +72,7 @@ def encode_all(config: Config, request: Request) -> dict[str, Outbound]:
         if request.pinned and provider.name != request.pinned:
             continue
         model = request.pinned_model or provider.model_for(request.task)
-        out[provider.name] = _encode(provider, model, request, count, media_parts, media_bytes)
+        out[provider.name] = _encode(provider, model, request, count, media_tokens, media_bytes)
     return out
 
 
@@ -78,7 +81,7 @@ def _encode(
     model: str,
     request: Request,
     messages: int,
-    media_parts: int,
+    media_tokens: int,
     media_bytes: int,
 ) -> Outbound:
     protocol = get_protocol(provider.protocol)
@@ -98,7 +101,7 @@ def _encode(
     payload = orjson.dumps(body)
     tokens = (
         max(0, len(payload) - media_bytes)
-        + media_parts * MEDIA_PART_TOKENS
+        + media_tokens
         + messages * MESSAGE_OVERHEAD_TOKENS
         + REQUEST_OVERHEAD_TOKENS
         + provider.prompt_overhead_tokens
@@ -160,12 +163,17 @@ def _content_texts(request: Request) -> Iterator[str]:
 
 
 _MEDIA_FIELDS = {"image_url": "url", "input_audio": "data", "file": "file_data"}
+# A PDF page is billed as its text plus an image of the page (~1.5k-3k tokens each at the
+# providers that read PDFs): a file reserves this much per page, and never less than a part.
+PDF_PAGE_TOKENS = 6_000
+_PDF_PAGE = re.compile(rb"/Type\s*/Page(?![s\w])")
 
 
 def media(body: Mapping[str, Any]) -> tuple[int, int]:
-    """Content parts that are not text (images, audio, files): how many, and the bytes of
-    their payload strings. Neither scannable nor billed by their bytes."""
-    parts = 0
+    """Content parts that are not text (images, audio, files): the tokens they may be billed
+    (MEDIA_PART_TOKENS each, a PDF per page), and the bytes of their payload strings, which
+    are neither scannable nor billed by their bytes."""
+    tokens = 0
     size = 0
     for message in body.get("messages") or ():
         content = message.get("content") if isinstance(message, Mapping) else None
@@ -174,10 +182,23 @@ def media(body: Mapping[str, Any]) -> tuple[int, int]:
         for part in content:
             if not isinstance(part, Mapping) or part.get("type") == "text":
                 continue
-            parts += 1
+            part_tokens = MEDIA_PART_TOKENS
             for field, key in _MEDIA_FIELDS.items():
                 inner = part.get(field)
                 value = inner.get(key) if isinstance(inner, Mapping) else inner
                 if isinstance(value, str):
                     size += len(value.encode())
-    return parts, size
+                    if field == "file":
+                        part_tokens = max(part_tokens, _pdf_pages(value) * PDF_PAGE_TOKENS)
+            tokens += part_tokens
+    return tokens, size
+
+
+def _pdf_pages(data: str) -> int:
+    """Pages in a base64 (or data: URL) PDF; 0 when it is not one."""
+    encoded = data.split(",", 1)[1] if data.startswith("data:") else data
+    try:
+        raw = base64.b64decode(encoded, validate=False)
+    except (ValueError, binascii.Error):
+        return 0
+    return len(_PDF_PAGE.findall(raw))
