@@ -17,6 +17,7 @@ from aiohttp import web
 from tiergate.testing import _anthropic as anthropic_wire
 from tiergate.testing import _azure as azure_wire
 from tiergate.testing import _wire as wire
+from tiergate.testing._batches import Batches
 from tiergate.testing._behaviour import ALLOWED, BEHAVIOUR_HEADER, Fault, choose, parse_behaviour
 from tiergate.testing._checks import Invalid, check_chat, check_embed
 from tiergate.testing._loopback import LoopbackServer
@@ -70,6 +71,7 @@ class FakeUpstream(LoopbackServer):
         models: Sequence[str] = ("fake-chat", "fake-embed"),
         api_keys: Iterable[str] | None = None,
         billing: str = "words",
+        batch_delay_s: float = 0.2,
     ) -> None:
         super().__init__(name=name, port=port)
         # Like a real provider: with keys set, a request presenting another key gets a 401.
@@ -90,6 +92,8 @@ class FakeUpstream(LoopbackServer):
         self.served_completion_tokens = 0
         self._lock = threading.Lock()
         self._sequence = 0
+        # OpenAI's Files and Batches API; a batch completes batch_delay_s after its creation.
+        self.batches = Batches(self, delay_s=batch_delay_s)
 
     @property
     def behaviour(self) -> str:
@@ -135,6 +139,7 @@ class FakeUpstream(LoopbackServer):
         )
         app.router.add_post(f"{deployment}/embeddings", self._route("openai", self._azure_embed))
         app.router.add_get("/openai/models", self._route("openai", self._azure_models))
+        self.batches.install(app, self._route)
         return app
 
     def _route(self, protocol: Protocol, endpoint: Endpoint, *, chat: bool = False) -> Handler:
