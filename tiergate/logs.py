@@ -119,7 +119,9 @@ class Exchange:
     rule: str | None = None
     classification: str | None = None
     cost_usd: str | None = None
-    outcome: str | None = None  # set when the answer did not end normally (cut, shutdown, ...)
+    # None: answered whole; else the error code (policy_denied, ...) or how it ended (cut,
+    # client_closed, shutdown).
+    outcome: str | None = None
     content_type: bytes = b""
     finished: bool = False  # the last body byte was sent
 

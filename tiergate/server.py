@@ -99,6 +99,7 @@ class App:
             raise
         except TiergateError as exc:
             status, code = exc.status_code, exc.code
+            of(scope).outcome = exc.code  # the access line says why, not just the status
             await _respond(send, exc.status_code, error_body(path, exc), retry_headers(exc))
         except Exception:  # the one place: nothing a client sends may become a traceback
             status, code = 500, "internal_error"
