@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from tiergate.errors import InvalidRequest
 from tiergate.ingress import ollama as ingress
 
+from . import multiprovider
 from .conftest import TENANT_KEYS, Start, Tiers
 from .jsonfuzz import bodies, either, fuzz_gateway, hint_objects, json_values, models
 
@@ -36,6 +37,8 @@ WEATHER = {
     },
 }
 PII = "Please write to jane.doe@example.com about her claim."
+fakes = multiprovider.fakes
+gateway_url = multiprovider.gateway_url
 
 
 def client(url: str, **headers: str) -> ollama.Client:
@@ -240,6 +243,63 @@ def test_streamed_tool_calls_arrive_whole(gateway: Start, model: str) -> None:
         ("get_weather", {"city": "fake"})
     ]
     assert parts[-1].done and parts[-1].done_reason == "stop"
+
+
+# -- every tier and protocol ------------------------------------------------------------------
+
+
+def exercise(url: str, model: str) -> str:
+    """Chat, streamed chat, a tool call and a streamed tool call through the ollama client;
+    returns the provider that served them (all four must agree)."""
+    ask = [{"role": "user", "content": "Weather in Oslo?"}]
+    with client(url) as c:
+        whole = c.chat(model=model, messages=[{"role": "user", "content": "Hello"}])
+        parts = list(
+            c.chat(model=model, messages=[{"role": "user", "content": "Hello"}], stream=True)
+        )
+        called = c.chat(model=model, messages=ask, tools=[WEATHER])
+        streamed = list(c.chat(model=model, messages=ask, tools=[WEATHER], stream=True))
+    assert whole.done and whole.message.content and whole.eval_count
+    assert "".join(p.message.content or "" for p in parts) == whole.message.content
+    assert parts[-1].done and parts[-1].eval_count == whole.eval_count
+    for calls in (
+        called.message.tool_calls,
+        [c for p in streamed for c in p.message.tool_calls or ()],
+    ):
+        assert calls and [(c.function.name, c.function.arguments) for c in calls] == [
+            ("get_weather", {"city": "fake"})
+        ]
+    raw = post(url, "/api/chat", {"model": model, "stream": False, "messages": ask})
+    return raw.headers["x-tiergate-provider"]
+
+
+@pytest.mark.parametrize(
+    ("model", "provider"),
+    [("llama3.2:3b", "local"), ("gpt-oss:120b", "ollama_cloud"), ("gpt-4o", "openai")],
+)
+def test_every_tier_serves_the_ollama_client(
+    gateway: Start, tiers: Tiers, model: str, provider: str
+) -> None:
+    url = gateway()
+    assert exercise(url, model) == provider
+    served = {"local": tiers.local, "ollama_cloud": tiers.cloud, "openai": tiers.openai}[provider]
+    assert served.count() == 5 and sum(f.count() for f in tiers.all) == 5
+
+
+@pytest.mark.parametrize(
+    ("model", "provider"),
+    [(multiprovider.CLAUDE, "anthropic"), (multiprovider.AZURE_CHAT, "azure")],
+)
+def test_anthropic_and_azure_serve_the_ollama_client(
+    gateway_url: str, fakes: multiprovider.Fakes, model: str, provider: str
+) -> None:
+    assert exercise(gateway_url, model) == provider
+    assert getattr(fakes, provider).count() == 5 and fakes.local.count() == 0
+    with client(
+        gateway_url, **{"X-Tiergate-Quality": "critical", "X-Tiergate-Complexity": "high"}
+    ) as c:
+        assert c.chat(model="auto", messages=[{"role": "user", "content": PII}]).done
+    assert fakes.local.count() == 1 and fakes.cloud_received() == 5
 
 
 # -- embeddings ------------------------------------------------------------------------------

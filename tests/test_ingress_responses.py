@@ -24,6 +24,7 @@ from openai.types.responses import ResponseStreamEvent
 from tiergate.errors import InvalidRequest
 from tiergate.ingress.responses import Responses
 
+from . import multiprovider
 from .conftest import Start, Tiers
 from .jsonfuzz import bodies, either, fuzz_gateway, hint_objects
 
@@ -38,6 +39,8 @@ WEATHER = {
     },
 }
 PII = "Please write to jane.doe@example.com about her claim."
+fakes = multiprovider.fakes
+gateway_url = multiprovider.gateway_url
 CRITICAL = {"X-Tiergate-Quality": "critical", "X-Tiergate-Complexity": "high"}
 TEXT_EVENTS = [
     "response.created",
@@ -213,6 +216,55 @@ def test_tool_choice_and_parallel_calls_pass_on(gateway: Start, tiers: Tiers) ->
     assert sent["tool_choice"] == {"type": "function", "function": {"name": "get_weather"}}
     assert sent["parallel_tool_calls"] is False
     assert response.parallel_tool_calls is False
+
+
+# -- every tier and protocol ------------------------------------------------------------------
+
+
+def exercise(url: str, model: str) -> str:
+    """Text, a streamed text, a tool call and a streamed tool call through client.responses;
+    returns the provider that served them."""
+    with client(url) as c:
+        raw = c.responses.with_raw_response.create(model=model, input="Hello")
+        whole = raw.parse()
+        events = list(c.responses.create(model=model, input="Hello", stream=True))
+        called = c.responses.create(model=model, input="Weather in Oslo?", tools=[WEATHER])  # type: ignore[list-item]
+        with c.responses.stream(model=model, input="Weather in Oslo?", tools=[WEATHER]) as stream:  # type: ignore[list-item]
+            streamed = stream.get_final_response()
+    assert whole.status == "completed" and whole.output_text
+    assert events[-1].type == "response.completed"
+    assert events[-1].response.output_text == whole.output_text
+    for response in (called, streamed):
+        (call,) = [item for item in response.output if item.type == "function_call"]
+        assert call.name == "get_weather" and orjson.loads(call.arguments) == {"city": "fake"}
+    return raw.headers["x-tiergate-provider"]
+
+
+@pytest.mark.parametrize(
+    ("model", "provider"),
+    [("llama3.2:3b", "local"), ("gpt-oss:120b", "ollama_cloud"), ("gpt-4o", "openai")],
+)
+def test_every_tier_serves_the_responses_api(
+    gateway: Start, tiers: Tiers, model: str, provider: str
+) -> None:
+    url = gateway()
+    assert exercise(url, model) == provider
+    served = {"local": tiers.local, "ollama_cloud": tiers.cloud, "openai": tiers.openai}[provider]
+    assert served.count() == 4 and sum(f.count() for f in tiers.all) == 4
+
+
+@pytest.mark.parametrize(
+    ("model", "provider"),
+    [(multiprovider.CLAUDE, "anthropic"), (multiprovider.AZURE_CHAT, "azure")],
+)
+def test_anthropic_and_azure_serve_the_responses_api(
+    gateway_url: str, fakes: multiprovider.Fakes, model: str, provider: str
+) -> None:
+    assert exercise(gateway_url, model) == provider
+    assert getattr(fakes, provider).count() == 4 and fakes.local.count() == 0
+    with client(gateway_url, **CRITICAL) as c:
+        assert c.responses.create(model="auto", input=PII).status == "completed"
+    assert fakes.local.count() == 1 and fakes.cloud_received() == 4
 
 
 # -- streaming -------------------------------------------------------------------------------
