@@ -241,6 +241,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from . import logs
     from .gateway import is_loopback
     from .server import create_app
+    from .reload import early_sighup
     from .shutdown import SERVER_MARGIN_S
 
     config, prices = _load(args.config)
@@ -278,11 +279,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from . import workers
 
         def serve(sock: Any) -> None:
+            early_sighup.hold()  # in the worker, before anything that takes time
             app = create_app(config, prices=prices)
             app.reload_from(args.config)
             uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
 
         return workers.supervise(serve, host, port, args.workers)
+    early_sighup.hold()
     app = create_app(config, prices=prices)
     app.reload_from(args.config)  # SIGHUP re-reads it
     uvicorn.run(app, host=host, port=port, **options)
@@ -323,6 +326,42 @@ def cmd_keys_new(args: argparse.Namespace) -> int:
     print("config:")
     print(
         f'  tenants:\n    - {{name: {args.tenant}, api_key_sha256: "{digest}", mode: multi_cloud}}'
+    )
+    return 0
+
+
+def cmd_batch_run(args: argparse.Namespace) -> int:
+    import asyncio
+    from pathlib import Path
+
+    from .batch import BatchFileError, Options, run
+
+    if args.concurrency < 1:
+        print("tiergate: --concurrency must be at least 1", file=sys.stderr)
+        return 2
+    config = load_config(args.config)
+    options = Options(
+        input=Path(args.requests),
+        output=Path(args.out),
+        concurrency=args.concurrency,
+        poll_s=args.poll_interval,
+        tenant=args.tenant,
+        progress=not args.quiet,
+    )
+    try:
+        summary = asyncio.run(run(config, options))
+    except BatchFileError as exc:
+        print(f"tiergate: {exc.message}", file=sys.stderr)
+        return 2
+    saved = summary.batch_normal_pico - summary.batch_cost_pico
+    print(
+        f"{summary.lines} lines -> {args.out}: {summary.via_gateway} through the gateway, "
+        f"{summary.via_batch} through provider batch APIs, {summary.failed} failed"
+        + (f" ({summary.resumed} done before this run)" if summary.resumed else "")
+    )
+    print(
+        f"cost ${pico_to_usd(summary.cost_pico).normalize():f}"
+        + (f"; batch APIs saved ${pico_to_usd(saved).normalize():f}" if summary.via_batch else "")
     )
     return 0
 
@@ -408,6 +447,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = keys.add_parser("new", help="print a fresh tenant key once, with the hash for the config")
     p.add_argument("--tenant", required=True)
     p.set_defaults(run=cmd_keys_new)
+
+    batch = sub.add_parser("batch", help="OpenAI batch files").add_subparsers(
+        dest="batch_command", required=True
+    )
+    p = batch.add_parser(
+        "run",
+        help="run an OpenAI batch input file through the gateway (provider batch APIs where "
+        "routed); an interrupted run resumes",
+    )
+    with_config(p)
+    p.add_argument("requests", help="JSONL: custom_id, method, url, body per line")
+    p.add_argument("--out", required=True, help="results JSONL (OpenAI batch output format)")
+    p.add_argument("--concurrency", type=int, default=8, help="lines in flight on the normal path")
+    p.add_argument("--poll-interval", type=float, default=10.0, metavar="SECONDS")
+    p.add_argument("--tenant", default=None, help="run as this configured tenant")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=cmd_batch_run)
 
     p = sub.add_parser(
         "demo", help="a first look: simulated tiers, the real gateway, a mixed workload"

@@ -1,0 +1,305 @@
+"""`tiergate batch run` as a subprocess against the fake tiers: privacy first, batch prices exact in
+the ledger, and a kill -9 mid-run that resumes without running any line twice."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from tiergate.config import parse_config
+from tiergate.errors import ConfigError
+from tiergate.testing import FakeUpstream
+
+from .conftest import BASE, Tiers
+from .serving import wait_for
+
+LINES = 200
+MARK = re.compile(r"\[line-(\d+)\]")
+# gpt-4o at 2.5 / 10 USD per Mtok (the test config); the Batch API default is half of it.
+BATCH_INPUT_PICO, BATCH_OUTPUT_PICO = 1_250_000, 5_000_000
+
+
+def write_config(tiers: Tiers, tmp_path: Path, **extra: Any) -> Path:
+    text = BASE.format(
+        store=tmp_path / "ledger.db",
+        local=tiers.local.url,
+        cloud=tiers.cloud.url,
+        openai=tiers.openai.openai_base_url,
+        cloud_budget=120,
+        openai_budget=80,
+        on_exceeded="fallback",
+        breaker_failures=3,
+        breaker_cooldown_s=30,
+        openai_input=2.5,
+        openai_output=10,
+        total_budget=200,
+        daily_alert="null",
+        local_concurrency=64,
+    )
+    data = parse_config(text, env={}).model_dump(mode="json")
+    data["providers"][2]["batch_api"] = True
+    data["store_lease_s"] = extra.get("lease_s", 10.0)
+    path = tmp_path / "tiergate.yaml"
+    path.write_bytes(orjson.dumps(data))
+    return path
+
+
+def line(i: int) -> dict[str, Any]:
+    """Every 4th line carries an e-mail address and asks for the best tier: it must stay local.
+    Others: critical work (tier 3, the batch API), high quality (tier 2), default (tier 1), and
+    some embeddings (tier 1)."""
+    kind = i % 4
+    if i % 10 == 7:
+        return {
+            "custom_id": f"c{i}",
+            "method": "POST",
+            "url": "/v1/embeddings",
+            "body": {"model": "auto", "input": [f"[line-{i}] vector me"]},
+        }
+    text = f"[line-{i}] Summarise item {i} of the quarterly plan."
+    hints: dict[str, str] = {}
+    if kind == 0:
+        text = f"[line-{i}] Write to jane.roe{i}@example.org about her claim."
+        hints = {"quality": "critical", "complexity": "high"}
+    elif kind == 1:
+        hints = {"quality": "critical", "complexity": "high"}
+    elif kind == 2:
+        hints = {"quality": "high"}
+    body: dict[str, Any] = {
+        "model": "auto",
+        "messages": [{"role": "user", "content": text}],
+        "max_tokens": 64,
+    }
+    if hints:
+        body["tiergate"] = hints
+    return {"custom_id": f"c{i}", "method": "POST", "url": "/v1/chat/completions", "body": body}
+
+
+def write_input(tmp_path: Path) -> Path:
+    path = tmp_path / "requests.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(line(i)) + b"\n" for i in range(LINES)))
+    return path
+
+
+def command(config: Path, requests: Path, out: Path) -> list[str]:
+    return [
+        sys.executable, "-m", "tiergate.cli", "batch", "run", str(requests), "--out", str(out),
+        "--config", str(config), "--poll-interval", "0.05", "--concurrency", "8",
+    ]  # fmt: skip
+
+
+def results(out: Path) -> list[dict[str, Any]]:
+    return [orjson.loads(text) for text in out.read_bytes().splitlines()]
+
+
+def marks(fake: FakeUpstream) -> Counter[int]:
+    """How many times each line reached this fake directly (batch uploads excluded)."""
+    seen: Counter[int] = Counter()
+    for received in fake.received:
+        if received.path.startswith(("/v1/files", "/v1/batches")):
+            continue
+        seen.update(int(m) for m in MARK.findall(received.raw.decode()))
+    return seen
+
+
+def ledger(tmp_path: Path) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(tmp_path / "ledger.db") as conn:
+        return conn.execute(
+            "SELECT request_id, provider, prompt_tokens, completion_tokens, cost_pico, outcome "
+            "FROM attempts"
+        ).fetchall()
+
+
+@pytest.fixture
+def batch_tiers() -> Any:
+    with (
+        FakeUpstream(name="local") as local,
+        FakeUpstream(name="cloud") as cloud,
+        FakeUpstream(name="openai", batch_delay_s=0.3) as openai,
+    ):
+        yield Tiers(local=local, cloud=cloud, openai=openai)
+
+
+def test_a_mixed_batch_keeps_sensitive_lines_local_and_prices_batch_lines_exactly(
+    batch_tiers: Tiers, tmp_path: Path
+) -> None:
+    tiers = batch_tiers
+    config, requests, out = (
+        write_config(tiers, tmp_path),
+        write_input(tmp_path),
+        tmp_path / "out.jsonl",
+    )
+    done = subprocess.run(command(config, requests, out), capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    got = results(out)
+    assert [r["custom_id"] for r in got] == [f"c{i}" for i in range(LINES)]
+    assert all(r["response"]["status_code"] == 200 for r in got), got
+    by_id = {r["custom_id"]: r for r in got}
+
+    # Privacy: no sensitive line reached a cloud fake, in any request or uploaded file.
+    for fake in (tiers.cloud, tiers.openai):
+        for received in fake.received:
+            assert b"@example.org" not in received.raw
+    sensitive = [i for i in range(LINES) if i % 4 == 0 and i % 10 != 7]
+    assert {by_id[f"c{i}"]["tiergate"]["provider"] for i in sensitive} == {"local"}
+    assert {by_id[f"c{i}"]["tiergate"]["rule"] for i in sensitive} == {"sensitive"}
+
+    # Tier-3 lines went through the Batch API, once each, and nothing else went to OpenAI.
+    batch_lines = [i for i in range(LINES) if i % 4 == 1 and i % 10 != 7]
+    assert {by_id[f"c{i}"]["tiergate"]["provider"] for i in batch_lines} == {"openai"}
+    assert all(by_id[f"c{i}"]["tiergate"]["batch_api"] for i in batch_lines)
+    assert tiers.openai.count("/v1/chat/completions") == 0
+    assert tiers.openai.count("/v1/batches") == 1
+    assert tiers.openai.batches.batch_runs == Counter({f"c{i}": 1 for i in batch_lines})
+    high = [i for i in range(LINES) if i % 4 == 2 and i % 10 != 7]
+    assert {by_id[f"c{i}"]["tiergate"]["provider"] for i in high} == {"ollama_cloud"}
+
+    # The ledger: one row per line, batch lines at exactly the batch price.
+    rows = ledger(tmp_path)
+    assert len(rows) == LINES
+    openai_rows = [r for r in rows if r[1] == "openai"]
+    assert len(openai_rows) == len(batch_lines)
+    for _, _, prompt, completion, cost, outcome in openai_rows:
+        assert outcome == "ok"
+        assert cost == prompt * BATCH_INPUT_PICO + completion * BATCH_OUTPUT_PICO
+    billed = tiers.openai.billed_tokens
+    assert sum(r[2] for r in openai_rows) == billed[0]
+    assert sum(r[3] for r in openai_rows) == billed[1]
+    batch_pico = sum(r[4] for r in openai_rows)
+    normal_pico = billed[0] * 2 * BATCH_INPUT_PICO + billed[1] * 2 * BATCH_OUTPUT_PICO
+    assert batch_pico * 2 == normal_pico
+    assert sum(int(by_id[f"c{i}"]["tiergate"]["cost_pico"]) for i in batch_lines) == batch_pico
+    summary = done.stdout.decode()
+    assert f"{len(batch_lines)} through provider batch APIs" in summary
+    print(
+        f"\n{len(batch_lines)} batch-API lines: ${batch_pico / 10**12:.6f} at the batch price, "
+        f"${normal_pico / 10**12:.6f} at the normal price"
+    )
+
+
+def test_kill_9_mid_run_then_resume_runs_no_line_twice(tmp_path: Path) -> None:
+    with (
+        FakeUpstream(name="local", latency_s=0.05) as local,
+        FakeUpstream(name="cloud", latency_s=0.05) as cloud,
+        FakeUpstream(name="openai", batch_delay_s=2.0) as openai,
+    ):
+        tiers = Tiers(local=local, cloud=cloud, openai=openai)
+        config, requests, out = (
+            write_config(tiers, tmp_path),
+            write_input(tmp_path),
+            tmp_path / "out.jsonl",
+        )
+        state = tmp_path / "out.jsonl.state"
+        log = (tmp_path / "first.log").open("wb")
+        first = subprocess.Popen(command(config, requests, out), stdout=log, stderr=log)
+
+        def progressed() -> bool:
+            if first.poll() is not None:
+                raise AssertionError("the run ended before it was killed")
+            if not state.exists():
+                return False
+            try:
+                with sqlite3.connect(f"file:{state}?mode=ro", uri=True) as conn:
+                    counts = dict(
+                        conn.execute(
+                            "SELECT status, COUNT(*) FROM lines GROUP BY status"
+                        ).fetchall()
+                    )
+            except sqlite3.OperationalError:
+                return False
+            return counts.get("submitted", 0) > 0 and counts.get("done", 0) >= 40
+
+        wait_for("the first run to submit its batch and finish 40 lines", progressed, timeout_s=60)
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+        log.close()
+        assert not out.exists()
+        before = marks(local) + marks(cloud)
+        assert openai.batches.batch_runs == Counter()  # the batch has not run yet
+
+        second = subprocess.run(command(config, requests, out), capture_output=True, timeout=120)
+        assert second.returncode == 0, second.stderr.decode()
+
+        got = results(out)
+        assert [r["custom_id"] for r in got] == [f"c{i}" for i in range(LINES)]
+        interrupted = [
+            r["custom_id"] for r in got if (r["error"] or {}).get("code") == "interrupted"
+        ]
+        assert len(interrupted) <= 8  # at most the lines in flight when it died
+        assert all(
+            r["response"]["status_code"] == 200 for r in got if r["custom_id"] not in interrupted
+        )
+        # No line ran twice: per fake, and per line across the fakes.
+        direct = marks(local) + marks(cloud) + marks(openai)
+        assert max(direct.values()) == 1
+        assert max(openai.batches.batch_runs.values()) == 1
+        assert openai.count("/v1/batches") == 1  # the batch was created once, polled again after
+        for r in got:
+            if r["custom_id"] not in interrupted and not r["tiergate"].get("batch_api"):
+                assert direct[int(r["custom_id"][1:])] == 1
+        assert before <= direct
+        print(
+            f"\nkilled after {sum(before.values())} direct lines; resumed: "
+            f"{second.stdout.decode().strip()!r}; {len(interrupted)} interrupted"
+        )
+        # Batch lines, submitted by the killed run, were settled by the resumed one at the batch
+        # price (the resume came within the store lease, so nothing was reaped).
+        rows = [r for r in ledger(tmp_path) if r[1] == "openai"]
+        assert rows and all(r[5] == "ok" for r in rows)
+        for _, _, prompt, completion, cost, _ in rows:
+            assert cost == prompt * BATCH_INPUT_PICO + completion * BATCH_OUTPUT_PICO
+
+
+def test_a_bad_input_file_exits_2_naming_the_line(tiers: Tiers, tmp_path: Path) -> None:
+    config = write_config(tiers, tmp_path)
+    requests = tmp_path / "requests.jsonl"
+    requests.write_bytes(orjson.dumps(line(1)) + b"\n" + orjson.dumps(line(1)) + b"\n")
+    done = subprocess.run(
+        command(config, requests, tmp_path / "out.jsonl"), capture_output=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert "requests.jsonl:2: custom_id 'c1' repeats line 1" in done.stderr.decode()
+    assert tiers.cloud_received() == 0 and tiers.local.count() == 0
+
+
+def test_a_bad_line_gets_a_400_in_its_result_and_the_others_run(
+    tiers: Tiers, tmp_path: Path
+) -> None:
+    config = write_config(tiers, tmp_path)
+    requests = tmp_path / "requests.jsonl"
+    bad = [
+        {"custom_id": "a", "method": "POST", "url": "/v1/completions", "body": {}},
+        {"custom_id": "b", "method": "POST", "url": "/v1/chat/completions",
+         "body": {"model": "auto", "messages": "hi"}},
+        {"custom_id": "c", "method": "POST", "url": "/v1/chat/completions",
+         "body": {"model": "auto", "messages": [{"role": "user", "content": "hi"}], "stream": True}},
+        line(3),
+    ]  # fmt: skip
+    requests.write_bytes(b"".join(orjson.dumps(b) + b"\n" for b in bad))
+    out = tmp_path / "out.jsonl"
+    done = subprocess.run(command(config, requests, out), capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr.decode()
+    got = {r["custom_id"]: r for r in results(out)}
+    for custom_id, param in (("a", "url"), ("b", "messages"), ("c", "body.stream")):
+        response = got[custom_id]["response"]
+        assert response["status_code"] == 400
+        assert response["body"]["error"]["param"] == param
+    assert got["c3"]["response"]["status_code"] == 200
+
+
+def test_batch_api_needs_the_openai_protocol(tiers: Tiers, tmp_path: Path) -> None:
+    data = orjson.loads(write_config(tiers, tmp_path).read_bytes())
+    data["providers"][1]["batch_api"] = True
+    with pytest.raises(ConfigError) as caught:
+        parse_config(orjson.dumps(data).decode(), env={})
+    assert "providers[1]" in str(caught.value) and "batch_api" in str(caught.value)
