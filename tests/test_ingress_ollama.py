@@ -202,6 +202,21 @@ def test_images_go_as_image_parts_and_stay_on_premises(gateway: Start, tiers: Ti
     assert tiers.cloud_received() == 0
 
 
+def test_load_and_unload_requests_are_answered_at_once(gateway: Start, tiers: Tiers) -> None:
+    url = gateway()
+    with client(url) as c:
+        loaded = c.generate(model="auto")
+        chat_loaded = c.chat(model="llama3.2:3b", messages=[])
+        unloaded = c.generate(model="gpt-4o", keep_alive=0)
+        with pytest.raises(ollama.ResponseError) as unknown:
+            c.chat(model="llama9")
+    assert (loaded.done, loaded.done_reason, loaded.response) == (True, "load", "")
+    assert (chat_loaded.done_reason, chat_loaded.message.content) == ("load", "")
+    assert unloaded.done_reason == "unload"
+    assert unknown.value.status_code == 400 and "llama9" in unknown.value.error
+    assert sum(f.count() for f in tiers.all) == 0
+
+
 # -- tools -----------------------------------------------------------------------------------
 
 
@@ -472,7 +487,8 @@ def test_errors_come_back_in_ollamas_format(gateway: Start) -> None:
         ("/api/chat", {"model": "auto", "messages": [{"role": "user", "content": 3}]}, "messages[0].content"),
         ("/api/chat", {"model": "auto", "format": 7, "messages": [{"role": "user", "content": "x"}]}, "format"),
         ("/api/chat", {"model": "auto", "think": "max", "messages": [{"role": "user", "content": "x"}]}, "think"),
-        ("/api/generate", {"model": "auto"}, "prompt"),
+        ("/api/generate", {"model": "auto", "prompt": 5}, "prompt"),
+        ("/api/generate", {"model": "nope"}, "model"),
         ("/api/generate", {"model": "auto", "prompt": "x", "suffix": "y"}, "suffix"),
         ("/api/generate", {"model": "auto", "prompt": "x", "context": [1, 2]}, "context"),
         ("/api/embed", {"model": "auto", "input": [1, 2]}, "input"),

@@ -2,11 +2,13 @@
 
 "auto" (tiergate routes) comes first, then every configured model with the provider, tier
 and whether it is on premises, so an Ollama client's model picker shows where work goes.
+Requests to load or unload a model are answered at once: providers load their own.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -91,3 +93,27 @@ def show(body: dict[str, Any], config: Config, pins: Mapping[str, str]) -> dict[
 
 def version() -> dict[str, Any]:
     return {"version": OLLAMA_API_VERSION}
+
+
+def load_reply(body: dict[str, Any], kind: str, pins: Mapping[str, str]) -> dict[str, Any] | None:
+    """The answer to a request that only loads a model (`kind` "chat" without messages,
+    "generate" without prompt or images), or None when the body asks for an answer."""
+    if kind == "chat":
+        loads = body.get("messages") in (None, [])
+    else:
+        loads = body.get("prompt") in (None, "") and body.get("images") in (None, [])
+    if not loads:
+        return None
+    model = body.get("model")
+    if model != "auto" and not (isinstance(model, str) and model in pins):
+        raise InvalidRequest(
+            f'model {model!r:.80} is not served here; use "auto" or one of: {", ".join(pins)}',
+            param="model",
+        )
+    unload = body.get("keep_alive") in (0, "0", "0s", "0m")
+    reply: dict[str, Any] = {"model": model, "created_at": created_at(int(time.time()))}
+    if kind == "chat":
+        reply["message"] = {"role": "assistant", "content": ""}
+    else:
+        reply["response"] = ""
+    return {**reply, "done": True, "done_reason": "unload" if unload else "load"}

@@ -44,8 +44,29 @@ class Complete(Protocol):
 def routes(complete: Complete, gateway: Gateway) -> dict[tuple[str, str], Handler]:
     """(method, path) -> handler for every ingress endpoint."""
 
+    limit = gateway.config.server.max_body_bytes
+
     def translated(endpoint: str, translate: Translate) -> Handler:
         return partial(complete, endpoint=endpoint, translate=translate)
+
+    def loading(kind: str, translate: Translate) -> Handler:
+        """/api/chat without messages and /api/generate without a prompt ask Ollama to load
+        (or with keep_alive 0, unload) a model. Nothing is loaded here, so they are answered
+        at once; every other body goes on to the request flow."""
+
+        async def handle(scope: Scope, receive: Receive, send: Send) -> None:
+            gateway.authenticate(scope, _headers(scope))
+            raw = await _read_body(receive, limit)
+            if raw is None:
+                return
+            body = intake.parse_json(raw)
+            reply = ollama_models.load_reply(body, kind, gateway.pins)
+            if reply is not None:
+                await _reply(send, reply)
+                return
+            await complete(scope, _replay(raw, receive), send, endpoint="chat", translate=translate)
+
+        return handle
 
     async def tags(scope: Scope, receive: Receive, send: Send) -> None:
         gateway.authenticate(scope, _headers(scope))
@@ -53,8 +74,9 @@ def routes(complete: Complete, gateway: Gateway) -> dict[tuple[str, str], Handle
 
     async def show(scope: Scope, receive: Receive, send: Send) -> None:
         gateway.authenticate(scope, _headers(scope))
-        body = await _read_json(receive, gateway.config.server.max_body_bytes)
-        if body is not None:
+        raw = await _read_body(receive, limit)
+        if raw is not None:
+            body = intake.parse_json(raw)
             await _reply(send, ollama_models.show(body, gateway.config, gateway.pins))
 
     async def version(scope: Scope, receive: Receive, send: Send) -> None:
@@ -65,8 +87,8 @@ def routes(complete: Complete, gateway: Gateway) -> dict[tuple[str, str], Handle
         raise InvalidRequest(responses.NO_STATE, param="response_id")
 
     return {
-        ("POST", "/api/chat"): translated("chat", ollama.Chat),
-        ("POST", "/api/generate"): translated("chat", ollama.Generate),
+        ("POST", "/api/chat"): loading("chat", ollama.Chat),
+        ("POST", "/api/generate"): loading("generate", ollama.Generate),
         ("POST", "/api/embed"): translated("embeddings", ollama.Embed),
         ("POST", "/api/embeddings"): translated("embeddings", ollama.Embeddings),
         ("GET", "/api/tags"): tags,
@@ -90,8 +112,8 @@ def _headers(scope: Scope) -> dict[str, str]:
     return {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
 
 
-async def _read_json(receive: Receive, limit: int) -> dict[str, Any] | None:
-    """The JSON body; None when the client hung up before sending it."""
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The request body; None when the client hung up before sending it."""
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -106,7 +128,21 @@ async def _read_json(receive: Receive, limit: int) -> dict[str, Any] | None:
             )
         chunks.append(chunk)
         if not message.get("more_body"):
-            return intake.parse_json(b"".join(chunks))
+            return b"".join(chunks)
+
+
+def _replay(raw: bytes, receive: Receive) -> Receive:
+    """A receive() that gives the body already read, then whatever the client sends next."""
+    replayed = False
+
+    async def again() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": raw, "more_body": False}
+
+    return again
 
 
 async def _reply(send: Send, payload: dict[str, Any]) -> None:
