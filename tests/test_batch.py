@@ -303,3 +303,51 @@ def test_batch_api_needs_the_openai_protocol(tiers: Tiers, tmp_path: Path) -> No
     with pytest.raises(ConfigError) as caught:
         parse_config(orjson.dumps(data).decode(), env={})
     assert "providers[1]" in str(caught.value) and "batch_api" in str(caught.value)
+
+
+def test_a_batch_line_that_never_comes_back_is_charged_in_full_an_error_line_nothing(
+    batch_tiers: Tiers, tmp_path: Path
+) -> None:
+    tiers = batch_tiers
+    config = write_config(tiers, tmp_path)
+    texts = {
+        "ok": "Plan the week.",
+        "lost": "Plan it [[fake:drop]]",
+        "err": "Plan [[fake:fail-503]]",
+    }
+    requests = tmp_path / "requests.jsonl"
+    requests.write_bytes(
+        b"".join(
+            orjson.dumps(
+                {"custom_id": name, "method": "POST", "url": "/v1/chat/completions",
+                 "body": {"model": "auto", "messages": [{"role": "user", "content": text}],
+                          "max_tokens": 16,
+                          "tiergate": {"quality": "critical", "complexity": "high"}}}
+            )
+            + b"\n"
+            for name, text in texts.items()
+        )
+    )  # fmt: skip
+    out = tmp_path / "out.jsonl"
+    done = subprocess.run(command(config, requests, out), capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr.decode()
+    got = {r["custom_id"]: r for r in results(out)}
+    assert got["ok"]["response"]["status_code"] == 200
+    assert got["lost"]["response"] is None
+    assert got["lost"]["error"]["code"] == "batch_line_lost"
+    assert got["err"]["response"]["status_code"] == 503
+    with sqlite3.connect(tmp_path / "ledger.db") as conn:
+        rows = dict(
+            conn.execute(
+                "SELECT outcome, cost_pico - reserved_pico FROM attempts WHERE provider = 'openai'"
+            ).fetchall()
+        )
+        costs = dict(
+            conn.execute(
+                "SELECT outcome, cost_pico FROM attempts WHERE provider = 'openai'"
+            ).fetchall()
+        )
+    assert rows["lost"] == 0 and costs["lost"] > 0  # the whole reservation
+    assert costs["unavailable"] == 0  # an HTTP error status is not billed
+    assert costs["ok"] > 0
+    assert got["lost"]["tiergate"]["cost_pico"] == costs["lost"]

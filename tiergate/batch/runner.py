@@ -233,7 +233,7 @@ class _Job:
             result = _result(
                 row.custom_id, call.request_id, 200, response,
                 provider=served.candidate.name, rule=served.rule, cost=served.cost_pico,
-                batch_api=False,
+                batch_api=False, classification=call.classified.classification,
             )  # fmt: skip
             await self._finish({row.idx: result})
 
@@ -435,7 +435,10 @@ class _Job:
                 endpoint=plan["endpoint"],
             )  # fmt: skip
             await budget.settle(reservation, facts)
-            where = {"provider": plan["provider"], "rule": plan["rule"], "cost": cost}
+            where = {
+                "provider": plan["provider"], "rule": plan["rule"], "cost": cost,
+                "classification": plan["classification"],
+            }  # fmt: skip
             if status == 200 and isinstance(body, dict):
                 results[row.idx] = _result(
                     row.custom_id, plan["request_id"], 200, body, batch_api=True,
@@ -447,8 +450,9 @@ class _Job:
                     body if isinstance(body, dict) else {}, batch_api=True, normal_cost=0, **where,
                 )  # fmt: skip
             else:
+                code = "batch_submit_failed" if failure else "batch_line_lost"
                 why = failure.message if failure else "the provider's batch never returned it"
-                results[row.idx] = _lost(row.custom_id, plan["request_id"], why, **where)
+                results[row.idx] = _lost(row.custom_id, plan["request_id"], code, why, **where)
         await self._finish(results)
 
     def _api(self, provider_name: str) -> BatchAPI:
@@ -468,11 +472,12 @@ def _result(
     rule: str,
     cost: int,
     batch_api: bool,
+    classification: str,
     normal_cost: int = 0,
 ) -> dict[str, Any]:
     facts: dict[str, Any] = {
         "provider": provider, "rule": rule, "cost_usd": _usd(cost), "batch_api": batch_api,
-        "cost_pico": cost,
+        "classification": classification, "cost_pico": cost,
     }  # fmt: skip
     if batch_api:
         facts["normal_cost_pico"] = normal_cost
@@ -497,15 +502,25 @@ def _error(custom_id: str, request_id: str | None, exc: TiergateError) -> dict[s
 
 
 def _lost(
-    custom_id: str, request_id: str, why: str, *, provider: str, rule: str, cost: int
+    custom_id: str,
+    request_id: str,
+    code: str,
+    why: str,
+    *,
+    provider: str,
+    rule: str,
+    cost: int,
+    classification: str,
 ) -> dict[str, Any]:
+    charged = "charged its reservation in full" if cost else "charged nothing"
     return {
         "id": request_id,
         "custom_id": custom_id,
         "response": None,
-        "error": {"code": "batch_line_lost", "message": f"{why}; charged its reservation in full"},
+        "error": {"code": code, "message": f"{why}; {charged}"},
         "tiergate": {"provider": provider, "rule": rule, "cost_usd": _usd(cost),
-                     "batch_api": True, "cost_pico": cost, "normal_cost_pico": 0},
+                     "batch_api": True, "classification": classification, "cost_pico": cost,
+                     "normal_cost_pico": 0},
     }  # fmt: skip
 
 
