@@ -36,14 +36,16 @@ def wait_for(what: str, ready: Callable[[], bool], *, timeout_s: float = 15.0) -
 class Serve:
     """One `tiergate serve --config PATH`; stdout and stderr both go to `log`."""
 
-    def __init__(self, config: Path, log: Path, *, level: str = "info") -> None:
+    def __init__(
+        self, config: Path, log: Path, *, level: str = "info", extra: tuple[str, ...] = ()
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         self._out = log.open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tiergate.cli", "serve", "--config", str(config),
-             "--port", str(self.port), "--log-level", level],
+             "--port", str(self.port), "--log-level", level, *extra],
             stdout=self._out,
             stderr=subprocess.STDOUT,
         )  # fmt: skip

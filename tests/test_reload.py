@@ -270,3 +270,31 @@ def test_sighup_applies_a_lowered_cap_at_once_and_a_raised_one_too(
         assert ask().status_code == 200
     finally:
         server.stop()
+
+
+def test_sighup_reaches_every_worker(
+    fakes: tuple[FakeUpstream, FakeUpstream], tmp_path: Path
+) -> None:
+    local, cloud = fakes
+    config = tmp_path / "tiergate.yaml"
+    (tmp_path / "openai.key").write_text(PROVIDER_KEYS[0])
+    old_key, new_key = TENANT_KEYS
+    write_config(config, local=local, openai_fake=cloud, tenant_key=old_key)
+    server = Serve(config, tmp_path / "serve.log", extra=("--workers", "2"))
+    try:
+        server.wait_logged(2, msg="Application startup complete.")
+        write_config(config, local=local, openai_fake=cloud, tenant_key=new_key)
+        server.signal(signal.SIGHUP)  # to the supervisor, which passes it on
+        server.wait_logged(2, event="config.reloaded")
+        # Each request on a fresh connection: whichever worker accepts it knows only the new key.
+        for key, expected in [(new_key, 200), (old_key, 401)] * 5:
+            answer = httpx.post(
+                server.url + "/v1/chat/completions",
+                headers={"authorization": f"Bearer {key}", "connection": "close"},
+                json={"model": "auto", "messages": [{"role": "user", "content": "hi"}]},
+                timeout=10,
+            )
+            assert answer.status_code == expected, answer.text
+    finally:
+        server.stop()
+    assert len(server.entries(event="config.reloaded")) == 2

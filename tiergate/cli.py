@@ -240,8 +240,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from . import logs
     from .gateway import is_loopback
-    from .server import create_app
     from .reload import early_sighup
+    from .server import create_app
     from .shutdown import SERVER_MARGIN_S
 
     config, prices = _load(args.config)

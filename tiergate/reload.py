@@ -18,6 +18,7 @@ import signal
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from .config import Config, TenantConfig, load_config
@@ -83,6 +84,27 @@ def _checked(path: str, running: Config) -> tuple[Config, PriceBook, list[str]]:
     return config.model_copy(update=update), prices, kept
 
 
+class _EarlySighup:
+    """A SIGHUP that arrives before the gateway is up is remembered, then served.
+
+    Left to its default action, it would kill the process while it starts (a worker
+    just forked, a server still opening its store)."""
+
+    def __init__(self) -> None:
+        self.pending = False
+
+    def hold(self) -> None:
+        """Call before starting the server (in the process that will serve)."""
+        self.pending = False
+        signal.signal(signal.SIGHUP, self._remember)
+
+    def _remember(self, sig: int, frame: FrameType | None) -> None:
+        self.pending = True
+
+
+early_sighup = _EarlySighup()
+
+
 class Reloader:
     """Reloads one gateway's config from its file when SIGHUP arrives (or reload() is called)."""
 
@@ -99,6 +121,9 @@ class Reloader:
             return
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._signalled)
         self._installed = True
+        if early_sighup.pending:  # it came while we started: the file may be newer than ours
+            early_sighup.pending = False
+            self._signalled()
 
     def uninstall(self) -> None:
         if self._installed:
