@@ -34,7 +34,7 @@ from .stores import (
     Shortfall,
     Store,
 )
-from .stores.sqlite import day_of, month_of, next_month_start, scopes_of, utcnow
+from .stores.calendar import day_of, month_of, next_month_start, scopes_of, utcnow
 
 logger = logging.getLogger("tiergate.budget")
 

@@ -27,7 +27,7 @@ import orjson
 from .budget import project
 from .config import Config
 from .stores import PICO_PER_USD, SpendLine, Store, open_store, usd_text
-from .stores.sqlite import month_of, utcnow
+from .stores.calendar import month_of, utcnow
 from .types import CLASSIFICATIONS
 
 T = TypeVar("T")

@@ -23,14 +23,10 @@ rewritten head are found by verify().
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import queue
 import sqlite3
-import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -46,55 +42,15 @@ from . import (
     SpendLine,
     SpendRows,
 )
-from ._sqlite_schema import ATTEMPT_COLUMNS, GENESIS, MIGRATIONS, Chain
+from ._sqlite_schema import ATTEMPT_COLUMNS, MIGRATIONS, Chain
+from ._sqlite_writer import Job, Writer, connect
+from .calendar import day_of, month_of, next_month_start, scopes_of, stamp, utcnow
 
 T = TypeVar("T")
 logger = logging.getLogger("tiergate.store")
 
-# Enough to amortise one commit over a burst, small enough that no caller waits long.
-MAX_BATCH = 512
 RETRY_FIRST_S = 0.05
 RETRY_MAX_S = 2.0
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _utc(at: datetime) -> datetime:
-    # A naive datetime from an injected clock is taken to be UTC already.
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-
-
-# f-strings, not strftime: these run several times per request and strftime is ~5x slower.
-def month_of(at: datetime) -> str:
-    at = _utc(at)
-    return f"{at.year:04d}-{at.month:02d}"
-
-
-def day_of(at: datetime) -> str:
-    at = _utc(at)
-    return f"{at.year:04d}-{at.month:02d}-{at.day:02d}"
-
-
-def stamp(at: datetime) -> str:
-    at = _utc(at)
-    return (
-        f"{at.year:04d}-{at.month:02d}-{at.day:02d}T"
-        f"{at.hour:02d}:{at.minute:02d}:{at.second:02d}.{at.microsecond:06d}Z"
-    )
-
-
-def next_month_start(month: str) -> datetime:
-    start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
-    return (start + timedelta(days=32)).replace(day=1)
-
-
-def scopes_of(provider: str, tenant: str | None) -> tuple[str, ...]:
-    """Every scope an attempt's money counts under (capped or not)."""
-    if tenant is None:
-        return (f"provider:{provider}", "total")
-    return (f"provider:{provider}", f"tenant:{tenant}", "total")
 
 
 def path_of(url: str) -> str:
@@ -104,176 +60,6 @@ def path_of(url: str) -> str:
     if not url.startswith("sqlite:///"):
         raise StoreUnavailable(f"expected sqlite:///PATH, got {url!r}")
     return url.removeprefix("sqlite:///")
-
-
-@dataclass(slots=True)
-class _Job:
-    op: Callable[[_Writer], Any]
-    loop: asyncio.AbstractEventLoop
-    future: asyncio.Future[Any]
-
-
-def _resolve(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
-    if future.cancelled():
-        return  # committed all the same; nobody is waiting to hear it
-    if ok:
-        future.set_result(value)
-    else:
-        future.set_exception(value)
-
-
-class _Writer(threading.Thread):
-    """Owns this process's write connection; runs queued operations in batches, one transaction each."""
-
-    def __init__(self, store: SqliteStore) -> None:
-        super().__init__(name="tiergate-store", daemon=True)
-        self.store = store
-        self.jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self.ready = threading.Event()
-        self.startup_error: BaseException | None = None
-        self.healthy = True
-        self.commits = 0
-        self.ops = 0
-        self.conn: sqlite3.Connection
-        self.now: datetime = store.clock()
-        self.head: tuple[int, str] = (0, GENESIS)
-
-    def run(self) -> None:
-        try:
-            self.conn = _connect(self.store.path, self.store.busy_timeout_s)
-            self.store.chain.adopt(self.conn, writable=True)
-        except (sqlite3.Error, OSError, StoreUnavailable) as exc:
-            self.startup_error = (
-                exc
-                if isinstance(exc, StoreUnavailable)
-                else StoreUnavailable(f"cannot open the store at {self.store.url}: {exc}")
-            )
-            self.ready.set()
-            return
-        self.ready.set()
-        stop = False
-        while not stop:
-            job = self.jobs.get()
-            if job is None:
-                break
-            batch = [job]
-            while len(batch) < MAX_BATCH:
-                try:
-                    nxt = self.jobs.get_nowait()
-                except queue.Empty:
-                    break
-                if nxt is None:
-                    stop = True
-                    break
-                batch.append(nxt)
-            self._run_batch(batch)
-        self.conn.close()
-
-    # -- inside a transaction --------------------------------------------------------------
-
-    def append(self, values: tuple[Any, ...]) -> int:
-        """Insert one attempt row (values without id and hash) at the end of the chain."""
-        row_id = self.head[0] + 1
-        full = (row_id, *values)
-        digest = self.store.chain.row_hash(self.head[1], full)
-        self.conn.execute(_INSERT, (*full, digest))
-        self.head = (row_id, digest)
-        return row_id
-
-    def add(self, month: str, scopes: tuple[str, ...], *, spent: int, held: int) -> None:
-        for scope in scopes:
-            self.conn.execute(
-                "INSERT INTO totals (month, scope, spent_pico, held_pico) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (month, scope) DO UPDATE SET spent_pico = spent_pico + excluded.spent_pico,"
-                " held_pico = held_pico + excluded.held_pico",
-                (month, scope, spent, held),
-            )
-
-    def spend_today(self, scopes: tuple[str, ...], pico: int) -> None:
-        if pico <= 0:
-            return
-        day = day_of(self.now)
-        for scope in scopes:
-            self.conn.execute(
-                "INSERT INTO day_totals (day, scope, spent_pico) VALUES (?, ?, ?) "
-                "ON CONFLICT (day, scope) DO UPDATE SET spent_pico = spent_pico + excluded.spent_pico",
-                (day, scope, pico),
-            )
-
-    def renew(self) -> None:
-        until = stamp(self.now + timedelta(seconds=self.store.lease_s))
-        self.conn.execute(
-            "INSERT INTO owners (owner, lease_until) VALUES (?, ?) "
-            "ON CONFLICT (owner) DO UPDATE SET lease_until = excluded.lease_until",
-            (self.store.owner, until),
-        )
-
-    # -- batches -----------------------------------------------------------------------------
-
-    def _run_batch(self, batch: list[_Job]) -> None:
-        results: list[tuple[_Job, bool, Any]] = []
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-            self.now = self.store.clock()
-            start = self.head = self.store.chain.read_head(self.conn)
-            for job in batch:
-                results.append(self._run_one(job))
-            if self.head != start:
-                self.store.chain.write_head(self.conn, self.head)
-            used = dict(
-                self.conn.execute(
-                    "SELECT scope, spent_pico + held_pico FROM totals WHERE month = ?",
-                    (month_of(self.now),),
-                ).fetchall()
-            )
-            self.conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            if self.conn.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    self.conn.execute("ROLLBACK")
-            self.healthy = False
-            error = StoreUnavailable(f"the store at {self.store.url} cannot be written: {exc}")
-            results = [(job, False, error) for job in batch]
-        else:
-            self.healthy = True
-            self.commits += 1
-            self.ops += len(batch)
-            self.store.used_cache = used
-            self.store.used_month = month_of(self.now)
-        for job, ok, value in results:
-            with contextlib.suppress(RuntimeError):  # a closed loop: nobody is left to tell
-                job.loop.call_soon_threadsafe(_resolve, job.future, ok, value)
-
-    def _run_one(self, job: _Job) -> tuple[_Job, bool, Any]:
-        """Run one operation inside a savepoint, so that its own mistake fails only itself."""
-        head = self.head
-        self.conn.execute("SAVEPOINT op")
-        try:
-            value = job.op(self)
-        except (sqlite3.IntegrityError, ValueError, TypeError, OverflowError) as exc:
-            # Raises sqlite3.Error (failing the whole batch) if SQLite already rolled back.
-            self.conn.execute("ROLLBACK TO op")
-            self.conn.execute("RELEASE op")
-            self.head = head
-            return job, False, exc
-        self.conn.execute("RELEASE op")
-        return job, True, value
-
-
-_INSERT = (
-    f"INSERT INTO attempts ({', '.join(ATTEMPT_COLUMNS)}, hash) "
-    f"VALUES ({', '.join('?' * (len(ATTEMPT_COLUMNS) + 1))})"
-)
-
-
-def _connect(path: str, busy_timeout_s: float) -> sqlite3.Connection:
-    if path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=True)
-    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    return conn
 
 
 class SqliteStore:
@@ -300,7 +86,7 @@ class SqliteStore:
         self.chain = Chain(key)
         self.used_cache: dict[str, int] = {}
         self.used_month = ""
-        self._writer: _Writer | None = None
+        self._writer: Writer | None = None
         self._closed = False
 
     @classmethod
@@ -324,7 +110,7 @@ class SqliteStore:
             await asyncio.to_thread(store._check_readable)
             return store
         await asyncio.to_thread(store._migrate_now)
-        writer = _Writer(store)
+        writer = Writer(store)
         writer.start()
         await asyncio.to_thread(writer.ready.wait)
         if writer.startup_error is not None:
@@ -349,7 +135,7 @@ class SqliteStore:
             return {}  # a new month began since the last transaction: nothing is used yet
         return self.used_cache
 
-    def _submit(self, op: Callable[[_Writer], T]) -> asyncio.Future[T]:
+    def _submit(self, op: Callable[[Writer], T]) -> asyncio.Future[T]:
         # Raising here (not in the future) keeps one rule for callers: a returned future is
         # still pending, so callbacks added to it run before whoever awaits it resumes.
         if self._closed or self._writer is None:
@@ -358,7 +144,7 @@ class SqliteStore:
             )
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._writer.jobs.put(_Job(op, loop, future))
+        self._writer.jobs.put(Job(op, loop, future))
         return future
 
     # -- money -------------------------------------------------------------------------------
@@ -368,7 +154,7 @@ class SqliteStore:
             raise ValueError(f"a reservation cannot be negative ({hold.pico})")
         ts_owner = self.owner
 
-        def op(w: _Writer) -> Reservation | Shortfall:
+        def op(w: Writer) -> Reservation | Shortfall:
             month = month_of(w.now)
             for scope, cap in hold.caps.items():
                 row = w.conn.execute(
@@ -396,7 +182,7 @@ class SqliteStore:
         return await asyncio.shield(self._submit(op))
 
     async def settle(self, reservation: Reservation, record: AttemptRecord) -> None:
-        def op(w: _Writer) -> None:
+        def op(w: Writer) -> None:
             if not _close(w, reservation.id, "settled"):
                 return  # settled, released or reaped already: nothing more to charge
             cost = record.cost_pico
@@ -412,7 +198,7 @@ class SqliteStore:
         await asyncio.shield(self._submit(op))
 
     async def release(self, reservation: Reservation) -> None:
-        def op(w: _Writer) -> None:
+        def op(w: Writer) -> None:
             if _close(w, reservation.id, "released"):
                 scopes = scopes_of(reservation.provider, reservation.tenant)
                 w.add(reservation.month, scopes, spent=0, held=-reservation.pico)
@@ -424,7 +210,7 @@ class SqliteStore:
         loop = asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
 
-        def op(w: _Writer) -> None:
+        def op(w: Writer) -> None:
             month = month_of(w.now)
             if record.cost_pico > 0:
                 scopes = scopes_of(record.provider, record.tenant)
@@ -471,7 +257,7 @@ class SqliteStore:
         lease (`lease_s` from now) in the same transaction."""
         self.lease_s = lease_s
 
-        def op(w: _Writer) -> int:
+        def op(w: Writer) -> int:
             w.renew()
             now = stamp(w.now)
             dead = w.conn.execute(
@@ -504,7 +290,7 @@ class SqliteStore:
         return await asyncio.shield(self._submit(op))
 
     async def mark_alert(self, *, day: str, scope: str) -> bool:
-        def op(w: _Writer) -> bool:
+        def op(w: Writer) -> bool:
             cur = w.conn.execute(
                 "INSERT OR IGNORE INTO alerts (day, scope, ts) VALUES (?, ?, ?)",
                 (day, scope, stamp(w.now)),
@@ -537,7 +323,7 @@ class SqliteStore:
 
     def _migrate_now(self) -> int:
         try:
-            conn = _connect(self.path, self.busy_timeout_s)
+            conn = connect(self.path, self.busy_timeout_s)
         except (sqlite3.Error, OSError) as exc:
             raise StoreUnavailable(f"cannot open the store at {self.url}: {exc}") from None
         try:
@@ -656,7 +442,7 @@ def _values(
     )  # fmt: skip
 
 
-def _close(w: _Writer, reservation_id: int, state: str) -> bool:
+def _close(w: Writer, reservation_id: int, state: str) -> bool:
     """Close an open reservation; False if it was not open (the operation is then a no-op)."""
     cur = w.conn.execute(
         "UPDATE reservations SET state = ?, closed_ts = ? WHERE id = ? AND state = 'open'",
@@ -738,4 +524,4 @@ def _audit_rows(conn: sqlite3.Connection, month: str | None) -> AuditRows:
     )  # fmt: skip
 
 
-__all__ = ["SqliteStore", "day_of", "month_of", "next_month_start", "scopes_of", "stamp"]
+__all__ = ["SqliteStore", "path_of"]

@@ -1,0 +1,202 @@
+"""The SQLite store's writer: one thread and connection per process, one transaction per batch.
+
+Operations queue up while a transaction runs and share the next one (group
+commit). Each transaction is BEGIN IMMEDIATE, reads the chain head and the
+running totals inside it, and resolves its callers' futures only once committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import StoreUnavailable
+from ._sqlite_schema import ATTEMPT_COLUMNS, GENESIS
+from .calendar import day_of, month_of, stamp
+
+if TYPE_CHECKING:
+    from .sqlite import SqliteStore
+
+# Enough to amortise one commit over a burst, small enough that no caller waits long.
+MAX_BATCH = 512
+
+
+@dataclass(slots=True)
+class Job:
+    op: Callable[[Writer], Any]
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[Any]
+
+
+def _resolve(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
+    if future.cancelled():
+        return  # committed all the same; nobody is waiting to hear it
+    if ok:
+        future.set_result(value)
+    else:
+        future.set_exception(value)
+
+
+class Writer(threading.Thread):
+    """Owns this process's write connection; runs queued operations in batches, one transaction each."""
+
+    def __init__(self, store: SqliteStore) -> None:
+        super().__init__(name="tiergate-store", daemon=True)
+        self.store = store
+        self.jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+        self.ready = threading.Event()
+        self.startup_error: BaseException | None = None
+        self.healthy = True
+        self.commits = 0
+        self.ops = 0
+        self.conn: sqlite3.Connection
+        self.now: datetime = store.clock()
+        self.head: tuple[int, str] = (0, GENESIS)
+
+    def run(self) -> None:
+        try:
+            self.conn = connect(self.store.path, self.store.busy_timeout_s)
+            self.store.chain.adopt(self.conn, writable=True)
+        except (sqlite3.Error, OSError, StoreUnavailable) as exc:
+            self.startup_error = (
+                exc
+                if isinstance(exc, StoreUnavailable)
+                else StoreUnavailable(f"cannot open the store at {self.store.url}: {exc}")
+            )
+            self.ready.set()
+            return
+        self.ready.set()
+        stop = False
+        while not stop:
+            job = self.jobs.get()
+            if job is None:
+                break
+            batch = [job]
+            while len(batch) < MAX_BATCH:
+                try:
+                    nxt = self.jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    stop = True
+                    break
+                batch.append(nxt)
+            self._run_batch(batch)
+        self.conn.close()
+
+    # -- inside a transaction --------------------------------------------------------------
+
+    def append(self, values: tuple[Any, ...]) -> int:
+        """Insert one attempt row (values without id and hash) at the end of the chain."""
+        row_id = self.head[0] + 1
+        full = (row_id, *values)
+        digest = self.store.chain.row_hash(self.head[1], full)
+        self.conn.execute(_INSERT, (*full, digest))
+        self.head = (row_id, digest)
+        return row_id
+
+    def add(self, month: str, scopes: tuple[str, ...], *, spent: int, held: int) -> None:
+        for scope in scopes:
+            self.conn.execute(
+                "INSERT INTO totals (month, scope, spent_pico, held_pico) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (month, scope) DO UPDATE SET spent_pico = spent_pico + excluded.spent_pico,"
+                " held_pico = held_pico + excluded.held_pico",
+                (month, scope, spent, held),
+            )
+
+    def spend_today(self, scopes: tuple[str, ...], pico: int) -> None:
+        if pico <= 0:
+            return
+        day = day_of(self.now)
+        for scope in scopes:
+            self.conn.execute(
+                "INSERT INTO day_totals (day, scope, spent_pico) VALUES (?, ?, ?) "
+                "ON CONFLICT (day, scope) DO UPDATE SET spent_pico = spent_pico + excluded.spent_pico",
+                (day, scope, pico),
+            )
+
+    def renew(self) -> None:
+        until = stamp(self.now + timedelta(seconds=self.store.lease_s))
+        self.conn.execute(
+            "INSERT INTO owners (owner, lease_until) VALUES (?, ?) "
+            "ON CONFLICT (owner) DO UPDATE SET lease_until = excluded.lease_until",
+            (self.store.owner, until),
+        )
+
+    # -- batches -----------------------------------------------------------------------------
+
+    def _run_batch(self, batch: list[Job]) -> None:
+        results: list[tuple[Job, bool, Any]] = []
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.now = self.store.clock()
+            start = self.head = self.store.chain.read_head(self.conn)
+            for job in batch:
+                results.append(self._run_one(job))
+            if self.head != start:
+                self.store.chain.write_head(self.conn, self.head)
+            used = dict(
+                self.conn.execute(
+                    "SELECT scope, spent_pico + held_pico FROM totals WHERE month = ?",
+                    (month_of(self.now),),
+                ).fetchall()
+            )
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self.conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
+            self.healthy = False
+            error = StoreUnavailable(f"the store at {self.store.url} cannot be written: {exc}")
+            results = [(job, False, error) for job in batch]
+        else:
+            self.healthy = True
+            self.commits += 1
+            self.ops += len(batch)
+            self.store.used_cache = used
+            self.store.used_month = month_of(self.now)
+        for job, ok, value in results:
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody is left to tell
+                job.loop.call_soon_threadsafe(_resolve, job.future, ok, value)
+
+    def _run_one(self, job: Job) -> tuple[Job, bool, Any]:
+        """Run one operation inside a savepoint, so that its own mistake fails only itself."""
+        head = self.head
+        self.conn.execute("SAVEPOINT op")
+        try:
+            value = job.op(self)
+        except (sqlite3.IntegrityError, ValueError, TypeError, OverflowError) as exc:
+            # Raises sqlite3.Error (failing the whole batch) if SQLite already rolled back.
+            self.conn.execute("ROLLBACK TO op")
+            self.conn.execute("RELEASE op")
+            self.head = head
+            return job, False, exc
+        self.conn.execute("RELEASE op")
+        return job, True, value
+
+
+_INSERT = (
+    f"INSERT INTO attempts ({', '.join(ATTEMPT_COLUMNS)}, hash) "
+    f"VALUES ({', '.join('?' * (len(ATTEMPT_COLUMNS) + 1))})"
+)
+
+
+def connect(path: str, busy_timeout_s: float) -> sqlite3.Connection:
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=True)
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+__all__ = ["MAX_BATCH", "Job", "Writer", "connect"]
