@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -207,6 +208,9 @@ def test_demo_runs_end_to_end_and_leaves_nothing_running() -> None:
     assert "0 sensitive requests left the premises" in out
     for rule in ("default", "quality_or_batch", "critical", "sensitive", "embedding"):
         assert rule in out
+    assert re.search(r"same question, temperature 0 \(2nd\).* 0 +hit", out)  # the cache hit
+    assert re.search(r"critical-1 .* openai .* batch API", out)  # the batch file run
+    assert "savings at the simulated prices" in out
 
 
 def test_route_consults_the_budgets(good: Path) -> None:

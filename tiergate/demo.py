@@ -13,7 +13,10 @@ import aiohttp
 import orjson
 
 from . import logs, reports
-from .config import parse_config
+from .batch import Options, Summary
+from .batch import run as run_batch
+from .config import Config, parse_config
+from .pricing import pico_to_usd
 from .server import BackgroundServer, create_app
 from .testing import FakeUpstream
 
@@ -46,8 +49,10 @@ providers:
     max_output_tokens: 512
     timeout_s: 5
     breaker_cooldown_s: 0
+    batch_api: true
 budget: {{monthly_total_usd: 200, daily_alert_usd: 10, on_exceeded: fallback}}
 privacy: {{sensitive: [pii, hipaa, confidential, legal], detect: true}}
+cache: {{ttl_s: 300}}
 """
 
 
@@ -59,12 +64,14 @@ class Job:
     outage: bool = False
 
 
-def _chat(text: str, **hints: Any) -> dict[str, Any]:
+def _chat(text: str, temperature: float | None = None, **hints: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "model": "auto",
         "messages": [{"role": "user", "content": text}],
         "max_tokens": 64,
     }
+    if temperature is not None:
+        body["temperature"] = temperature
     if hints:
         body["tiergate"] = hints
     return body
@@ -126,6 +133,35 @@ JOBS = (
         ),
         outage=True,
     ),
+    *(
+        Job(
+            f"same question, temperature 0 ({n})",
+            "/v1/chat/completions",
+            _chat(
+                "List three risks of a big-bang release.", 0, quality="critical", complexity="high"
+            ),
+        )
+        for n in ("1st", "2nd")
+    ),
+)
+# `tiergate batch run` on a small file: critical lines go through the provider's Batch API.
+BATCH: tuple[tuple[str, str, dict[str, str]], ...] = (
+    (
+        "critical-1",
+        "Audit this pricing model for errors.",
+        {"quality": "critical", "complexity": "high"},
+    ),
+    (
+        "critical-2",
+        "Stress-test this capacity plan.",
+        {"quality": "critical", "complexity": "high"},
+    ),
+    (
+        "pii",
+        "Reply to john.smith@example.org about his order.",
+        {"quality": "critical", "complexity": "high"},
+    ),
+    ("plain", "Tag this ticket: printer jammed.", {}),
 )
 
 
@@ -144,6 +180,7 @@ async def _send(session: aiohttp.ClientSession, base: str, job: Job) -> dict[str
             "latency_ms": (time.perf_counter() - started) * 1000,
             "attempts": h.get("x-tiergate-attempts", "-").replace(",", " > "),
             "cost_usd": h.get("x-tiergate-cost-usd", "-"),
+            "cache": h.get("x-tiergate-cache", "-"),
         }
 
 
@@ -160,6 +197,45 @@ async def _workload(base: str, openai_fake: FakeUpstream, repeat: int) -> list[d
                     if job.outage:
                         openai_fake.revive()
     return rows
+
+
+def _hit_saved(rows: list[dict[str, Any]]) -> str:
+    """What the cache hit avoided: the cost of the miss that filled the entry."""
+    repeated = [r for r in rows if r["request"].startswith("same question")]
+    hit = any(r["cache"] == "hit" for r in repeated)
+    return repeated[0]["cost_usd"] if hit and repeated else "0"
+
+
+def _batch(config: Config, tmp: Path) -> tuple[list[dict[str, Any]], Summary]:
+    """`tiergate batch run` on a small file, in this process, against the same store."""
+    requests, out = tmp / "requests.jsonl", tmp / "results.jsonl"
+    requests.write_bytes(
+        b"".join(
+            orjson.dumps(
+                {"custom_id": cid, "method": "POST", "url": "/v1/chat/completions",
+                 "body": {**_chat(text), "tiergate": hints} if hints else _chat(text)}
+            )
+            + b"\n"
+            for cid, text, hints in BATCH
+        )
+    )  # fmt: skip
+    options = Options(input=requests, output=out, poll_s=0.05, progress=False)
+    summary = asyncio.run(run_batch(config, options))
+    rows = []
+    for line in out.read_bytes().splitlines():
+        result = orjson.loads(line)
+        facts = result["tiergate"]
+        rows.append(
+            {
+                "custom_id": result["custom_id"],
+                "classification": facts.get("classification") or "-",
+                "provider": facts.get("provider") or "-",
+                "rule": facts.get("rule") or "-",
+                "via": "batch API" if facts.get("batch_api") else "gateway",
+                "cost_usd": facts.get("cost_usd", "-"),
+            }
+        )
+    return rows, summary
 
 
 def _table(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> str:
@@ -213,19 +289,44 @@ def run(*, requests_per_kind: int = 1) -> int:
                     ("latency_ms", "ms"),
                     ("attempts", "attempts"),
                     ("cost_usd", "cost USD"),
+                    ("cache", "cache"),
                 ],
             )
         )
+        batch_rows, summary = _batch(config, Path(tmp))
+        print("\n`tiergate batch run` on a file of 4 lines (simulated Batch API, half price):\n")
+        print(
+            _table(
+                batch_rows,
+                [
+                    ("custom_id", "custom_id"),
+                    ("classification", "class"),
+                    ("provider", "provider"),
+                    ("rule", "rule"),
+                    ("via", "via"),
+                    ("cost_usd", "cost USD"),
+                ],
+            )
+        )
+        batch_saved = pico_to_usd(summary.batch_normal_pico - summary.batch_cost_pico)
+        print(
+            f"\nsavings at the simulated prices: the cache hit ${_hit_saved(rows)}; the Batch API "
+            f"${batch_saved.normalize():f} (${pico_to_usd(summary.batch_cost_pico).normalize():f} "
+            f"instead of ${pico_to_usd(summary.batch_normal_pico).normalize():f})"
+        )
         print()
         print(reports.format_spend(reports.spend(config, str(store), None)))
-        failed = [r for r in rows if r["status"] != 200]
+        failed = [r for r in rows if r["status"] != 200] + [
+            r for r in batch_rows if r["provider"] == "-"
+        ]
         sensitive_out = [
             r
-            for r in rows
+            for r in rows + batch_rows
             if r["classification"] in config.privacy.sensitive and r["provider"] != "local"
         ]
+        answered = len(rows) + len(batch_rows) - len(failed)
         print(
-            f"\n{len(rows) - len(failed)}/{len(rows)} answered; "
+            f"\n{answered}/{len(rows) + len(batch_rows)} answered (batch lines included); "
             f"{len(sensitive_out)} sensitive requests left the premises. Nothing is left running."
         )
     return 0 if not failed and not sensitive_out else 1
