@@ -9,9 +9,12 @@ database time deciding the month, and the database going away mid-run.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import signal
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -339,6 +342,54 @@ def test_while_the_database_is_down_reserve_fails_closed_and_rows_wait_in_memory
         assert (rows.total.attempts, rows.total.spent_pico, rows.total.held_pico) == (21, 100, 300)
         ok, detail = await store.verify()
         assert ok, detail
+        await store.close()
+
+    asyncio.run(main())
+
+
+def cluster_pids(cluster: PostgresCluster) -> list[int]:
+    """The postmaster this test started and its children (by parent pid, never by name)."""
+    main = int((cluster.data / "postmaster.pid").read_text().split()[0])
+    found = [main]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if parent == main:
+                found.append(int(entry.name))
+    return found
+
+
+def test_a_hung_database_fails_reserve_by_its_timeout_and_rows_wait_until_it_answers(
+    own_postgres: PostgresCluster,
+) -> None:
+    url = own_postgres.database("hung")
+
+    async def main() -> None:
+        store = await pg(url)
+        await reserved(store, hold("before", 10))
+        frozen = cluster_pids(own_postgres)
+        for pid in frozen:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            # The deadline only guards the test: the store's own timeout must fire first.
+            with pytest.raises(StoreUnavailable, match="cannot reserve: TimeoutError"):
+                await asyncio.wait_for(store.reserve(hold("during", 10)), 60)
+            assert not store.healthy
+            queued = store.record(row("free", provider="local", egress=False))
+        finally:
+            for pid in frozen:
+                os.kill(pid, signal.SIGCONT)
+        await asyncio.wait_for(queued, 60)
+        after = await reserved(store, hold("after", 10))
+        # "during" may have run when the server resumed; its caller heard an error and will
+        # not use it, so the heartbeat releases it (and keeps trying for a while).
+        await store.heartbeat()
+        assert store.healthy
+        rows = await store.spend_rows(month=after.month, tenant=None)
+        assert (rows.total.attempts, rows.total.held_pico) == (1, 20)
         await store.close()
 
     asyncio.run(main())

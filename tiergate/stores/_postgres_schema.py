@@ -183,6 +183,7 @@ MIGRATIONS: tuple[str, ...] = (
         pico bigint NOT NULL CHECK (pico >= 0),
         scopes text[] NOT NULL,
         owner text NOT NULL,
+        token text,  -- the caller's name for this hold: a reserve whose answer was lost is found by it
         state text NOT NULL DEFAULT 'open'
             CHECK (state IN ('open', 'settled', 'released', 'reaped')),
         closed_at timestamptz
@@ -262,7 +263,7 @@ MIGRATIONS: tuple[str, ...] = (
     -- reservation, or the first scope that cannot take it.
     CREATE FUNCTION tiergate.reserve(
         p_owner text, p_request_id text, p_attempt integer, p_provider text, p_tenant text,
-        p_pico bigint, p_scopes text[], p_cap_scopes text[], p_caps bigint[],
+        p_pico bigint, p_scopes text[], p_cap_scopes text[], p_caps bigint[], p_token text,
         OUT reservation_id bigint, OUT month text, OUT short_scope text, OUT cap_pico bigint,
         OUT left_pico bigint, OUT resets_at timestamptz, OUT used_pico bigint[]
     ) LANGUAGE plpgsql AS $$
@@ -299,9 +300,9 @@ MIGRATIONS: tuple[str, ...] = (
         UPDATE tiergate.totals t SET held_pico = t.held_pico + p_pico
             WHERE t.month = reserve.month AND t.scope = ANY (p_scopes);
         INSERT INTO tiergate.reservations
-            (month, request_id, attempt, provider, tenant, pico, scopes, owner)
+            (month, request_id, attempt, provider, tenant, pico, scopes, owner, token)
             VALUES (reserve.month, p_request_id, p_attempt, p_provider, p_tenant, p_pico,
-                    p_scopes, p_owner)
+                    p_scopes, p_owner, p_token)
             RETURNING id INTO reservation_id;
     END $$;
 
@@ -337,6 +338,27 @@ MIGRATIONS: tuple[str, ...] = (
                                array_fill(0::bigint, ARRAY[cardinality(r.scopes)]),
                                array_fill(-r.pico, ARRAY[cardinality(r.scopes)]));
         RETURN true;
+    END $$;
+
+    -- Release p_owner's open reservations that carry one of p_tokens (reserves whose caller
+    -- heard an error: the attempt never started) or one of p_ids (releases whose answer was
+    -- lost). How many were still open.
+    CREATE FUNCTION tiergate.release_unsure(p_owner text, p_tokens text[], p_ids bigint[])
+    RETURNS integer LANGUAGE plpgsql AS $$
+    DECLARE
+        r record;
+        v_count integer := 0;
+    BEGIN
+        FOR r IN
+            SELECT id FROM tiergate.reservations
+            WHERE owner = p_owner AND state = 'open' AND (token = ANY (p_tokens) OR id = ANY (p_ids))
+            ORDER BY id
+        LOOP
+            IF tiergate.release(r.id) THEN
+                v_count := v_count + 1;
+            END IF;
+        END LOOP;
+        RETURN v_count;
     END $$;
     """
     + _APPEND,

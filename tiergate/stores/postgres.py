@@ -32,7 +32,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import itertools
 import logging
+import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
@@ -74,19 +76,20 @@ logger = logging.getLogger("tiergate.stores.postgres")
 
 T = TypeVar("T")
 
-CALL_TIMEOUT_S = 3.0  # every statement; a store slower than this is treated as down
-CONNECT_TIMEOUT_S = 3.0
+CALL_TIMEOUT_S = 2.0  # every statement (a hung server: ~2x, asyncpg then cancels it); then down
+CONNECT_TIMEOUT_S = 2.0
 POOL_SIZE = 4
 MAX_BATCH = 512
 APPEND_TRIES = 4
 RETRY_FIRST_S = 0.1
 RETRY_MAX_S = 2.0
 CLOSE_FLUSH_S = 5.0
+UNSURE_S = 60.0
 LEASE_LOST = "TGL01"  # SQLSTATE raised by tiergate.reserve for an owner without a lease row
 MIGRATE_LOCK = 0x7469_6572_6761_7465  # "tiergate": the advisory lock that serialises migrations
 
 _MONTH_SQL = "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM')"
-_RESERVE = "SELECT * FROM tiergate.reserve($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+_RESERVE = "SELECT * FROM tiergate.reserve($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
 _RENEW = (
     "INSERT INTO tiergate.owners (owner, lease_until) "
     "VALUES ($1, now() + make_interval(secs => $2)) ON CONFLICT (owner) "
@@ -159,9 +162,12 @@ class PostgresStore:
         self._seq, self._hash = 0, GENESIS  # this process's chain head, as last committed
         self._unsure = False  # a batch failed in a way that may have committed it
         self._inflight: list[_Job] = []  # the batch last sent
-        self._registered = (
-            False  # the chain is registered at the first write (`migrate` writes none)
-        )
+        self._tokens = itertools.count(1)
+        # Holds that may exist though their caller heard an error, released by every heartbeat
+        # for UNSURE_S (a hung server may run the statement when it resumes): name -> until.
+        self._unsure_tokens: dict[str, float] = {}  # reserves whose answer was lost
+        self._unsure_ids: dict[int, float] = {}  # releases whose answer was lost
+        self._registered = False  # the chain is registered at the first write, not by `migrate`
         self._offset = timedelta(0)  # the database's clock minus ours
         self.commits = 0
         self.rows = 0
@@ -240,8 +246,9 @@ class PostgresStore:
         scopes = sorted(set(scopes_of(hold.provider, hold.tenant)) | set(hold.caps))
         cap_scopes = list(hold.caps)
         caps = [hold.caps[s] for s in cap_scopes]
+        token = str(next(self._tokens))
         args = (self.owner, hold.request_id, hold.attempt, hold.provider, hold.tenant, hold.pico,
-                scopes, cap_scopes, caps)  # fmt: skip
+                scopes, cap_scopes, caps, token)  # fmt: skip
 
         async def call(conn: Conn) -> asyncpg.Record | None:
             try:
@@ -253,7 +260,13 @@ class PostgresStore:
             await conn.execute(_RENEW, self.owner, self.lease_s)
             return await conn.fetchrow(_RESERVE, *args)
 
-        row = await asyncio.shield(self._call("reserve", call))
+        try:
+            row = await asyncio.shield(self._call("reserve", call))
+        except StoreUnavailable:
+            # It may have committed before its answer was lost (a hung server resumes and runs
+            # it): the caller will not use it, so the next heartbeat releases it if it exists.
+            self._unsure_tokens[token] = time.monotonic() + UNSURE_S
+            raise
         if row is None:
             raise StoreUnavailable(f"the store at {self.url} returned nothing for a reservation")
         if row["short_scope"] is not None:
@@ -283,7 +296,11 @@ class PostgresStore:
         async def call(conn: Conn) -> bool:
             return bool(await conn.fetchval("SELECT tiergate.release($1)", reservation.id))
 
-        released = await asyncio.shield(self._call("release a reservation", call))
+        try:
+            released = await asyncio.shield(self._call("release a reservation", call))
+        except StoreUnavailable:
+            self._unsure_ids[reservation.id] = time.monotonic() + UNSURE_S
+            raise
         if released and reservation.month == self._month:
             for scope in scopes_of(reservation.provider, reservation.tenant):
                 self._used[scope] = self._used.get(scope, 0) - reservation.pico
@@ -297,6 +314,10 @@ class PostgresStore:
         async def call(conn: Conn) -> tuple[str, datetime, list[asyncpg.Record]]:
             async with conn.transaction():
                 month = await conn.fetchval(_RENEW + " RETURNING " + _MONTH_SQL, *renew)
+                if tokens or ids:
+                    await conn.execute(
+                        "SELECT tiergate.release_unsure($1, $2, $3)", self.owner, tokens, ids
+                    )
                 rows = await conn.fetch(
                     "SELECT scope, spent_pico + held_pico AS used, now() AS now "
                     "FROM tiergate.totals WHERE month = $1",
@@ -306,7 +327,11 @@ class PostgresStore:
                 return str(month), now, rows
 
         renew = (self.owner, self.lease_s)
+        tokens, ids = sorted(self._unsure_tokens), sorted(self._unsure_ids)
         month, now, rows = await asyncio.shield(self._call("renew its lease", call))
+        done = time.monotonic()
+        self._unsure_tokens = {k: t for k, t in self._unsure_tokens.items() if t > done}
+        self._unsure_ids = {k: t for k, t in self._unsure_ids.items() if t > done}
         self._offset = now - datetime.now(UTC)
         self._month = month
         self._used = {str(r["scope"]): int(r["used"]) for r in rows}
