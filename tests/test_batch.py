@@ -335,7 +335,13 @@ def test_a_batch_line_that_never_comes_back_is_charged_in_full_an_error_line_not
     assert got["ok"]["response"]["status_code"] == 200
     assert got["lost"]["response"] is None
     assert got["lost"]["error"]["code"] == "batch_line_lost"
+    # The 503 line fell back down the tiers like a failed attempt (and failed there too: the
+    # directive travels with it).
     assert got["err"]["response"]["status_code"] == 503
+    assert got["err"]["response"]["body"]["error"]["code"] == "llm_unavailable"
+    assert "ollama_cloud" in got["err"]["response"]["body"]["error"]["message"]
+    assert tiers.cloud.count("/api/chat") == 1 and tiers.local.count("/api/chat") == 1
+    assert tiers.openai.count("/v1/chat/completions") == 0  # not the batch provider again
     with sqlite3.connect(tmp_path / "ledger.db") as conn:
         rows = dict(
             conn.execute(

@@ -24,7 +24,7 @@ import hashlib
 import time
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -399,6 +399,7 @@ class _Job:
         budget = self.gateway.budget
         assert budget is not None
         results: dict[int, dict[str, Any]] = {}
+        retry: dict[int, tuple[Line, str]] = {}
         for row in rows:
             plan = row.plan or {}
             rid, pico, month = plan["reservation"]
@@ -453,7 +454,25 @@ class _Job:
                 code = "batch_submit_failed" if failure else "batch_line_lost"
                 why = failure.message if failure else "the provider's batch never returned it"
                 results[row.idx] = _lost(row.custom_id, plan["request_id"], code, why, **where)
-        await self._finish(results)
+            unsent = failure is not None and not failure.billable and failure.retryable
+            if status == 429 or (isinstance(status, int) and status >= 500) or unsent:
+                retry[row.idx] = (row, plan["provider"])  # like a failed attempt: fall back
+        await self._finish({i: r for i, r in results.items() if i not in retry})
+        await asyncio.gather(
+            *(self._fall_back(row, skip, results[i]) for i, (row, skip) in retry.items())
+        )
+
+    async def _fall_back(self, row: Line, skip: str, failed: dict[str, Any]) -> None:
+        """A batch line that failed retryably, or was never submitted: the next candidates,
+        through the router (the batch provider's own real-time API is not tried again)."""
+        call = await self._prepare(row)
+        if call is None:
+            return
+        rest = tuple(c for c in call.decision.candidates if c.name != skip)
+        if not rest:
+            await self._finish({row.idx: failed})
+            return
+        await self._direct(row, replace(call, decision=replace(call.decision, candidates=rest)))
 
     def _api(self, provider_name: str) -> BatchAPI:
         return BatchAPI(self.gateway.upstream.session, self.gateway.config.provider(provider_name))
