@@ -65,6 +65,14 @@ async def sse_events(
     pending = b""
     async with aclosing(events) as pieces:  # type: ignore[type-var]
         async for piece in pieces:
+            if (
+                not pending
+                and piece.startswith(b"data: ")
+                and piece.find(b"\n\n") == len(piece) - 2
+            ):
+                data = piece[6:-2]  # the router's shape: one event per piece
+                yield None if data == b"[DONE]" else orjson.loads(data)
+                continue
             pending += piece
             while b"\n\n" in pending:
                 event, pending = pending.split(b"\n\n", 1)

@@ -22,6 +22,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -265,8 +266,12 @@ def _tools(tools: list[Any]) -> list[dict[str, Any]]:
 
 def created_at(created: Any) -> str:
     """RFC 3339 in UTC, as Ollama writes it, for an OpenAI `created` (Unix seconds)."""
-    moment = datetime.fromtimestamp(created if isinstance(created, int) else 0, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _rfc3339(created if isinstance(created, int) else 0)
+
+
+@lru_cache(maxsize=256)  # a stream repeats one `created` in every line
+def _rfc3339(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def done_reason(finish_reason: Any) -> str:
