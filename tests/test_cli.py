@@ -87,7 +87,7 @@ def test_check_accepts_the_design_example_and_reports_a_keyless_provider_as_down
         ),
         (
             ("protocol: openai", "protocol: grpc"),
-            "providers[2].protocol: Input should be 'ollama' or 'openai'",
+            "providers[2].protocol: Input should be 'ollama', 'openai', 'anthropic' or 'azure'",
         ),
         (("on_exceeded: fallback", "on_exceeded: explode"), "budget.on_exceeded"),
         (("default: gpt-4o,", "defualt: gpt-4o,"), "providers[2].models"),
@@ -218,7 +218,7 @@ def test_route_consults_the_budgets(good: Path) -> None:
     result = run("route", "--config", str(good), "--prompt", "Plan a migration", *CRITICAL)
     assert result.returncode == 0, result.stderr
     assert "rule:           budget" in result.stdout
-    assert "openai: removed by budget, provider:openai has 0 micro-USD left" in result.stdout
+    assert "openai: removed by budget, provider:openai has 0 pico-USD left" in result.stdout
 
 
 def test_the_shipped_example_config_passes_check() -> None:
