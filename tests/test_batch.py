@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import openai
 import orjson
 import pytest
 
@@ -357,3 +358,71 @@ def test_a_batch_line_that_never_comes_back_is_charged_in_full_an_error_line_not
     assert costs["unavailable"] == 0  # an HTTP error status is not billed
     assert costs["ok"] > 0
     assert got["lost"]["tiergate"]["cost_pico"] == costs["lost"]
+
+
+@pytest.mark.parametrize("created_before_death", [False, True])
+def test_a_run_killed_between_reserving_and_submitting_resumes_without_a_second_batch(
+    tmp_path: Path, created_before_death: bool
+) -> None:
+    """Killed while its batch was being created: the resumed run looks the batch up by its
+    metadata and adopts it if the provider has it, else creates it; never two."""
+    with (
+        FakeUpstream(name="local") as local,
+        FakeUpstream(name="cloud") as cloud,
+        FakeUpstream(name="openai", latency_s=1.5, batch_delay_s=0.1) as openai_fake,
+    ):
+        tiers = Tiers(local=local, cloud=cloud, openai=openai_fake)
+        config, out = write_config(tiers, tmp_path), tmp_path / "out.jsonl"
+        requests = tmp_path / "requests.jsonl"
+        requests.write_bytes(b"".join(orjson.dumps(line(i)) + b"\n" for i in range(12)))
+        state = tmp_path / "out.jsonl.state"
+        log = (tmp_path / "first.log").open("wb")
+        first = subprocess.Popen(command(config, requests, out), stdout=log, stderr=log)
+
+        def reserved() -> list[tuple[str, str, bytes]]:
+            if first.poll() is not None:
+                raise AssertionError("the run ended before it was killed")
+            if not state.exists():
+                return []
+            try:
+                with sqlite3.connect(f"file:{state}?mode=ro", uri=True) as conn:
+                    return conn.execute(
+                        "SELECT custom_id, chunk, plan FROM lines WHERE status = 'reserved'"
+                    ).fetchall()
+            except sqlite3.OperationalError:
+                return []
+
+        wait_for("the first run to reserve its batch lines", lambda: bool(reserved()), timeout_s=60)
+        rows = reserved()
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+        log.close()
+        if created_before_death:
+            # The create reached the provider; the run died before writing the batch id down.
+            client = openai.OpenAI(base_url=openai_fake.openai_base_url, api_key="k")
+            content = b"".join(
+                orjson.dumps(
+                    {"custom_id": cid, "method": "POST", "url": "/v1/chat/completions",
+                     "body": orjson.loads(plan)["body"]}
+                ) + b"\n"
+                for cid, _, plan in rows
+            )  # fmt: skip
+            uploaded = client.files.create(file=("b.jsonl", content), purpose="batch")
+            client.batches.create(
+                input_file_id=uploaded.id,
+                endpoint="/v1/chat/completions",
+                completion_window="24h",
+                metadata={"tiergate_chunk": rows[0][1]},
+            )
+        done = subprocess.run(command(config, requests, out), capture_output=True, timeout=120)
+        assert done.returncode == 0, done.stderr.decode()
+        created = [
+            r for r in openai_fake.received if r.path == "/v1/batches" and r.method == "POST"
+        ]
+        assert len(created) == 1
+        ids = {cid for cid, _, _ in rows}
+        assert openai_fake.batches.batch_runs == Counter(dict.fromkeys(ids, 1))
+        got = {r["custom_id"]: r for r in results(out)}
+        for cid in ids:
+            assert got[cid]["response"]["status_code"] == 200
+            assert got[cid]["tiergate"]["batch_api"] is True
