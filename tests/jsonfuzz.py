@@ -40,6 +40,17 @@ hint_objects = st.fixed_dictionaries(
 )
 
 
+hint_headers = st.dictionaries(
+    st.sampled_from([
+        "x-tiergate-classification", "x-tiergate-task", "x-tiergate-quality",
+        "x-tiergate-complexity", "x-tiergate-batch-size",
+    ]),
+    st.sampled_from(["public", "pii", "high", "critical", "low", "3", "0", "chat", ""])
+    | st.text(st.characters(min_codepoint=33, max_codepoint=126), max_size=10),
+    max_size=3,
+)  # fmt: skip
+
+
 def either(specific: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     """Mostly a plausible value, now and then any JSON value at all."""
     return st.one_of(*[specific] * 8, json_values)

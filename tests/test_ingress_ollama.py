@@ -22,7 +22,7 @@ from tiergate.ingress import ollama as ingress
 
 from . import multiprovider
 from .conftest import TENANT_KEYS, Start, Tiers
-from .jsonfuzz import bodies, either, fuzz_gateway, hint_objects, json_values, models
+from .jsonfuzz import bodies, either, fuzz_gateway, hint_headers, hint_objects, json_values, models
 
 WEATHER = {
     "type": "function",
@@ -353,6 +353,8 @@ def test_tags_show_and_version(gateway: Start) -> None:
     }
     assert embedder.capabilities == ["embedding"]
     assert missing.value.status_code == 404 and "llama9" in missing.value.error
+    with client(url) as c:
+        assert c.ps().models == []
     version = httpx.get(url + "/api/version", timeout=10)
     assert version.status_code == 200 and version.json()["version"]
 
@@ -502,7 +504,7 @@ def test_errors_come_back_in_ollamas_format(gateway: Start) -> None:
     assert not_json.status_code == 400 and "JSON" in not_json.json()["error"]
     wrong = httpx.get(url + "/api/chat", timeout=10)
     assert wrong.status_code == 405 and "error" in wrong.json()
-    missing = httpx.get(url + "/api/ps", timeout=10)
+    missing = httpx.get(url + "/api/pull", timeout=10)
     assert missing.status_code == 404 and isinstance(missing.json()["error"], str)
 
 
@@ -639,9 +641,9 @@ def test_fuzz_any_body_gets_an_answer_or_an_ollama_error(
     _, http = fuzzed
 
     @settings(max_examples=120, deadline=None, database=None)
-    @given(body=ENDPOINTS[path])
-    def run(body: Any) -> None:
-        check_ollama_answer(http.post(path, content=json.dumps(body)))
+    @given(body=ENDPOINTS[path], headers=hint_headers)
+    def run(body: Any, headers: dict[str, str]) -> None:
+        check_ollama_answer(http.post(path, content=json.dumps(body), headers=headers))
 
     run()
 

@@ -26,7 +26,7 @@ from tiergate.ingress.responses import Responses
 
 from . import multiprovider
 from .conftest import Start, Tiers
-from .jsonfuzz import bodies, either, fuzz_gateway, hint_objects
+from .jsonfuzz import bodies, either, fuzz_gateway, hint_headers, hint_objects
 
 WEATHER = {
     "type": "function",
@@ -663,9 +663,10 @@ def check_responses_answer(response: httpx.Response) -> None:
 
 def test_fuzz_any_body_gets_a_response_or_an_openai_error(fuzzed: httpx.Client) -> None:
     @settings(max_examples=300, deadline=None, database=None)
-    @given(body=REQUEST)
-    def run(body: Any) -> None:
-        check_responses_answer(fuzzed.post("/v1/responses", content=json.dumps(body)))
+    @given(body=REQUEST, headers=hint_headers)
+    def run(body: Any, headers: dict[str, str]) -> None:
+        response = fuzzed.post("/v1/responses", content=json.dumps(body), headers=headers)
+        check_responses_answer(response)
 
     run()
 

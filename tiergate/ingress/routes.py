@@ -82,6 +82,10 @@ def routes(complete: Complete, gateway: Gateway) -> dict[tuple[str, str], Handle
     async def version(scope: Scope, receive: Receive, send: Send) -> None:
         await _reply(send, ollama_models.version())
 
+    async def running(scope: Scope, receive: Receive, send: Send) -> None:
+        gateway.authenticate(scope, _headers(scope))
+        await _reply(send, {"models": []})  # providers keep their own models loaded
+
     async def stored(scope: Scope, receive: Receive, send: Send) -> None:
         gateway.authenticate(scope, _headers(scope))
         raise InvalidRequest(responses.NO_STATE, param="response_id")
@@ -94,6 +98,7 @@ def routes(complete: Complete, gateway: Gateway) -> dict[tuple[str, str], Handle
         ("GET", "/api/tags"): tags,
         ("POST", "/api/show"): show,
         ("GET", "/api/version"): version,
+        ("GET", "/api/ps"): running,
         ("POST", "/v1/responses"): translated("chat", responses.Responses),
         ("GET", STORED_RESPONSE): stored,
         ("POST", STORED_RESPONSE): stored,
