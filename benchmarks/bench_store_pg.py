@@ -107,11 +107,23 @@ def measure(url: str, processes: int, seconds: float, concurrency: int) -> dict[
 PGBENCH_SCRIPT = """\\set n random(1, 1000000000)
 SELECT tiergate.release((SELECT reservation_id FROM tiergate.reserve('pgbench', 'r' || :n, 0,
   'openai', 'acme', 2000, '{provider:openai,tenant:acme,total}',
-  '{provider:openai,tenant:acme,total}', '{1000000000000000000,1000000000000000000,1000000000000000000}')));
+  '{provider:openai,tenant:acme,total}', '{1000000000000000000,1000000000000000000,1000000000000000000}',
+  't' || :n)));
 """
 
 
-def pgbench(url: str, bin_dir: Path, clients: int, seconds: float) -> float:
+# What a reservation inside a leased slice would cost (docs/budget-slices.md): a durable insert
+# of its row, with no shared row locked.
+PGBENCH_SLICE_SCRIPT = """\\set n random(1, 1000000000)
+INSERT INTO tiergate.reservations (month, request_id, attempt, provider, tenant, pico, scopes, owner)
+  VALUES ('2000-01', 'r' || :n, 0, 'openai', 'acme', 2000, '{provider:openai,tenant:acme,total}',
+  'pgbench');
+"""
+
+
+def pgbench(
+    url: str, bin_dir: Path, clients: int, seconds: float, script: str = PGBENCH_SCRIPT
+) -> float:
     """The database's own ceiling: reserve + release from `clients` pgbench connections (no
     Python, no ledger row), each locking the same provider/tenant/total rows twice."""
     import re
@@ -121,7 +133,7 @@ def pgbench(url: str, bin_dir: Path, clients: int, seconds: float) -> float:
 
     parts = urlsplit(url)
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
-        f.write(PGBENCH_SCRIPT)
+        f.write(script)
     argv = [str(bin_dir / "pgbench"), "-n", "-f", f.name, "-c", str(clients), "-j", str(clients),
             "-T", str(int(seconds)), "-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432),
             "-U", parts.username or "postgres", parts.path.lstrip("/")]  # fmt: skip
@@ -181,6 +193,10 @@ def main() -> None:
             print("\npgbench (reserve + release in SQL, the hot rows' own ceiling)")
             for n in (int(x) for x in args.processes.split(",")):
                 print(f"{n:>9} clients  {pgbench(url, bin_dir, n, args.seconds):>8.0f} per s")
+            print("\npgbench (insert a reservation row only: the per-request cost inside a slice)")
+            for n in (int(x) for x in args.processes.split(",")):
+                rate = pgbench(url, bin_dir, n, args.seconds, PGBENCH_SLICE_SCRIPT)
+                print(f"{n:>9} clients  {rate:>8.0f} per s")
     finally:
         if cluster is not None:
             cluster.destroy()
