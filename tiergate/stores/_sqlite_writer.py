@@ -12,6 +12,7 @@ import contextlib
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 
 # Enough to amortise one commit over a burst, small enough that no caller waits long.
 MAX_BATCH = 512
+BUSY_FIRST_S = 0.0002
+BUSY_MAX_S = 0.002
 
 
 @dataclass(slots=True)
@@ -136,7 +139,7 @@ class Writer(threading.Thread):
     def _run_batch(self, batch: list[Job]) -> None:
         results: list[tuple[Job, bool, Any]] = []
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
+            self._begin()
             self.now = self.store.clock()
             start = self.head = self.store.chain.read_head(self.conn)
             for job in batch:
@@ -166,6 +169,27 @@ class Writer(threading.Thread):
         for job, ok, value in results:
             with contextlib.suppress(RuntimeError):  # a closed loop: nobody is left to tell
                 job.loop.call_soon_threadsafe(_resolve, job.future, ok, value)
+
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE, waiting for another process's write with short sleeps of our own:
+        SQLite's busy handler backs off to 100 ms sleeps, which several busy processes hit
+        all the time although a transaction here lasts well under a millisecond."""
+        deadline = time.monotonic() + self.store.busy_timeout_s
+        delay = BUSY_FIRST_S
+        self.conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            while True:
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) or time.monotonic() + delay > deadline:
+                        raise
+                time.sleep(delay)
+                delay = min(delay * 2, BUSY_MAX_S)
+        finally:
+            # Any other statement that meets a busy file waits in SQLite, as before.
+            self.conn.execute(f"PRAGMA busy_timeout = {int(self.store.busy_timeout_s * 1000)}")
 
     def _run_one(self, job: Job) -> tuple[Job, bool, Any]:
         """Run one operation inside a savepoint, so that its own mistake fails only itself."""
