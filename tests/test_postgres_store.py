@@ -20,7 +20,7 @@ import pytest
 
 from tiergate.errors import StoreUnavailable
 from tiergate.stores import AttemptRecord, Hold, Reservation, Shortfall, open_store
-from tiergate.stores.postgres import MIGRATIONS, PostgresStore
+from tiergate.stores.postgres import MIGRATIONS, PostgresStore, RowsRefused
 
 from .pg import PostgresCluster, find_bin_dir
 
@@ -390,6 +390,28 @@ def test_a_hung_database_fails_reserve_by_its_timeout_and_rows_wait_until_it_ans
         assert store.healthy
         rows = await store.spend_rows(month=after.month, tenant=None)
         assert (rows.total.attempts, rows.total.held_pico) == (1, 20)
+        await store.close()
+
+    asyncio.run(main())
+
+
+def test_a_row_the_database_refuses_fails_alone_and_never_blocks_the_rows_behind_it(
+    pg_url: str,
+) -> None:
+    async def main() -> None:
+        store = await pg(pg_url)
+        good = [store.record(row(f"g{i}", model="llama\x00")) for i in range(3)]
+        bad = store.record(row("bad", prompt_tokens=2**63))  # beyond PostgreSQL's bigint
+        good += [store.record(row(f"h{i}")) for i in range(3)]
+        await asyncio.wait_for(asyncio.gather(*good), 30)
+        with pytest.raises(RowsRefused, match="refused to write the ledger"):
+            await asyncio.wait_for(bad, 30)
+        assert store.healthy
+        found = await store.recent(limit=10)
+        assert sorted(r["request_id"] for r in found) == ["g0", "g1", "g2", "h0", "h1", "h2"]
+        assert {r["model"] for r in found} == {"llama\ufffd", "gpt-4o"}
+        ok, detail = await store.verify()
+        assert ok, detail
         await store.close()
 
     asyncio.run(main())

@@ -230,6 +230,11 @@ class PostgresStore:
         try:
             async with self._pool.acquire(timeout=CONNECT_TIMEOUT_S) as conn:
                 result = await fn(conn)
+        except _Refused as exc:
+            # The database is fine; what was sent is not (a bug, or a value it cannot store).
+            raise RowsRefused(
+                f"the store at {self.url} refused to {what}: {_reason(exc)}"
+            ) from None
         except _Unusable as exc:
             self._healthy = False
             raise StoreUnavailable(
@@ -665,13 +670,14 @@ class PostgresStore:
 
     async def _write_loop(self) -> None:
         delay = RETRY_FIRST_S
+        alone = 0  # after a refused batch: this many jobs go one at a time, to find the culprit
         while True:
             if not self._jobs:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
             batch: list[_Job] = []
-            while self._jobs and len(batch) < MAX_BATCH:
+            while self._jobs and len(batch) < (1 if alone else MAX_BATCH):
                 if self._jobs[0].kind == "reap" and batch:
                     break  # a reap runs in a batch of its own
                 job = self._jobs.popleft()
@@ -700,6 +706,20 @@ class PostgresStore:
                 results = exc
             finally:
                 self._busy = False
+            alone = max(0, alone - 1)
+            if isinstance(results, RowsRefused):
+                if len(batch) > 1:
+                    alone = len(batch)
+                    self._jobs.extendleft(reversed(batch))
+                    continue
+                # One row the database will never take must not block every row behind it.
+                logger.error(
+                    "the database refused a ledger row",
+                    extra={"event": "store.row_refused", "error": str(results)},
+                )
+                if not batch[0].future.done():
+                    batch[0].future.set_exception(results)
+                continue
             if isinstance(results, StoreUnavailable):
                 # Rows are kept (in order, ahead of newer ones) and retried; a settle or a reap
                 # fails now, so its caller knows the reservation is still held.
@@ -908,18 +928,24 @@ def _lost(r: asyncpg.Record) -> AttemptRecord:
     )  # fmt: skip
 
 
+def _text(value: str | None) -> str | None:
+    # PostgreSQL's text cannot hold NUL; a row must never be refused for one.
+    return None if value is None else value.replace("\x00", "\ufffd")
+
+
 def _values(
     chain: str, seq: int, ts: datetime, month: str, record: AttemptRecord,
     reservation_id: int | None,
 ) -> tuple[Any, ...]:  # fmt: skip
     """A row's hashed values in HASHED_COLUMNS order, as they read back from the database."""
     return (
-        chain, seq, stamp(ts), month, record.request_id, int(record.attempt), record.tenant,
-        record.provider, record.model, int(record.tier), record.rule, record.classification,
-        record.classification_source, bool(record.egress), int(record.prompt_tokens),
-        int(record.completion_tokens), int(record.cost_pico), int(record.reserved_pico),
-        float(round(record.latency_ms, 3)), record.outcome, bool(record.usage_missing),
-        record.cache, None if record.status is None else int(record.status), record.endpoint,
+        chain, seq, stamp(ts), month, _text(record.request_id), int(record.attempt),
+        _text(record.tenant), _text(record.provider), _text(record.model), int(record.tier),
+        _text(record.rule), _text(record.classification), _text(record.classification_source),
+        bool(record.egress), int(record.prompt_tokens), int(record.completion_tokens),
+        int(record.cost_pico), int(record.reserved_pico), float(round(record.latency_ms, 3)),
+        _text(record.outcome), bool(record.usage_missing), _text(record.cache),
+        None if record.status is None else int(record.status), _text(record.endpoint),
         None if record.ttft_ms is None else float(round(record.ttft_ms, 3)),
         None if reservation_id is None else int(reservation_id),
     )  # fmt: skip
@@ -939,6 +965,17 @@ async def _version(conn: Conn) -> int:
     return int(await conn.fetchval("SELECT coalesce(max(version), 0) FROM tiergate.migrations"))
 
 
+class RowsRefused(StoreUnavailable):
+    """The database is up but refused what was sent (SQLSTATE classes 22, 23, 54, or an
+    argument asyncpg cannot encode): retrying the same rows cannot help."""
+
+
+_Refused = (
+    asyncpg.exceptions.DataError,
+    asyncpg.exceptions.IntegrityConstraintViolationError,
+    asyncpg.exceptions.ProgramLimitExceededError,
+    asyncpg.exceptions._base.DataError,
+)
 _Unusable = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
@@ -947,4 +984,4 @@ def _reason(exc: BaseException) -> str:
     return text.splitlines()[0][:300]
 
 
-__all__ = ["PostgresStore", "hide_password", "scopes_of"]
+__all__ = ["MIGRATIONS", "PostgresStore", "RowsRefused", "hide_password", "scopes_of"]
