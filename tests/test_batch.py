@@ -426,3 +426,36 @@ def test_a_run_killed_between_reserving_and_submitting_resumes_without_a_second_
         for cid in ids:
             assert got[cid]["response"]["status_code"] == 200
             assert got[cid]["tiergate"]["batch_api"] is True
+
+
+def test_a_second_run_on_the_same_output_while_the_first_runs_exits_2(tmp_path: Path) -> None:
+    with (
+        FakeUpstream(name="local") as local,
+        FakeUpstream(name="cloud") as cloud,
+        FakeUpstream(name="openai", batch_delay_s=3600) as openai_fake,
+    ):
+        tiers = Tiers(local=local, cloud=cloud, openai=openai_fake)
+        config, out = write_config(tiers, tmp_path), tmp_path / "out.jsonl"
+        requests = tmp_path / "requests.jsonl"
+        requests.write_bytes(b"".join(orjson.dumps(line(i)) + b"\n" for i in range(8)))
+        log = (tmp_path / "first.log").open("wb")
+        first = subprocess.Popen(command(config, requests, out), stdout=log, stderr=log)
+        try:
+            wait_for(
+                "the first run to submit its batch",
+                lambda: openai_fake.count("/v1/batches") > 0,
+                timeout_s=60,
+            )
+            second = subprocess.run(command(config, requests, out), capture_output=True, timeout=60)
+            assert second.returncode == 2
+            assert "another `tiergate batch run` is working on" in second.stderr.decode()
+            for batch in openai_fake.batches.batches.values():
+                batch.ready_at = 0.0  # now let the first run's batch complete
+            assert first.wait(timeout=60) == 0
+        finally:
+            if first.poll() is None:
+                first.kill()
+                first.wait()
+            log.close()
+        assert len(results(out)) == 8
+        assert max(openai_fake.batches.batch_runs.values()) == 1

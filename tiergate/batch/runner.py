@@ -115,16 +115,18 @@ async def run(config: Config, options: Options) -> Summary:
         )
     except ValueError as exc:
         raise BatchFileError(str(exc)) from None
-    gateway = Gateway(config, prices=build(config))
-    await gateway.start()
     try:
-        job = _Job(gateway, state, lines, options, _Caller(tenant, admin=False))
-        summary = await job.run()
+        gateway = Gateway(config, prices=build(config))
+        await gateway.start()
+        try:
+            job = _Job(gateway, state, lines, options, _Caller(tenant, admin=False))
+            summary = await job.run()
+        finally:
+            await gateway.stop()
         rows = await state.lines()
         await asyncio.to_thread(_write_output, options.output, [row.result or {} for row in rows])
         return summary
     finally:
-        await gateway.stop()
         await state.close()
 
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import orjson
 
@@ -56,17 +57,36 @@ class RunState:
         self.path = path
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tiergate-batch-state")
         self._conn: sqlite3.Connection | None = None
+        self._lock_file: BinaryIO | None = None
 
     @classmethod
     async def open(cls, path: Path, *, fingerprint: str, ids: Iterable[str]) -> RunState:
-        """Open (or create) the state of the input whose sha256 is `fingerprint`.
+        """Open (or create) the state of the input whose sha256 is `fingerprint`, and hold it:
+        one run at a time (the lock goes with the process, kill -9 included).
 
-        Raises ValueError when the file holds the state of another input."""
+        Raises ValueError when another run holds it, or it is the state of another input."""
         state = cls(path)
-        await state._run(lambda c: state._init(c, fingerprint, list(ids)))
+        try:
+            await state._run(lambda c: state._init(c, fingerprint, list(ids)))
+        except BaseException:
+            await state.close()
+            raise
         return state
 
+    def _lock(self) -> None:
+        self._lock_file = open(self.path.with_name(self.path.name + ".lock"), "a+b")  # noqa: SIM115
+        try:
+            fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._lock_file.close()
+            self._lock_file = None
+            raise ValueError(
+                f"another `tiergate batch run` is working on {self.path} right now; wait for it "
+                "to finish (or stop it), then run this again to resume"
+            ) from None
+
     def _init(self, conn: sqlite3.Connection, fingerprint: str, ids: list[str]) -> None:
+        self._lock()
         conn.executescript(_SCHEMA)
         found = conn.execute("SELECT v FROM meta WHERE k = 'input_sha256'").fetchone()
         if found is not None and found[0] != fingerprint:
@@ -137,6 +157,9 @@ class RunState:
         if self._conn is not None:
             await self._run(shut)
         self._pool.shutdown(wait=True)
+        if self._lock_file is not None:
+            self._lock_file.close()  # releases the lock
+            self._lock_file = None
 
 
 def _line(r: tuple[Any, ...]) -> Line:
