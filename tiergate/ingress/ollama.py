@@ -69,12 +69,9 @@ def generate_request(body: dict[str, Any]) -> dict[str, Any]:
                 f"{key} is not supported: {why}. tiergate serves /api/generate through chat.",
                 param=key,
             )
-    prompt = field(body, "prompt", (str,), "a string")
-    if not prompt:
-        raise InvalidRequest(
-            "prompt is required: tiergate loads models on demand, so there is nothing to preload",
-            param="prompt",
-        )
+    prompt = field(body, "prompt", (str,), "a string") or ""
+    if not prompt and not body.get("images"):
+        raise InvalidRequest("prompt is required: the text to answer", param="prompt")
     system = field(body, "system", (str,), "a string")
     user: dict[str, Any] = {"role": "user", "content": _content(prompt, body.get("images"), "")}
     out = _common(body)
@@ -301,12 +298,10 @@ def ollama_tool_calls(calls: Any) -> list[dict[str, Any]]:
                 arguments = {"arguments": arguments}  # the model wrote no JSON; keep its text
         if not isinstance(arguments, dict):
             arguments = {"arguments": arguments}
-        out.append(
-            {
-                "id": call.get("id"),
-                "function": {"name": function.get("name"), "arguments": arguments},
-            }
-        )
+        whole: dict[str, Any] = {"function": {"name": function.get("name"), "arguments": arguments}}
+        if call.get("id"):
+            whole["id"] = call["id"]  # newer Ollama versions carry it; a result may quote it
+        out.append(whole)
     return out
 
 

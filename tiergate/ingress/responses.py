@@ -91,9 +91,12 @@ def chat_request(body: dict[str, Any]) -> dict[str, Any]:
     effort = field(reasoning or {}, "effort", (str,), "a string", where="reasoning.")
     if effort:
         out["reasoning_effort"] = effort
-    tier = body.get("service_tier")
-    if tier is not None:
-        out["service_tier"] = tier  # intake refuses tiers billed at another rate
+    if body.get("service_tier") not in (None, "auto", "default"):
+        raise InvalidRequest(
+            f"service_tier {body['service_tier']!r:.40} is billed at a different rate than "
+            'tiergate reserves for; leave it out or use "auto"',
+            param="service_tier",
+        )
     stream = field(body, "stream", (bool,), "true or false")
     if stream:
         out["stream"] = True
