@@ -255,9 +255,10 @@ def _tool(tool: Any, i: int) -> dict[str, Any]:
     kind = tool.get("type") if isinstance(tool, dict) else None
     if kind != "function":
         raise InvalidRequest(
-            f"{where}.type {kind!r} is not supported: built-in tools are billed per call by OpenAI, "
-            "which tiergate cannot reserve for, and no other tier has them. Send function tools "
-            '({"type": "function", "name": ..., "parameters": {...}}) and run the tool yourself.',
+            f"{where}.type {kind!r:.40} is not supported: send function tools "
+            '({"type": "function", "name": ..., "parameters": {...}}) and run the tool yourself. '
+            "Built-in tools (web_search, file_search, ...) are billed per call by OpenAI, which "
+            "tiergate cannot reserve for, and no other tier has them.",
             param=f"{where}.type",
         )
     name = field(tool, "name", (str,), "a string", where=where + ".")
