@@ -468,6 +468,41 @@ def test_a_client_that_leaves_mid_stream_is_settled(
     assert health["providers"]["local"]["in_flight"] == 0
 
 
+PII_TOOL = {"type": "function", "function": {**WEATHER["function"], "description": PII}}
+
+
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [
+        ("/api/generate", {"prompt": "Summarise", "system": PII}),
+        ("/api/chat", {"messages": [{"role": "system", "content": PII},
+                                    {"role": "user", "content": "hi"}]}),
+        ("/api/chat", {"messages": [{"role": "user", "content": "go"},
+                                    {"role": "assistant", "content": "", "tool_calls": [
+                                        {"function": {"name": "mail",
+                                                      "arguments": {"to": "jane.doe@example.com"}}}]},
+                                    {"role": "tool", "tool_name": "mail", "content": "sent"}]}),
+        ("/api/chat", {"messages": [{"role": "user", "content": "Weather?"}], "tools": [PII_TOOL]}),
+        ("/api/chat", {"messages": [{"role": "user", "content": "A colour"}],
+                       "format": {"type": "object", "description": PII}}),
+        ("/api/embed", {"input": ["fine", PII]}),
+        ("/api/embeddings", {"prompt": PII}),
+    ],
+)  # fmt: skip
+def test_pii_in_any_field_keeps_the_request_local(
+    gateway: Start, tiers: Tiers, path: str, fields: dict[str, Any]
+) -> None:
+    url = gateway()
+    response = post(
+        url, path, {"model": "auto", "stream": False, **fields},
+        **{"X-Tiergate-Quality": "critical", "X-Tiergate-Complexity": "high"},
+    )  # fmt: skip
+    assert response.status_code == 200, response.text
+    assert response.headers["x-tiergate-provider"] == "local"
+    assert response.headers["x-tiergate-classification"] == "pii"
+    assert tiers.cloud_received() == 0 and tiers.local.count() == 1
+
+
 # -- errors ----------------------------------------------------------------------------------
 
 

@@ -464,6 +464,37 @@ def test_pii_never_reaches_a_cloud_fake(gateway: Start, tiers: Tiers, stream: bo
     assert tiers.local.count() == 3
 
 
+PII_TOOL = {**WEATHER, "description": f"Mail the result to {PII}"}
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"input": "Summarise", "instructions": PII},
+        {"input": [{"role": "user", "content": [{"type": "input_text", "text": PII}]}]},
+        {"input": [{"role": "assistant", "content": [{"type": "output_text", "text": PII}]},
+                   {"role": "user", "content": "and?"}]},
+        {"input": [{"role": "user", "content": "go"},
+                   {"type": "function_call", "call_id": "c1", "name": "mail",
+                    "arguments": orjson.dumps({"to": "jane.doe@example.com"}).decode()},
+                   {"type": "function_call_output", "call_id": "c1", "output": "sent"}]},
+        {"input": "Weather?", "tools": [PII_TOOL]},
+        {"input": "A colour", "text": {"format": {"type": "json_schema", "name": "x",
+                                                  "schema": {"description": PII, "type": "object"}}}},
+    ],
+)  # fmt: skip
+def test_pii_in_any_field_keeps_the_request_local(
+    gateway: Start, tiers: Tiers, fields: dict[str, Any]
+) -> None:
+    url = gateway()
+    with client(url, **CRITICAL) as c:
+        raw = c.post("/responses", body={"model": "auto", **fields}, cast_to=httpx.Response)
+    assert raw.status_code == 200
+    assert raw.headers["x-tiergate-provider"] == "local"
+    assert raw.headers["x-tiergate-classification"] == "pii"
+    assert tiers.cloud_received() == 0 and tiers.local.count() == 1
+
+
 # -- refusals --------------------------------------------------------------------------------
 
 
