@@ -20,22 +20,25 @@ unknown; re-running it could run and charge it twice).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from ..budget import Budget
 from ..config import Config
 from ..errors import InvalidRequest, StoreUnavailable, TiergateError, UpstreamError
 from ..gateway import Gateway, _Caller
 from ..pricing import TokenPrice, bound_pico, build, cost_pico, pico_to_usd
 from ..router import Call
-from ..stores import AttemptRecord, Reservation
+from ..stores import AttemptRecord, Reservation, open_store
 from ..types import Usage
 from .progress import Progress
 from .remote import ENDED, BatchAPI, batch_price
@@ -116,13 +119,17 @@ async def run(config: Config, options: Options) -> Summary:
     except ValueError as exc:
         raise BatchFileError(str(exc)) from None
     try:
-        gateway = Gateway(config, prices=build(config))
-        await gateway.start()
-        try:
-            job = _Job(gateway, state, lines, options, _Caller(tenant, admin=False))
-            summary = await job.run()
-        finally:
-            await gateway.stop()
+        # Batch-API reservations belong to this run, across resumes: a resumed run settles them
+        # itself instead of reaping them as a dead process's (see _held). Its lease is renewed
+        # before the gateway starts, since the gateway's start reaps expired owners.
+        async with _held(config, await state.run_id()) as budget:
+            gateway = Gateway(config, prices=build(config))
+            await gateway.start()
+            try:
+                job = _Job(gateway, budget, state, lines, options, _Caller(tenant, admin=False))
+                summary = await job.run()
+            finally:
+                await gateway.stop()
         rows = await state.lines()
         await asyncio.to_thread(_write_output, options.output, [row.result or {} for row in rows])
         return summary
@@ -130,16 +137,48 @@ async def run(config: Config, options: Options) -> Summary:
         await state.close()
 
 
+@contextlib.asynccontextmanager
+async def _held(config: Config, run_id: str) -> AsyncIterator[Budget]:
+    """A Budget whose store owner is this run (`tiergate-batch:<run id>`), heartbeating while
+    the run lives. Its open reservations are reaped (charged in full) only if the run stays
+    dead past the store lease while another process uses the store; a resumed run, the same
+    owner, settles them from the provider's output instead."""
+    store = await open_store(
+        config.store,
+        owner=f"tiergate-batch:{run_id}",
+        key=config.ledger_key,
+        lease_s=config.store_lease_s,
+    )
+    budget = Budget(config=config, store=store)
+    try:
+        await budget.heartbeat(lease_s=config.store_lease_s)  # renews this owner's lease first
+    except BaseException:
+        await store.close()
+        raise
+    beat = asyncio.create_task(
+        budget.run(heartbeat_s=config.store_heartbeat_s, lease_s=config.store_lease_s)
+    )
+    try:
+        yield budget
+    finally:
+        beat.cancel()
+        await asyncio.gather(beat, return_exceptions=True)
+        await budget.close()
+        await store.close()
+
+
 class _Job:
     def __init__(
         self,
         gateway: Gateway,
+        budget: Budget,
         state: RunState,
         lines: list[dict[str, Any]],
         options: Options,
         caller: _Caller,
     ) -> None:
         self.gateway = gateway
+        self.budget = budget  # batch-API reservations
         self.state = state
         self.lines = lines
         self.options = options
@@ -265,7 +304,6 @@ class _Job:
     async def _submit(self, provider_name: str, url: str, members: list[tuple[Line, Call]]) -> None:
         """Reserve every line at the batch price bound, write that down, then create the batch."""
         gateway = self.gateway
-        assert gateway.budget is not None
         provider = gateway.config.provider(provider_name)
         chunk = uuid.uuid4().hex
         plans: dict[int, dict[str, Any]] = {}
@@ -282,7 +320,7 @@ class _Job:
                 price,
             )
             try:
-                held = await gateway.budget.reserve(
+                held = await self.budget.reserve(
                     request_id=call.request_id, attempt=1, provider=candidate.name,
                     tenant=call.tenant, pico=bound,
                 )  # fmt: skip
@@ -398,8 +436,7 @@ class _Job:
         failure: UpstreamError | None,
     ) -> None:
         """Each line's row at the batch price; its result."""
-        budget = self.gateway.budget
-        assert budget is not None
+        budget = self.budget
         results: dict[int, dict[str, Any]] = {}
         retry: dict[int, tuple[Line, str]] = {}
         for row in rows:

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import fcntl
 import sqlite3
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -97,6 +98,7 @@ class RunState:
         if found is None:
             with _transaction(conn):
                 conn.execute("INSERT INTO meta (k, v) VALUES ('input_sha256', ?)", (fingerprint,))
+                conn.execute("INSERT INTO meta (k, v) VALUES ('run_id', ?)", (uuid.uuid4().hex,))
                 conn.executemany(
                     "INSERT INTO lines (idx, custom_id) VALUES (?, ?)", list(enumerate(ids))
                 )
@@ -111,6 +113,14 @@ class RunState:
     async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, lambda: fn(self._connection()))
+
+    async def run_id(self) -> str:
+        """This run's id, the same across resumes."""
+
+        def read(c: sqlite3.Connection) -> str:
+            return str(c.execute("SELECT v FROM meta WHERE k = 'run_id'").fetchone()[0])
+
+        return await self._run(read)
 
     async def lines(self) -> list[Line]:
         def read(c: sqlite3.Connection) -> list[Line]:
