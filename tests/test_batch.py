@@ -182,6 +182,7 @@ def test_a_mixed_batch_keeps_sensitive_lines_local_and_prices_batch_lines_exactl
     normal_pico = billed[0] * 2 * BATCH_INPUT_PICO + billed[1] * 2 * BATCH_OUTPUT_PICO
     assert batch_pico * 2 == normal_pico
     assert sum(int(by_id[f"c{i}"]["tiergate"]["cost_pico"]) for i in batch_lines) == batch_pico
+    assert f"[{'#' * 30}] {LINES}/{LINES} done" in done.stderr.decode()  # the progress bar
     summary = done.stdout.decode()
     assert f"{len(batch_lines)} through provider batch APIs" in summary
     print(
