@@ -165,6 +165,11 @@ def main() -> None:
         score.recall_per_kind(outcomes),
         flagged=True,
     )
+    parts = score.positives(outcomes, "split")
+    _table(
+        "Recall on `split`, per kind of the value that was cut:",
+        score.tally(parts, lambda o: o.sample.variant),
+    )
     plain = score.positives(outcomes, "plain")
     _table("Recall per locale (plain values):", score.tally(plain, lambda o: o.sample.locale))
     obf = score.positives(outcomes, "obfuscated")
