@@ -785,8 +785,9 @@ def test_pinning_a_claude_model_for_embeddings_never_posts_to_anthropic(
             return response.status, await response.json()
 
     status, body = asyncio.run(post())
-    assert status == 503, body
-    assert body["error"]["code"] == "llm_unavailable"
+    assert status == 400, body  # the caller can fix this: a model that can embed
+    assert body["error"]["param"] == "model"
+    assert "no embeddings" in body["error"]["message"]
     assert fakes.anthropic.count() == 0
 
 

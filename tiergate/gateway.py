@@ -8,6 +8,7 @@ does the HTTP around it and the router walks the candidates.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import ipaddress
@@ -23,7 +24,7 @@ import orjson
 from . import intake, telemetry
 from .budget import Budget
 from .config import Config, TenantConfig
-from .errors import BudgetExhausted, InvalidRequest, PolicyDenied, Unauthorized
+from .errors import BudgetExhausted, InvalidRequest, PolicyDenied, StoreUnavailable, Unauthorized
 from .hints import Classified, classify, parse_hints
 from .stores import Store, open_store
 from .metrics import Gauge, Metrics
@@ -84,7 +85,10 @@ class Gateway:
             self.config.store, key=self.config.ledger_key, lease_s=self.config.store_lease_s
         )
         self.budget = Budget(config=self.config, store=self.store)
-        await self.budget.heartbeat(lease_s=self.config.store_lease_s)  # reap the dead at start
+        # Reap the dead at start. A store down now (it logged why): the loop below keeps trying
+        # and paid work fails closed meanwhile.
+        with contextlib.suppress(StoreUnavailable):
+            await self.budget.heartbeat(lease_s=self.config.store_lease_s)
         self._heartbeat = asyncio.get_running_loop().create_task(
             self.budget.run(
                 heartbeat_s=self.config.store_heartbeat_s, lease_s=self.config.store_lease_s
@@ -340,6 +344,13 @@ class Gateway:
             )
         if decision.candidates:
             return
+        pinned = features.outbound.get(features.pinned) if features.pinned else None
+        if pinned is not None and pinned.unsupported:
+            raise InvalidRequest(
+                f"model {model!r} (provider {features.pinned!r}) cannot serve this request: "
+                f"{pinned.unsupported}. Use another model, or \"auto\".",
+                param="model",
+            )
         why = sorted(set(decision.removed.values()))
         if features.pinned and features.pinned in decision.removed:
             rule = decision.removed[features.pinned]
