@@ -582,6 +582,33 @@ def test_every_provider_down_is_a_503_in_ollamas_format(gateway: Start, tiers: T
     assert tiers.cloud_received() == 0
 
 
+@pytest.mark.parametrize(
+    ("completion", "expected"),
+    [
+        ({"model": "m", "created": 0, "choices": [{"message": {"content": "hi"}, "finish_reason": "length"}],
+          "usage": {"prompt_tokens": 3, "completion_tokens": 2}},
+         {"message": {"role": "assistant", "content": "hi"}, "done_reason": "length",
+          "prompt_eval_count": 3, "eval_count": 2}),
+        ({"model": "m", "choices": [{"message": {"content": None, "refusal": "No."}}], "usage": "garbage"},
+         {"message": {"role": "assistant", "content": "No."}, "done_reason": "stop"}),
+        ({"model": "m", "choices": [{"message": {"content": None, "tool_calls": [
+            {"id": "call_1", "function": {"name": "f", "arguments": "not json"}},
+            {"function": {"name": "g", "arguments": "[1]"}}]}, "finish_reason": "tool_calls"}]},
+         {"message": {"role": "assistant", "content": "", "tool_calls": [
+             {"id": "call_1", "function": {"name": "f", "arguments": {"arguments": "not json"}}},
+             {"function": {"name": "g", "arguments": {"arguments": [1]}}}]}, "done_reason": "stop"}),
+        ({"model": "m", "choices": []}, {"message": {"role": "assistant", "content": ""}, "done_reason": "stop"}),
+    ],
+)  # fmt: skip
+def test_chat_answers_table(completion: dict[str, Any], expected: dict[str, Any]) -> None:
+    ticks = iter([1_000, 5_000])
+    translation = ingress.Chat({"model": "auto", "messages": []}, clock=lambda: next(ticks))
+    answer = translation.answer(completion)
+    assert {k: answer[k] for k in expected} == expected
+    assert answer["done"] is True and answer["total_duration"] == 4_000
+    assert answer["created_at"].endswith("Z")
+
+
 # -- fuzz: any body, never a 500, always Ollama's error format ----------------------------------
 
 texts = st.text(max_size=30)

@@ -108,3 +108,9 @@ def number(obj: dict[str, Any], key: str, low: float, high: float, *, where: str
             param=where + key,
         )
     return value
+
+
+def tokens(usage: Any, key: str) -> int:
+    """A token count from an OpenAI usage object; 0 when absent or not a count."""
+    value = usage.get(key) if isinstance(usage, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0

@@ -28,7 +28,7 @@ from typing import Any
 import orjson
 
 from tiergate.errors import InvalidRequest
-from tiergate.ingress import field, number, sse_events
+from tiergate.ingress import field, number, sse_events, tokens
 
 NDJSON = b"application/x-ndjson"
 _THINK_LEVELS = ("low", "medium", "high")
@@ -280,8 +280,8 @@ def counts(usage: Any) -> dict[str, int]:
     if not isinstance(usage, dict):
         return {}
     return {
-        "prompt_eval_count": int(usage.get("prompt_tokens") or 0),
-        "eval_count": int(usage.get("completion_tokens") or 0),
+        "prompt_eval_count": tokens(usage, "prompt_tokens"),
+        "eval_count": tokens(usage, "completion_tokens"),
     }
 
 
@@ -319,7 +319,7 @@ class _Exchange:
         raise NotImplementedError
 
     def answer(self, response: dict[str, Any]) -> dict[str, Any]:
-        choice = response["choices"][0]
+        choice = (response.get("choices") or [{}])[0]  # the router guarantees one; be sure
         message = choice.get("message") or {}
         text = message.get("content") or message.get("refusal") or ""
         elapsed = self._clock() - self._started
@@ -445,7 +445,7 @@ class Embed:
             "embeddings": [item.get("embedding") for item in data],
             "total_duration": self._clock() - self._started,
             "load_duration": 0,
-            "prompt_eval_count": int(usage.get("prompt_tokens") or 0),
+            "prompt_eval_count": tokens(usage, "prompt_tokens"),
         }
 
     def relay(self, events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:

@@ -17,6 +17,8 @@ from typing import Any
 
 import orjson
 
+from tiergate.ingress import tokens
+
 # Request fields echoed in the response object, as OpenAI does.
 _ECHO = ("instructions", "max_output_tokens", "temperature", "top_p", "metadata", "user")
 
@@ -31,10 +33,10 @@ def response_id(chat_id: Any) -> str:
 def usage_object(usage: Any) -> dict[str, Any] | None:
     if not isinstance(usage, dict):
         return None
-    prompt = int(usage.get("prompt_tokens") or 0)
-    completion = int(usage.get("completion_tokens") or 0)
-    cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
-    reasoning = (usage.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0
+    prompt = tokens(usage, "prompt_tokens")
+    completion = tokens(usage, "completion_tokens")
+    cached = tokens(usage.get("prompt_tokens_details"), "cached_tokens")
+    reasoning = tokens(usage.get("completion_tokens_details"), "reasoning_tokens")
     return {
         "input_tokens": prompt,
         "input_tokens_details": {"cached_tokens": cached, "cache_write_tokens": 0},
@@ -103,7 +105,7 @@ def response_object(request: dict[str, Any], response: dict[str, Any]) -> dict[s
     """The response object for a chat.completion."""
     rid = response_id(response.get("id"))
     suffix = rid.removeprefix("resp_")
-    choice = response["choices"][0]
+    choice = (response.get("choices") or [{}])[0]  # the router guarantees one; be sure
     message = choice.get("message") or {}
     status, incomplete = _status(choice.get("finish_reason"))
     out = shell(request, rid, response.get("created"), response.get("model"), status)
