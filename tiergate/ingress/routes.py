@@ -44,8 +44,6 @@ class Complete(Protocol):
 def routes(complete: Complete, gateway: Gateway) -> dict[tuple[str, str], Handler]:
     """(method, path) -> handler for every ingress endpoint."""
 
-    limit = gateway.config.server.max_body_bytes
-
     def translated(endpoint: str, translate: Translate) -> Handler:
         return partial(complete, endpoint=endpoint, translate=translate)
 
@@ -56,7 +54,7 @@ def routes(complete: Complete, gateway: Gateway) -> dict[tuple[str, str], Handle
 
         async def handle(scope: Scope, receive: Receive, send: Send) -> None:
             gateway.authenticate(scope, _headers(scope))
-            raw = await _read_body(receive, limit)
+            raw = await _read_body(receive, gateway.config.server.max_body_bytes)
             if raw is None:
                 return
             body = intake.parse_json(raw)
@@ -74,7 +72,7 @@ def routes(complete: Complete, gateway: Gateway) -> dict[tuple[str, str], Handle
 
     async def show(scope: Scope, receive: Receive, send: Send) -> None:
         gateway.authenticate(scope, _headers(scope))
-        raw = await _read_body(receive, limit)
+        raw = await _read_body(receive, gateway.config.server.max_body_bytes)
         if raw is not None:
             body = intake.parse_json(raw)
             await _reply(send, ollama_models.show(body, gateway.config, gateway.pins))
