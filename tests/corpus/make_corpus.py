@@ -448,6 +448,18 @@ def credentials() -> list[str]:
     ]
 
 
+def decided() -> list[tuple[str, str]]:
+    """Former hard negatives whose label changed with issue 7 (fail closed on a specific shape)."""
+    return [
+        # A full date after "born" is a birth date, the person need not be named.
+        ("date_of_birth", "Born 03.07.1985 in Lyon."),
+        # Phone-shaped after "call": counts even though no area code starts with 1.
+        ("phone", "Call 123-456-7890 (not a real area code)"),
+        # MAC addresses identify a device, and so its owner.
+        ("mac_address", "MAC 00:1A:2B:3C:4D:5E"),
+    ]
+
+
 # Hard negatives live one per line in negatives.txt so anyone can add a lookalike.
 NEGATIVES = Path(__file__).with_name("negatives.txt")
 
@@ -465,6 +477,7 @@ def main() -> None:
         ("credential", credentials()),
     ]:
         rows += [{"text": text, "kinds": [kind]} for text in texts]
+    rows += [{"text": text, "kinds": [kind]} for kind, text in decided()]
     negatives = NEGATIVES.read_text(encoding="utf-8").splitlines()
     rows += [{"text": text, "kinds": []} for text in negatives if text]
     OUT.write_text(

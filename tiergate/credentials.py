@@ -1,0 +1,222 @@
+"""Secrets in text: vendor key formats, private keys, connection strings, assignments, passwords in prose.
+
+Every hit here is kind ``credential``. Vendor formats are matched on tokens the
+detector's digit pass has already cut out (a generated key always holds a digit),
+so clean prose pays nothing for the length of this list. Values that read as
+placeholders (``***``, ``<password>``, ``${DB_PASS}``, ``changeme``) are not secrets.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterator
+
+Hit = tuple[str, str]
+
+# Vendor key formats, matched inside a token. Prefixes are documented by each vendor.
+VENDOR_KEY = re.compile(
+    r"(?:A3T[A-Z0-9]|AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z2-7]{16}"  # AWS access key id
+    r"|AIza[0-9A-Za-z_\-]{35}"  # Google API key
+    r"|ya29\.[0-9A-Za-z_\-]{20,}"  # Google OAuth access token
+    r"|GOCSPX-[0-9A-Za-z_\-]{20,}"  # Google OAuth client secret
+    r"|sk-(?:proj-|svcacct-|admin-|ant-(?:api|admin)\d\d-)?[A-Za-z0-9_\-]{20,}"  # OpenAI, Anthropic
+    r"|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9]{24,}"  # Stripe
+    r"|gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{50,}"  # GitHub
+    r"|gl(?:pat|dt|rt|ptt|cbt|oas|soat|ft|imt|agent)-[A-Za-z0-9_\-]{20,}"  # GitLab
+    r"|xox[abposr]-[A-Za-z0-9\-]{10,}|xapp-\d-[A-Za-z0-9\-]{10,}"  # Slack
+    r"|hooks\.slack\.com/services/T[A-Za-z0-9_/]{20,}"  # Slack webhook
+    r"|(?:AC|SK)[0-9a-f]{32}"  # Twilio account SID / API key
+    r"|SG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}"  # SendGrid
+    r"|hf_[A-Za-z0-9]{30,}|api_org_[A-Za-z0-9]{30,}"  # Hugging Face
+    r"|npm_[A-Za-z0-9]{36}"  # npm
+    r"|pypi-AgE[A-Za-z0-9_\-]{50,}"  # PyPI
+    r"|shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}"  # Shopify
+    r"|sq0(?:atp|csp|idp)-[A-Za-z0-9_\-]{22,}|EAAA[A-Za-z0-9_\-]{60}"  # Square
+    r"|key-[0-9a-f]{32}"  # Mailgun
+    r"|do[opr]_v1_[a-f0-9]{64}"  # DigitalOcean
+    r"|HRKU-[A-Za-z0-9_\-]{30,}"  # Heroku
+    r"|[MNO][A-Za-z0-9_\-]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,40}"  # Discord bot token
+    r"|\d{8,10}:AA[A-Za-z0-9_\-]{33}"  # Telegram bot token
+    r"|ATATT3[A-Za-z0-9_\-=]{50,}|ATCTT3[A-Za-z0-9_\-=]{50,}"  # Atlassian
+    r"|hv[sbr]\.[A-Za-z0-9_\-]{24,}"  # HashiCorp Vault
+    r"|dapi[a-f0-9]{32}"  # Databricks
+    r"|glc_[A-Za-z0-9+/]{32,}={0,2}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}"  # Grafana
+    r"|NRAK-[A-Z0-9]{27}"  # New Relic
+    r"|sntry[su]_[A-Za-z0-9+/=_\-]{40,}"  # Sentry
+    r"|PMAK-[a-f0-9]{24}-[a-f0-9]{34}"  # Postman
+    r"|dp\.(?:st|ct|sa|scim)\.[A-Za-z0-9_\-]{40,}"  # Doppler
+    r"|lin_(?:api|oauth)_[A-Za-z0-9]{40}"  # Linear
+    r"|(?:secret|ntn)_[A-Za-z0-9]{43,46}"  # Notion
+    r"|sbp_[a-f0-9]{40}"  # Supabase
+    r"|figd_[A-Za-z0-9_\-]{40,}"  # Figma
+    r"|LTAI[A-Za-z0-9]{12,20}"  # Alibaba Cloud
+    r"|AKID[A-Za-z0-9]{32}"  # Tencent Cloud
+    r"|AGE-SECRET-KEY-1[0-9A-Z]{58}"  # age
+    r"|[a-zA-Z0-9_~.\-]{3}\dQ~[a-zA-Z0-9_~.\-]{31,34}"  # Azure AD client secret
+    r"|00[A-Za-z0-9_\-]{40}(?=\b)"  # Okta API token (checked for context below)
+)
+_OKTA = re.compile(r"(?i)okta|ssws")
+
+_JWT = re.compile(r"(eyJ[A-Za-z0-9_-]{8,})\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
+_PEM = re.compile(
+    r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:\s|\\[nr])+"
+    r"(?:[A-Za-z-]{1,40}:[^\n\\]{0,200}(?:\n|\\n)(?:\s|\\[nr])*){0,8}[A-Za-z0-9+/=]{32,}"
+)
+_AUTH_SCHEME = re.compile(r"\b(?:[Bb]earer|[Tt]oken|SSWS)\s+([A-Za-z0-9\-._~+/]{16,}=*)")
+_BASIC = re.compile(r"\b[Bb]asic\s+([A-Za-z0-9+/]{8,}={0,2})")
+_CONN = re.compile(
+    r"\b[A-Za-z][A-Za-z0-9+.\-]{1,20}://([^\s:/@]{0,64}):([^\s@/]{1,128})@[A-Za-z0-9.\-\[\]]{2,}"
+)
+_AZURE_SAS = re.compile(r"[?&]sig=([A-Za-z0-9%+/=]{30,})")
+
+# Assignments: a secret-sounding name (the end of DB_PASSWORD, aws.secret_access_key,
+# PGPASSWORD, "api-key") followed by ':' or '=' and a value.
+_ASSIGN = re.compile(
+    r"(?i)(?:pass(?:word|wd|wort|phrase)?|pwd|secret|token|api[_-]?key|apikey|[_\-.]key|\bkey|"
+    r"auth|credentials?|dsn|conn(?:ection)?[_-]?str(?:ing)?)[\w.\-]{0,30}?[\"']?\s{0,3}[:=]"
+)
+_ASSIGN_STEMS = ("pass", "pwd", "secret", "token", "key", "auth", "cred", "dsn", "conn")
+_ASSIGN_VALUE = re.compile(r"""\s*(["']?)([^\s"',;]{6,})\1""")
+_CODE = re.compile(r"[A-Za-z_][\w.]*[(\[].*|\(.*|[A-Za-z_]+(?:\.[A-Za-z_]\w*)*[):\]]*")
+_PLACEHOLDER = re.compile(
+    r"(?i)\*+|x{3,}|\.{3}|<[^>]*>|\$\{?\w+\}?|\{\{?[^}]*\}\}?|%s|%\(\w+\)s|\[[^\]]*\]|"
+    r"password|passwd|pass|secret|your[\w-]*|changeme|redacted|none|null|true|false|"
+    r"example\w*|placeholder|dummy|test|string|required|optional|env|os\.environ.*"
+)
+
+_PROSE_PASSWORD = re.compile(
+    r"(?i)\b(?:password|passwd|passphrase|passcode|pwd|pw|passwort|kennwort|mot de passe|"
+    r"contraseña|contrasena|senha|parola d'ordine|wachtwoord|hasło|haslo)\b"
+    r"(?:\s+(?:for|to|of|on)(?:\s+[\w.@\-]{1,40}){1,3}?)?"
+    r"\s+(?:is|was|will be|lautet|ist|est|es|é|è|is now|is set to|set to)\s+"
+    r"[\"'\u201c\u2018\u00ab]?([^\s\"'\u201d\u2019\u00bb]{3,64})"
+)
+_WORDISH = re.compile(r"[a-z]+|[A-Z][a-z]+|[A-Z]+")
+_TRAILING = ".,;:)]}"
+_OPENING_QUOTES = "\"'\u201c\u2018\u00ab"
+
+# Words just before a random token that make it a key.
+_KEY_WORDS = re.compile(
+    r"(?i)(?:key|token|secret|passw\w*|pwd|credential|auth\w*|bearer|signature|"
+    r"access|session|cookie|api)\W{0,4}(?:\w+\W{1,3}){0,2}\Z"
+)
+
+
+def vendor_keys(token: str, before: str) -> Iterator[str]:
+    """Vendor-format keys inside a token; ``before`` is the text just ahead of it (for Okta)."""
+    for m in VENDOR_KEY.finditer(token):
+        key = m.group()
+        if key.startswith("00") and not _OKTA.search(before):
+            continue
+        if _random(key):
+            yield key
+
+
+def random_token_near_key_word(token: str, before: str) -> bool:
+    """A high-entropy token right after a word like "key" or "token"."""
+    return (
+        len(token) >= 16
+        and _random(token)
+        and _entropy(token) >= 3.0
+        and (_KEY_WORDS.search(before) is not None)
+    )
+
+
+def jwt(token: str) -> bool:
+    m = _JWT.match(token)
+    return m is not None and _jwt_header(m.group(1))
+
+
+def scan(text: str, lowered: str) -> Iterator[Hit]:
+    """Secrets that need no digit-pass token: PEM blocks, auth headers, URLs, assignments, prose."""
+    if "PRIVATE KEY" in text:
+        for m in _PEM.finditer(text):
+            yield "credential", m.group()
+    if ":" in text:
+        # Headers and URLs: "Authorization: Bearer …", "Basic …", "scheme://user:pw@host".
+        if "earer" in text or "oken" in text or "SSWS" in text:
+            for m in _AUTH_SCHEME.finditer(text):
+                if _random(m.group(1)):
+                    yield "credential", m.group(1)
+        if "asic" in text:
+            for m in _BASIC.finditer(text):
+                if _basic_pair(m.group(1)):
+                    yield "credential", m.group(1)
+        if "://" in text:
+            for m in _CONN.finditer(text):
+                if not _PLACEHOLDER.fullmatch(m.group(2)):
+                    yield "credential", m.group()
+    if "sig=" in text:
+        for m in _AZURE_SAS.finditer(text):
+            yield "credential", m.group(1)
+    if ("=" in text or ":" in text) and any(stem in lowered for stem in _ASSIGN_STEMS):
+        yield from _assignments(text)
+    if "pass" in lowered or "pwd" in lowered or _foreign_password_word(lowered):
+        yield from _prose_passwords(text)
+
+
+def _foreign_password_word(lowered: str) -> bool:
+    if "kennwort" in lowered:
+        return True
+    # "contraseña", "a senha é": written with accents, so only non-ASCII text needs the look.
+    return not lowered.isascii() and ("contrase" in lowered or "senha" in lowered)
+
+
+def _assignments(text: str) -> Iterator[Hit]:
+    for op in _ASSIGN.finditer(text):
+        value_match = _ASSIGN_VALUE.match(text, op.end())
+        if not value_match:
+            continue
+        quoted, value = value_match.group(1), value_match.group(2)
+        # Prose says "password: required" and code "passwd = getpass(prompt)": an
+        # unquoted value that reads as a word, a dotted name or a call is no secret.
+        if _PLACEHOLDER.fullmatch(value) or (not quoted and _CODE.fullmatch(value)):
+            continue
+        yield "credential", value
+
+
+def _prose_passwords(text: str) -> Iterator[Hit]:
+    for m in _PROSE_PASSWORD.finditer(text):
+        value = m.group(1)
+        quoted = m.group().rstrip(value)[-1:] in _OPENING_QUOTES
+        if not quoted:
+            value = value.rstrip(_TRAILING)
+        if len(value) < 4 or _PLACEHOLDER.fullmatch(value):
+            continue
+        # "the password is required": an unquoted plain word is prose, not a password.
+        if not quoted and _WORDISH.fullmatch(value):
+            continue
+        yield "credential", value
+
+
+def _basic_pair(encoded: str) -> bool:
+    try:
+        decoded = base64.b64decode(encoded + "=" * (-len(encoded) % 4)).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return False
+    _user, colon, password = decoded.partition(":")
+    return bool(colon and password) and decoded.isprintable()
+
+
+def _random(token: str) -> bool:
+    """Keys mix digits and letters; kebab-case words and repeated characters do not."""
+    return any(c.isdigit() for c in token) and any(c.isalpha() for c in token) and "--" not in token
+
+
+def _entropy(token: str) -> float:
+    counts = Counter(token)
+    n = len(token)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def _jwt_header(segment: str) -> bool:
+    try:
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (binascii.Error, ValueError):
+        return False
+    return isinstance(header, dict) and "alg" in header

@@ -1,0 +1,667 @@
+"""Identifiers that hold digits: phones, national IDs, cards, IBANs, IPv4, MACs, addresses, doses.
+
+One compiled pass finds every place worth a closer look, and every alternative of
+it starts with a digit, so sre skips prose in C and a year or a count in a
+sentence costs nothing. Python then judges each candidate:
+
+- checksums where they exist (Luhn, mod-97, national check digits via
+  python-stdnum), and a specific shape where they don't: a number written the
+  way phones are written in some country counts as a phone even if its range is
+  unassigned or fictional (555); dotted versions, OIDs, dates, decimals and
+  order numbers are not phone-shaped.
+- bare digit runs that could be anything (a 9-digit SSN, a passport number)
+  need a context word just before them.
+- a token that mixes letters and digits (an IBAN without spaces, a vendor key,
+  a base64 blob) is cut out whole and handed to the token checks, which include
+  decoding it and scanning what it says.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+import phonenumbers
+from stdnum import iban, luhn
+from stdnum.br import cpf
+from stdnum.ca import sin
+from stdnum.cn import ric
+from stdnum.de import idnr
+from stdnum.es import dni, nie
+from stdnum.fr import nir
+from stdnum.gb import nhs
+from stdnum.in_ import aadhaar, pan
+from stdnum.it import codicefiscale
+from stdnum.kr import rrn
+from stdnum.mx import curp
+from stdnum.nl import bsn
+from stdnum.pl import pesel
+from stdnum.us import ein, itin, ssn
+from stdnum.za import idnr as za_idnr
+
+from . import credentials, markers
+from .normalize import decode_token
+
+Hit = tuple[str, str]
+
+_STREET_SUFFIXES = (
+    "Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Way|"
+    "Terrace|Ter|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl|Crescent|Close|"
+    "Grove|Gardens|Row|Mews|Walk|Heights|Ridge|Pike|Loop|Alley|Plaza|Crossing|Hollow|"
+    "Harbor|Harbour|Haven|Manor|Meadows?|Creek|Falls|Ferry|Glen|Junction|Landing|Shores?|"
+    "Springs?|Summit|Turnpike|Valley|Vista|Expressway|Freeway|Estates?|Ranch|Lakes?|Lodge|"
+    "Mills?|Orchard|Oval|Prairie|Rapids|Spur|Stream|Trace|Tunnel|Village|Ville|Wells?|"
+    "Canyon|Causeway|Cove|Crest|Curve|Dale|Divide|Extension|Forge|Fort|Gateway|Inlet|Isle|"
+    "Knolls?|Overpass|Passage|Pines?|Plains?|Skyway|Stravenue|Throughway|Trafficway|"
+    "Underpass|Bypass|Branch|Bridge|Brooks?|Burgs?|Bluffs?|Bend|Wynd|Broadway|Hill|View|Park"
+)
+_STREET_WORDS = (
+    r"straße|strasse|str\.|weg|gasse|platz|allee|damm|ufer|chaussee|straat|laan|gracht|plein|"
+    r"calle|avenida|av\.|paseo|plaza|camino|carrer|via|viale|piazza|corso|largo|rua|travessa|"
+    r"praça|ulica|ul\.|aleja|utca|vej|gade|gatan|gata|veien|vegen|rue|avenue|boulevard|"
+    r"street|road|lane"
+)
+_GERMANIC_SUFFIXES = (
+    "straße",
+    "strasse",
+    "str.",
+    "weg",
+    "gasse",
+    "platz",
+    "allee",
+    "damm",
+    "ufer",
+    "straat",
+    "laan",
+    "gracht",
+    "vej",
+    "gatan",
+    "veien",
+    "vegen",
+)
+
+# Every alternative starts at the first digit of a number (or a digit right after a
+# letter), so sre skips prose in C and tries a sentence's few numbers once each.
+_MAIN = re.compile(
+    r"\d(?<!\d\d)"
+    # Most numbers in prose are short and followed by a word: "in 1997 we", "116 cases (81%)".
+    r"(?!\d{0,3}(?:%|\s(?!mg\b|mcg\b|mmol|iu\b|rue\b|calle\b|via\b|avenida\b|rua\b)[a-z]))"
+    r"(?:"
+    r"(?P<num>(?:[ ).\-/(]{0,3}\d){5,}+)"
+    r"|(?P<ip>\d{0,2}(?:\.\d{1,3}){3})"
+    r"|(?P<tok>(?<=[A-Za-z_\-]\d))"
+    r"|(?P<dose>\d{0,4}(?:[.,]\d{1,3})? ?(?:mg|mcg|µg|mmol|iu)\b|\d{0,2}/\d{2,3}\b)"
+    r"|(?P<addr>\d{0,4}[A-Za-z]?,?[ \n](?:[A-Z]|rue|calle|via|avenida|rua|\d{4,5} [^\W\d_])"
+    r"|(?<=[eg.tnjr] \d)(?:"
+    + "|".join(f"(?<={re.escape(suffix)} \\d)" for suffix in _GERMANIC_SUFFIXES)
+    + r")\d{0,3}[a-z]?\b|(?<=, [A-Z]{2} \d)\d{4}\b)"
+    r")"
+)
+# What follows a house number: "221B Baker Street", "12 rue de Rivoli", "5, 10115 Berlin".
+_STREET_AFTER = re.compile(
+    r"\d{1,5}[A-Za-z]?,? (?:(?:[A-Z][a-z]+\.? ){1,3}(?:" + _STREET_SUFFIXES + r")\b\.?"
+    r"|(?:bis |ter )?(?:rue|avenue|boulevard|bd|place|chemin|allée|impasse|quai|calle|avenida|"
+    r"via|viale|piazza|corso|rua|travessa|ulica|ul\.) \w)"
+)
+_POSTCODE_AFTER = re.compile(r"\d{1,4}[a-zA-Z]?,?[ \n]\d{4,5} [^\W\d_]{2,}")
+_GERMANIC_BEFORE = re.compile(
+    r"(?i)(?:" + "|".join(re.escape(s) for s in _GERMANIC_SUFFIXES) + r") \Z"
+)
+_US_STATE_ZIP_BEFORE = re.compile(r", [A-Z]{2} \Z")
+_BLOOD_PRESSURE_BEFORE = re.compile(r"\b(?:bp|blood pressure)\b\W{0,4}(?:(?:of|was|is)\W{1,3})?\Z")
+_POSTAL_STREET = re.compile(r"(?i)(?:" + _STREET_WORDS + r")")
+_YEARISH = re.compile(r"(?:in|since|by|of|from|until|to|year|circa|c\.)\W*\Z")
+
+_DATE = re.compile(
+    r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})(?: \d{1,2})?"
+)
+_DECIMAL = re.compile(r"\d+\.\d+")
+_IPV4_CIDR = re.compile(r"(\d{1,3}(?:\.\d{1,3}){3})(?:/\d{1,2})?")
+_GROUP_SEPARATOR = re.compile(r"[^0-9]+")
+_EXTENSION = re.compile(r"(?i) ?(?:x|ext\.?|extension|#) ?\d{1,6}(?![\w])")
+# Issuer prefixes of every card scheme in use: Visa, Mastercard, Amex, Diners, JCB,
+# Discover, UnionPay, Maestro, Mir (2200-2204), RuPay, Verve, Troy, Elo, Dankort, UATP.
+_CARD_IIN = re.compile(
+    r"4|5[0-8]|2(?:20[0-4]|2[2-9]|[3-6]|7[01]|720)|3[47]|30[0-5]|309|3[689]|35(?:2[89]|[3-8])"
+    r"|6|1|8[12]|9792"
+)
+_CARD_CONTEXT = re.compile(
+    r"\b(?:card|cc|visa|mastercard|amex|credit|debit|pan|cartão|tarjeta|carte|karte|kort)\b"
+)
+
+# Context words that must come shortly before an otherwise ambiguous number.
+_CONTEXT_WINDOW = 48
+_ID_CONTEXT = re.compile(
+    r"\b(?:(?P<ssn>ssn|social security(?: number| no\.?)?|soc\.? sec\.?)"
+    r"|(?P<itin>itin)|(?P<ein>ein|employer identification(?: number)?|fein)"
+    r"|(?P<tin>tin|tax ?id|tax identification(?: number)?|tax number|taxpayer id)"
+    r"|(?P<sin>sin|social insurance(?: number)?)"
+    r"|(?P<bsn>bsn|burgerservicenummer|sofinummer)"
+    r"|(?P<idnr>steuer-?id|steuerliche identifikationsnummer|identifikationsnummer|idnr)"
+    r"|(?P<aadhaar>aadhaa?r|uidai|uid)"
+    r"|(?P<nir>nir|insee|sécurité sociale|securite sociale|numéro de sécu)"
+    r"|(?P<pesel>pesel)"
+    r"|(?P<generic>passport|passeport|reisepass|pasaporte|passaporto|paspoort|"
+    r"driver'?s? ?licen[cs]e|driving licen[cs]e|licen[cs]e (?:no|number|#)|dl ?(?:no|number|#)|"
+    r"führerschein|permis de conduire|licencia de conducir|carteira de motorista|"
+    r"national id|national identity|id number|id no|id card|id#|identity (?:card|number|no)|"
+    r"identification number|citizen id|personal id|personalausweis|ausweis|"
+    r"dni|nie|cédula|cedula|curp|rfc|rut|run|nric|fin|hkid|emirates id|"
+    r"resident registration|rrn|주민등록번호|身份证|cpf|rg|nif|nin|bvn|codice fiscale|"
+    r"nino|national insurance|ni number|personnummer|henkilötunnus|cpr|my ?number|"
+    r"マイナンバー|個人番号|voter id|ssnit|tfn|medicare card|health card|ohip)"
+    r"|(?P<medical>mrn|medical record(?: number| no\.?| num| #)?|med\.? rec\.?|patient (?:id|"
+    r"identifier|number|no\.?|#)|chart (?:number|no\.?|#)|hospital (?:number|no\.?|id)|"
+    r"nhs(?: number| no\.?)?|medicare|mbi|beneficiary|member id|insurance (?:id|number|no\.?)|"
+    r"policy (?:number|no\.?|#)|health ?plan (?:id|number))"
+    r")\b[^0-9a-z]{0,12}(?:(?:is|was|number|no|num|nr)\b[^0-9a-z]{0,6})*\Z"
+)
+_PHONE_STRONG = re.compile(
+    r"(?:\b(?:phone|ph|tel|tél|telephone|téléphone|telefon|telefone|teléfono|telefono|"
+    r"telefoonnummer|mobile|mobil|móvil|movil|cell ?phone|celular|cellulare|handy|fax|"
+    r"whatsapp|sms|mob|call me|call us|call him|call her|call them|phone number|contact number|"
+    r"tlf|puhelin|telefonnummer|rufnummer|numéro|m|t|p|f)|電話|携帯|手机|电话|전화|휴대폰)"
+    r"\b\W{0,12}(?:(?:no|nr|number|num|is|at|on)\b\W{0,4})*\Z"
+)
+_PHONE_WEAK = re.compile(
+    r"\b(?:call|ring|reach|cell|contact|text|dial|bel|appel\w*|llam\w*|ligue|chiama|"
+    r"hotline|office|home|work|direct)\b\W{0,12}(?:(?:me|us|at|on|is|"
+    r"via|him|her|them)\b\W{0,4})*\Z"
+)
+# A number right after these is an order, a version or a heading, not a phone.
+_NOT_PHONE = re.compile(
+    r"(?:\b(?:order|invoice|inv|ref|reference|tracking|sku|part|item|ticket|account|acct|"
+    r"isbn|issn|doi|pmid|arxiv|serial|batch|lot|build|version|ver|v|release|rev|revision|"
+    r"commit|pid|port|issue|pr|bug|case|claim|shipment|confirmation|booking|transaction|txn|"
+    r"receipt|model|id|no\.|upc|ean|gtin|asin|barcode)|#)\W*(?:number\W*|no\.?\W*|id\W*)?(?:is\W*|was\W*)?\Z"
+)
+_VERSION = re.compile(
+    r"\b(?:v|ver|versions?|builds?|releases?|firmware|kernel|sections?|chapters?|clauses?|steps?|"
+    r"tables?|figures?|fig|rules?|items?|paragraphs?|python|oid|snmp|§)\W*(?:[\d.]+\W+(?:and|or|to)?\W*)*\Z"
+)
+_UNIT_AFTER = re.compile(
+    r" ?(?:bytes?|b|kb|mb|gb|tb|kib|mib|gib|ms|µs|ns|s|sec|seconds|rows|records|items|times|"
+    r"users|people|km|m|kg|lbs?|points|tokens|words|steps|iterations|px|hz|khz|mhz|ghz|rpm|"
+    r"%|€|\$|usd|eur|dollars)\b",
+    re.IGNORECASE,
+)
+# Integer limits that turn up in docs and logs; in bare ten-digit phone shape but nobody's.
+_FAMOUS = frozenset({"2147483647", "2147483648", "4294967295", "4294967296", "9223372036"})
+_COUNTRY_CODES = frozenset(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+_NINO_BAD_PREFIX = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
+
+
+def scan(text: str, sink: list[str]) -> Iterator[Hit]:
+    """Every hit the digit pass finds; decoded token text goes to ``sink`` to be scanned too."""
+    pos = 0
+    while m := _MAIN.search(text, pos):
+        pos = m.end()
+        group = m.lastgroup
+        if group == "num":
+            pos, hits = _number(text, m.start(), m.end(), sink)
+            yield from hits
+        elif group == "ip":
+            yield from _ipv4_span(text, m.start(), m.end())
+        elif group == "tok":
+            start, end = _token_bounds(text, m.start())
+            pos = max(pos, end)
+            yield from _token(text, start, end, sink)
+        elif group == "dose":
+            window = text[max(0, m.start() - 80) : m.end() + 40].lower()
+            if "/" in m.group():
+                if _BLOOD_PRESSURE_BEFORE.search(window, 0, 80 if m.start() >= 80 else m.start()):
+                    yield "health", m.group()
+            elif markers.health_context(window):
+                yield "health", m.group()
+        elif group == "addr" and (address := _address(text, m.start())):
+            yield "street_address", address
+
+
+def _address(text: str, start: int) -> str | None:
+    """A street address whose house number (or ZIP code) starts at ``start``."""
+    before = text[max(0, start - 40) : start]
+    if street := _STREET_AFTER.match(text, start):
+        if street.group()[:4].isdigit() and _YEARISH.search(before.lower()):
+            return None  # "In 2019 Apple Park opened"
+        return street.group()
+    if _GERMANIC_BEFORE.search(before) or _US_STATE_ZIP_BEFORE.search(before):
+        return text[max(0, start - 20) : start + 6]
+    postcode = _POSTCODE_AFTER.match(text, start)
+    if postcode and _POSTAL_STREET.search(before):
+        return postcode.group()
+    return None
+
+
+def _glued(text: str, i: int, step: int) -> bool:
+    """True if the character at i (and the one beyond it, for a separator) glues a number to a token."""
+    if not 0 <= i < len(text):
+        return False
+    c = text[i]
+    if c.isalnum() or c in "_$€£":
+        return True
+    j = i + step
+    return c in "-./" and 0 <= j < len(text) and text[j].isalnum()
+
+
+def _number(text: str, start: int, end: int, sink: list[str]) -> tuple[int, list[Hit]]:
+    """Judge a run of digits and separators; returns where scanning resumes and the hits."""
+    lead = text[start - 1] if start and text[start - 1] in "+(" else ""
+    left = start - len(lead)
+    ext = _EXTENSION.match(text, end)
+    if text[end : end + 3] == ":AA" and (key := credentials.VENDOR_KEY.match(text, start)):
+        return key.end(), [("credential", key.group())]  # a Telegram bot token
+    if _glued(text, left - 1, -1) or (not ext and _glued(text, end, 1)):
+        t_start, t_end = _token_bounds(text, start)
+        return max(end, t_end), list(_token(text, t_start, t_end, sink))
+    span = lead + text[start:end]
+    if end - start >= 16 and span.isdigit() and (decoded := decode_token(span)):
+        sink.append(decoded)  # hex of ASCII digits and spaces is all digits
+    before = text[max(0, left - _CONTEXT_WINDOW) : left].lower()
+    if before.endswith(" ") and (nino := _spaced_nino(text, left, end)):
+        return end, [("national_id", nino)]
+    after = text[end : end + 12]
+    kind = _classify(span, before, after, bool(ext))
+    if kind:
+        return end, [(kind, span)]
+    # A run can swallow neighbouring numbers ("call 415 555 2671 24/7", table rows):
+    # try windows of up to five space-separated parts holding 7 to 19 digits.
+    parts = span.split(" ")
+    if len(parts) < 2:
+        return end, []
+    sizes = [sum(c.isdigit() for c in part) for part in parts]
+    offset = 0
+    for i, part in enumerate(parts):
+        if i:
+            offset += len(parts[i - 1]) + 1
+        if sizes[i] < 2 and part[:1] not in "+(":
+            continue
+        ends, total = [], 0
+        for k in range(i, min(len(parts), i + 5)):
+            total += sizes[k]
+            if total > 19:
+                break
+            if total >= 7 and (i, k + 1) != (0, len(parts)):
+                ends.append(k)
+        for k in reversed(ends):  # the longest window first: a card before its first half
+            window = " ".join(parts[i : k + 1])
+            w_before = (before + span[:offset].lower())[-_CONTEXT_WINDOW:]
+            w_after = " " + parts[k + 1] if k + 1 < len(parts) else after
+            kind = _classify(window, w_before, w_after, bool(ext) and k + 1 == len(parts))
+            if kind:
+                return end, [(kind, window)]
+    return end, []
+
+
+def _classify(span: str, before: str, after: str, has_extension: bool) -> str | None:
+    groups = [g for g in _GROUP_SEPARATOR.split(span) if g]
+    digits = "".join(groups)
+    n = len(digits)
+    if ip := _IPV4_CIDR.fullmatch(span):
+        return _ipv4(ip.group(1), before)
+    if _DATE.fullmatch(span):
+        return "date_of_birth" if _near(_BIRTH, before) else None
+    if _DECIMAL.fullmatch(span.lstrip("+(")):
+        return None
+    if n > 19:
+        return None
+    if span[0] == "+":
+        return "phone" if _international_phone(span, digits, groups) else None
+    if span.startswith("00") and not span.startswith("000"):
+        if _id_context(before):
+            return _national_id(span, digits, groups, before)
+        return "phone" if _international_phone(span, digits, groups) else None
+    if 12 <= n <= 19 and _card_shape(groups) and luhn.is_valid(digits):
+        if _CARD_IIN.match(digits) and (len(groups) > 1 or _card_iin_strict(digits)):
+            return "payment_card"
+        if _near(_CARD_CONTEXT, before):
+            return "payment_card"
+    if national := _national_id(span, digits, groups, before):
+        return national
+    if _near(_NOT_PHONE, before) or _near(_VERSION, before):
+        return None
+    if 7 <= n <= 15 and _near(_PHONE_STRONG, before):
+        return "phone"
+    shaped = _phone_shape(span, digits, groups)
+    if shaped and (len(groups) > 1 or not _UNIT_AFTER.match(after)):
+        return "phone"
+    if (has_extension or _near(_PHONE_WEAK, before)) and len(groups) > 1 and 7 <= n <= 13:
+        return "phone"
+    return None
+
+
+_BIRTH = markers.BIRTH_CONTEXT
+
+
+# The context a number sits in is read from the few words before it. The same window
+# recurs in tables and logs, so each answer is remembered.
+@lru_cache(maxsize=4096)
+def _near(pattern: re.Pattern[str], before: str) -> bool:
+    return pattern.search(before) is not None
+
+
+@lru_cache(maxsize=4096)
+def _id_context(before: str) -> tuple[str, str] | None:
+    m = _ID_CONTEXT.search(before)
+    return (m.lastgroup or "", m.group()) if m else None
+
+
+def _ipv4(span: str, before: str) -> str | None:
+    octets = span.split(".")
+    if any(int(o) > 255 for o in octets) or _near(_VERSION, before):
+        return None
+    try:
+        address = ipaddress.IPv4Address(".".join(str(int(o)) for o in octets))
+    except ValueError:
+        return None
+    return "ip_address" if address.is_global and not address.is_multicast else None
+
+
+def _ipv4_span(text: str, start: int, end: int) -> Iterator[Hit]:
+    if _glued(text, start - 1, -1) or _glued(text, end, 1):
+        return
+    span = text[start:end]
+    if _ipv4(span, text[max(0, start - _CONTEXT_WINDOW) : start].lower()):
+        yield "ip_address", span
+
+
+def _international_phone(span: str, digits: str, groups: list[str]) -> bool:
+    national = digits[2:] if span[0] != "+" else digits
+    if national.startswith("1") and span.startswith("001"):
+        national = digits[2:]
+    if not 8 <= len(national) <= 15:
+        return False
+    if not any(int(national[:k]) in _COUNTRY_CODES for k in (1, 2, 3)):
+        return False
+    if span[0] == "+" or len(groups) > 1:
+        return True
+    # A bare 00-prefixed run is as often a zero-padded number: only a valid one counts.
+    try:
+        number = phonenumbers.parse("+" + national, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(number)
+
+
+def _card_shape(groups: list[str]) -> bool:
+    if len(groups) == 1:
+        return True
+    return len(groups) <= 5 and all(3 <= len(g) <= 6 for g in groups[:-1])
+
+
+def _card_iin_strict(digits: str) -> bool:
+    """An unseparated run needs a major scheme's prefix and length: 13-19 digits of 1 or 6 are often ids."""
+    return digits[0] in "2345" or (digits[0] == "6" and len(digits) == 16)
+
+
+def _national_id(span: str, digits: str, groups: list[str], before: str) -> str | None:
+    n = len(digits)
+    shape = tuple(len(g) for g in groups)
+    if n == 9 and shape == (3, 2, 4) and (ssn.is_valid(digits) or itin.is_valid(digits)):
+        return "national_id"
+    if shape == (2, 7) and "-" in span and ein.is_valid(digits):
+        return "national_id"
+    if shape == (3, 3, 3, 2) and "-" in span and cpf.is_valid(digits):
+        return "national_id"
+    if shape == (6, 7) and "-" in span and rrn.is_valid(digits):
+        return "national_id"
+    if n == 15 and shape[0] == 1 and nir.is_valid(digits):
+        return "national_id"
+    if n == 13 and len(groups) == 1 and za_idnr.is_valid(digits):
+        return "national_id"
+    if n == 18 and len(groups) == 1 and ric.is_valid(digits):
+        return "national_id"
+    name, said = _id_context(before) or (None, "")
+    if not name:
+        return None
+    checks = {
+        "ssn": lambda: n == 9 and ssn.is_valid(digits),
+        "itin": lambda: n == 9 and itin.is_valid(digits),
+        "ein": lambda: n == 9 and ein.is_valid(digits),
+        "tin": lambda: 8 <= n <= 13,
+        "sin": lambda: n == 9 and sin.is_valid(digits),
+        "bsn": lambda: n == 9 and bsn.is_valid(digits),
+        "idnr": lambda: n == 11 and idnr.is_valid(digits),
+        "aadhaar": lambda: n == 12 and aadhaar.is_valid(digits),
+        "nir": lambda: n == 15 and nir.is_valid(digits),
+        "pesel": lambda: n == 11 and pesel.is_valid(digits),
+        "generic": lambda: 5 <= n <= 20,
+        "medical": lambda: 5 <= n <= 15,
+    }
+    if name and checks[name]():
+        if name == "medical":
+            if "nhs" in said and not nhs.is_valid(digits):
+                return None
+            return "medical_record"
+        return "national_id"
+    return None
+
+
+def _phone_shape(span: str, digits: str, groups: list[str]) -> bool:
+    """Written the way some country writes its phone numbers (fail closed: ranges aren't checked)."""
+    n = len(digits)
+    shape = tuple(len(g) for g in groups)
+    first = groups[0]
+    if len(groups) == 1:
+        if n == 10 and first[0] in "23456789":  # NANP, India, Mexico, ... written without gaps
+            return digits not in _FAMOUS
+        if n == 11 and (first[0] == "1" and first[1] in "3456789"):  # China mobile
+            return True
+        return bool(_BARE_TRUNK.fullmatch(digits)) or (
+            n == 11 and first[0] == "1" and first[1] in "23456789" and first[4] in "23456789"
+        )
+    if shape in ((3, 3, 4), (3, 4, 4)) and first[0] in "23456789":
+        return True
+    if shape == (1, 3, 3, 4) and first in "178":
+        return True
+    if shape == (3, 4, 4) and first[0] == "1" and first[1] in "3456789":
+        return True
+    trunk = first[0] == "0" and len(first) >= 2 and first[1] != "0"
+    if trunk and 9 <= n <= 12 and all(len(g) >= 2 for g in groups) and shape != (5, 4):
+        return True
+    if shape in ((2, 4, 4), (2, 5, 4)) and first[0] != "0":
+        return True
+    if shape == (5, 5) and first[0] in "6789":
+        return True
+    if first[0] in "6789" and shape in ((3, 2, 2, 2), (3, 3, 3), (3, 3, 2, 2)):
+        return True
+    if first[0] == "5" and shape == (3, 3, 3):
+        return True
+    return shape in ((2, 3, 2, 2), (1, 3, 3, 2, 2)) and first[0] in "789"
+
+
+_SPACED_NINO = re.compile(r"[A-Z]{2} (\d{2} \d{2} \d{2}) ?[A-D]\b")
+
+
+_BARE_TRUNK = re.compile(r"0[1-9]\d{8,9}")
+
+
+def _spaced_nino(text: str, left: int, end: int) -> str | None:
+    m = _SPACED_NINO.match(text, max(0, left - 3))
+    if m and m.start(1) == left and m.end(1) == end:
+        compact = m.group().replace(" ", "")
+        if _nino_prefix_ok(compact):
+            return m.group()
+    return None
+
+
+def _nino_prefix_ok(compact: str) -> bool:
+    return (
+        compact[0] not in "DFIQUV"
+        and compact[1] not in "DFIOQUV"
+        and compact[:2] not in _NINO_BAD_PREFIX
+    )
+
+
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+/=.~")
+_TOKEN_RIGHT = re.compile(r"[A-Za-z0-9_\-+/=.~]*")
+_TOKEN_REACH = 4096
+
+
+def _token_bounds(text: str, pos: int) -> tuple[int, int]:
+    start = pos
+    limit = max(0, pos - _TOKEN_REACH)
+    while start > limit and text[start - 1] in _TOKEN_CHARS:
+        start -= 1
+    right = _TOKEN_RIGHT.match(text, pos)
+    end = right.end() if right else pos
+    while end > start and text[end - 1] in ".-+/~":
+        end -= 1
+    while start < end and text[start] in ".-+/=~":
+        start += 1
+    return start, end
+
+
+_IBAN_COMPACT = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}")
+_IBAN_SPACED = re.compile(r"[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]{1,4}){3,9}")
+_NINO = re.compile(r"[A-Z]{2}\d{6}[A-D]")
+_NIE_DNI = re.compile(r"[XYZ]?\d{7,8}[A-Z]")
+_CF = re.compile(r"[A-Z]{6}[0-9LMNP-V]{2}[A-Z][0-9LMNP-V]{2}[A-Z][0-9LMNP-V]{3}[A-Z]")
+_CURP = re.compile(r"[A-Z]{4}\d{6}[HMX][A-Z]{5}[0-9A-Z]\d")
+_PAN = re.compile(r"[A-Z]{3}[PCHABGJLFT][A-Z]\d{4}[A-Z]")
+_CN_RIC = re.compile(r"\d{17}[\dX]")
+_MBI = re.compile(
+    r"[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?[AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?"
+    r"[AC-HJKMNP-RT-Y]{2}\d{2}"
+)
+_MAC = re.compile(
+    r"[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}"
+)
+_ICD10 = re.compile(r"[A-TV-Z]\d[0-9AB]\.[0-9A-TV-Z]{1,4}")
+_ICD_CONTEXT = re.compile(r"icd|diagnos|\bdx\b|patient|condition|clinical|code[sd]?\b")
+_UK_POSTCODE = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?")
+_UK_INWARD = re.compile(r" \d[ABD-HJLNP-UW-Z]{2}\b")
+_ANALYTE_TOKENS = frozenset({"hba1c", "a1c", "spo2", "cd4", "b12", "vitd", "t4", "t3", "o2"})
+_ANALYTE_VALUE = re.compile(
+    r"\W{0,6}(?:(?:of|was|is|at|level)\W{1,4})*\d+(?:\.\d+)?\s*(?:%|mg|mmol|ng|pg|iu|u/l|g/dl)?"
+)
+
+
+_PART_SPLIT = re.compile(r"=(?=[^=])|/")
+
+
+def _token(text: str, start: int, end: int, sink: list[str]) -> Iterator[Hit]:
+    token = text[start:end]
+    before = text[max(0, start - _CONTEXT_WINDOW) : start]
+    if len(token) < 5:
+        yield from _token_part(text, start, token, before.lower(), sink)
+        return
+    if len(token) >= 16:
+        for key in credentials.vendor_keys(token, before):
+            yield "credential", key
+        jwt_at = token.find("eyJ")
+        if jwt_at >= 0 and credentials.jwt(token[jwt_at:]):
+            yield "credential", token[jwt_at:]
+    lowered_before = before.lower()
+    if "=" not in token[:-2] and "/" not in token:
+        yield from _token_part(text, start, token.strip("._-=+~"), lowered_before, sink)
+        return
+    # KEY=value and path/like/tokens: judge each part, the last with the name as context.
+    parts = [p for p in _PART_SPLIT.split(token) if p]
+    for i, part in enumerate(parts):
+        core = part.strip("._-=+~")
+        if core:
+            context = lowered_before + " ".join(parts[:i]).lower()
+            yield from _token_part(text, start + token.find(part), core, context, sink)
+    decoded = decode_token(token.strip("._-~"))
+    if decoded:
+        sink.append(decoded)
+
+
+def _token_part(text: str, start: int, core: str, before: str, sink: list[str]) -> Iterator[Hit]:
+    upper = core.upper()
+    if _IBAN_COMPACT.fullmatch(upper) and _iban_ok(upper):
+        yield "iban", core
+        return
+    if upper[:2].isalpha() and upper[2:4].isdigit():
+        spaced = _IBAN_SPACED.match(text, start)
+        if spaced and (found := _spaced_iban(spaced.group())):
+            yield "iban", found
+            return
+    if len(core) < 5:
+        yield from _short_token(text, start, core)
+        return
+    if core.isupper() or core.isdigit() or core[:-1].isdigit():
+        if _NINO.fullmatch(core) and _nino_prefix_ok(core):
+            yield "national_id", core
+            return
+        if _NIE_DNI.fullmatch(core) and (
+            (core[0] in "XYZ" and nie.is_valid(core)) or (core[0].isdigit() and dni.is_valid(core))
+        ):
+            yield "national_id", core
+            return
+        if _CF.fullmatch(core) and codicefiscale.is_valid(core):
+            yield "national_id", core
+            return
+        if _CURP.fullmatch(core) and curp.is_valid(core):
+            yield "national_id", core
+            return
+        if _PAN.fullmatch(core) and pan.is_valid(core):
+            yield "national_id", core
+            return
+        if _CN_RIC.fullmatch(core) and ric.is_valid(core):
+            yield "national_id", core
+            return
+        if _MBI.fullmatch(core):
+            yield "medical_record", core
+            return
+        if _ICD10.fullmatch(core):
+            window = (before + text[start : start + 80]).lower()
+            if _ICD_CONTEXT.search(window):
+                yield "health", core
+                return
+    if core.lower() in _ANALYTE_TOKENS and _ANALYTE_VALUE.match(text, start + len(core)):
+        yield "health", core
+        return
+    if _MAC.fullmatch(core):
+        if core.replace("-", "").replace(".", "").strip("0fF"):
+            yield "mac_address", core
+        return
+    if any(c.isdigit() for c in core) and 5 <= len(core) <= 24:
+        name = (_id_context(before) or (None, ""))[0]
+        if name in ("generic", "medical", "tin"):
+            yield ("medical_record" if name == "medical" else "national_id"), core
+            return
+    if credentials.random_token_near_key_word(core, before):
+        yield "credential", core
+        return
+    if len(core) >= 12:
+        decoded = decode_token(core)
+        if decoded:
+            sink.append(decoded)
+
+
+def _iban_ok(compact: str) -> bool:
+    """ISO 13616 mod-97 in one int, checked before stdnum's fuller (and slower) validation."""
+    if not 15 <= len(compact) <= 34 or not compact.isalnum():
+        return False
+    rearranged = compact[4:] + compact[:4]
+    number = "".join(str(int(c, 36)) for c in rearranged)
+    return int(number) % 97 == 1 and iban.is_valid(compact)
+
+
+def _short_token(text: str, start: int, core: str) -> Iterator[Hit]:
+    """Tokens of two to four characters: a UK postcode's first half, a lab test's name."""
+    if (
+        _UK_POSTCODE.fullmatch(core)
+        and _UK_INWARD.match(text, start + len(core))
+        and _POSTAL_STREET.search(text, max(0, start - 60), start)
+    ):
+        yield "street_address", core
+    elif core.lower() in _ANALYTE_TOKENS and _ANALYTE_VALUE.match(text, start + len(core)):
+        yield "health", core
+
+
+def _spaced_iban(found: str) -> str | None:
+    """A greedy run may include a trailing group or word; IBAN lengths are fixed per country."""
+    groups = re.split(r"[ \-]", found)
+    for k in range(len(groups), 0, -1):
+        candidate = "".join(groups[:k]).upper()
+        if _iban_ok(candidate):
+            return " ".join(groups[:k])
+    compact = "".join(groups).upper()
+    for length in range(min(len(compact), 34), 14, -1):
+        if _iban_ok(compact[:length]):
+            return compact[:length]
+    return None

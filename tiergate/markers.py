@@ -1,0 +1,424 @@
+"""Sensitive data that is said in words: health facts, privilege and confidentiality markers, birth dates.
+
+Each family runs only when one of its rare stems appears in the lowered text
+(a substring test costs about a microsecond per 2 KB), and then matches whole
+phrases, so that "diagnose the bug", "be patient" or "confidential computing"
+stay clean while "diagnosed with type 2 diabetes", "privileged & confidential"
+and "internal use only" do not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+Hit = tuple[str, str]
+
+
+def _words(*alternatives: str) -> str:
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+CONDITIONS = _words(
+    r"diabet\w*",
+    "hypertension",
+    "high blood pressure",
+    "asthma",
+    "copd",
+    r"cancer\w*",
+    r"\w*carcinoma",
+    "leukemia",
+    "leukaemia",
+    "lymphoma",
+    "melanoma",
+    r"tumou?rs?",
+    "hiv",
+    "aids",
+    r"hepatitis(?: [abc])?",
+    "tuberculosis",
+    "pneumonia",
+    r"(?:major )?depressi\w+",
+    r"anxiety(?: disorder)?",
+    r"bipolar(?: disorder)?",
+    "schizophrenia",
+    "ptsd",
+    "adhd",
+    "autism",
+    "dementia",
+    r"alzheimer'?s?",
+    r"parkinson'?s?",
+    "epilepsy",
+    "seizures?",
+    "migraines?",
+    "stroke",
+    "myocardial infarction",
+    "heart attack",
+    "heart failure",
+    "atrial fibrillation",
+    "afib",
+    "arrhythmia",
+    "coronary artery disease",
+    r"(?:chronic )?kidney disease",
+    "renal failure",
+    "cirrhosis",
+    r"crohn'?s(?: disease)?",
+    "ulcerative colitis",
+    "colitis",
+    r"\w*arthritis",
+    "lupus",
+    "multiple sclerosis",
+    "fibromyalgia",
+    "osteoporosis",
+    "an(?:a)?emia",
+    "hypothyroidism",
+    "hyperthyroidism",
+    "obesity",
+    "covid(?:-19)?",
+    "influenza",
+    "sepsis",
+    "chlamydia",
+    "gonorrh(?:o)?ea",
+    "syphilis",
+    "herpes",
+    "hpv",
+    "anorexia",
+    "bulimia",
+    "eating disorder",
+    "alcoholism",
+    "alcohol use disorder",
+    "opioid use disorder",
+    "substance use disorder",
+    "addiction",
+    "concussion",
+    r"fractured? \w+",
+    "sleep apnea",
+    "glaucoma",
+    "gout",
+    "psoriasis",
+    "eczema",
+    "infertility",
+    "endometriosis",
+    "pregnan\\w+",
+    "miscarriage",
+    "std",
+    "sti",
+    "mental illness",
+    "ocd",
+    "insomnia",
+)
+PROCEDURES = _words(
+    r"\w*ectomy",
+    r"\w*oscopy",
+    r"\w*otomy",
+    r"\w*plasty",
+    "biopsy",
+    "chemo(?:therapy)?",
+    "radiation therapy",
+    "radiotherapy",
+    "dialysis",
+    "mri",
+    "ct scan",
+    "pet scan",
+    "x-ray",
+    "ultrasound",
+    "bypass surgery",
+    r"\w* ?surgery",
+    "transplant",
+    "c-section",
+    "cesarean",
+    r"(?:knee|hip) replacement",
+    "cataract",
+    "catheterization",
+    "ivf",
+    "physical therapy",
+    "stent",
+    "pacemaker",
+    "blood transfusion",
+    "abortion",
+    "vaccination",
+)
+MEDICATIONS = _words(
+    "metformin",
+    r"insulin(?: \w+)?",
+    "lisinopril",
+    r"\w+statin",
+    "amlodipine",
+    r"\w+olol",
+    r"\w+pril",
+    r"\w+sartan",
+    "omeprazole",
+    r"\w+prazole",
+    "levothyroxine",
+    "albuterol",
+    "gabapentin",
+    "pregabalin",
+    "sertraline",
+    "fluoxetine",
+    "escitalopram",
+    "citalopram",
+    "paroxetine",
+    "bupropion",
+    "trazodone",
+    "venlafaxine",
+    "duloxetine",
+    "alprazolam",
+    "lorazepam",
+    "clonazepam",
+    "diazepam",
+    "oxycodone",
+    "hydrocodone",
+    "morphine",
+    "fentanyl",
+    "tramadol",
+    "codeine",
+    "prednisone",
+    "prednisolone",
+    r"\w+cillin",
+    r"\w+mycin",
+    r"\w+floxacin",
+    "doxycycline",
+    "warfarin",
+    "apixaban",
+    "rivaroxaban",
+    "clopidogrel",
+    "furosemide",
+    "hydrochlorothiazide",
+    "spironolactone",
+    "methotrexate",
+    r"\w+mab",
+    "semaglutide",
+    "ozempic",
+    "wegovy",
+    "lithium",
+    "quetiapine",
+    "aripiprazole",
+    "risperidone",
+    "olanzapine",
+    "methadone",
+    "buprenorphine",
+    "suboxone",
+    "naloxone",
+    "ibuprofen",
+    "acetaminophen",
+    "paracetamol",
+    "aspirin",
+    "tamoxifen",
+    "letrozole",
+    "sildenafil",
+    "tadalafil",
+    "montelukast",
+    "ondansetron",
+    "lamotrigine",
+    "levetiracetam",
+    "topiramate",
+    "carbamazepine",
+    "valproate",
+    "zolpidem",
+    "adderall",
+    "methylphenidate",
+    "truvada",
+    r"\w+vir",
+    "amoxicillin",
+    "azithromycin",
+    "ciprofloxacin",
+    "estradiol",
+    "testosterone",
+)
+ANALYTES = _words(
+    "hba1c",
+    "a1c",
+    "glucose",
+    "blood sugar",
+    "ldl",
+    "hdl",
+    "cholesterol",
+    "triglycerides",
+    "creatinine",
+    "egfr",
+    "ha?emoglobin",
+    "hgb",
+    "wbc",
+    "platelets?",
+    "tsh",
+    "psa",
+    "inr",
+    "potassium",
+    "sodium",
+    "troponin",
+    "bilirubin",
+    "ferritin",
+    "vitamin d",
+    "blood pressure",
+    "bp",
+    "heart rate",
+    "pulse",
+    "bmi",
+    "spo2",
+    "o2 sat",
+    "cd4",
+    "viral load",
+    "alt",
+    "ast",
+)
+DOSE_UNIT = r"(?:mg|mcg|µg|μg|g|ml|units?|iu|mmol/l|mg/dl|mmhg|%)"
+FREQUENCY = _words(
+    "daily",
+    "twice",
+    "once",
+    "bid",
+    "tid",
+    "qid",
+    "qd",
+    "qhs",
+    "prn",
+    "po",
+    r"q\d+h",
+    "at bedtime",
+    "every",
+    "per day",
+    "a day",
+    "/day",
+    "tablets?",
+    "capsules?",
+    "by mouth",
+)
+
+_HEALTH = re.compile(
+    r"\b(?:diagnosed with|diagnosis(?: of|:| is| was)|dx(?: of|:)|suffers? from|suffering from|"
+    r"history of|hx of|treated for|tested positive for|presents? with|presented with|"
+    r"admitted (?:for|with)|complains of|c/o|living with|battling|recovering from)\s+"
+    r"(?:(?:an?|acute|chronic|severe|mild|moderate|early|late|stage \w+|type [12i]+|"
+    r"metastatic|recurrent|persistent|suspected|possible|her|his|their)\s+)*" + CONDITIONS + r"\b"
+    r"|\bdiagnosed with\b"
+    r"|\b(?:prescribed|taking|takes|started on|on)\s+(?:\w+\s+){0,2}?"
+    + MEDICATIONS
+    + r"\b(?:\s+\d+(?:\.\d+)?\s*"
+    + DOSE_UNIT
+    + r")?"
+    r"|\b" + MEDICATIONS + r"\s+\d+(?:\.\d+)?\s*" + DOSE_UNIT + r"\b"
+    r"|\b(?:underwent|undergoing|scheduled for|recovering from|post-op|s/p|had an?|had)\s+"
+    r"(?:an?\s+|emergency\s+|elective\s+|her\s+|his\s+)*" + PROCEDURES + r"\b"
+    r"|\b" + ANALYTES + r"(?: level)?(?: of| was| is|:|=)?\s*\d+(?:\.\d+)?(?:/\d+)?\s*"
+    r"(?:%|mg/dl|mmol/l|g/dl|mmhg|bpm|ng/ml|miu/l|u/l|iu/l)"
+    r"|\bicd-?(?:10|9)(?:-cm)?(?: code)?:?\s*[a-tv-z]\d[0-9ab](?:\.\w{1,4})?\b"
+)
+# A condition, procedure or medication counts on its own only next to a patient.
+_PATIENT = re.compile(r"\bpatient(?:'s|s)?\b")
+_PATIENT_FACT = re.compile(r"\b(?:" + CONDITIONS + "|" + PROCEDURES + "|" + MEDICATIONS + r")\b")
+_PATIENT_NAME = re.compile(
+    r"\b[Pp]atient(?:'s)?(?: name)?:?\s+(?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?"
+)
+_HEALTH_STEMS = ("diagnos", "prescri", "patient", "underwent", "history of", "treated for")
+
+
+_LEGAL = re.compile(
+    r"attorney[- ]client|privileged\s*(?:and|&|/)\s*confidential|legally privileged|"
+    r"subject to (?:the )?(?:legal |attorney[- ]client |litigation |solicitor[- ]client )?privilege|"
+    r"privileged (?:communication|information|material|document|and protected)|"
+    r"(?:attorney|lawyer) work[- ]product|work[- ]product (?:doctrine|privilege|protected)|"
+    r"prepared (?:at|by|under) the (?:request|direction) of (?:legal )?counsel|"
+    r"\b(?:under|covered by|protected by|bound by|subject to|per|as per) (?:an? |the |our |your |"
+    r"this |strict |mutual )?(?:nda|mnda|non-disclosure agreement|confidentiality agreement)\b|"
+    r"\bwithout prejudice\b|do not waive (?:any )?privilege"
+)
+_LEGAL_STEMS = ("privilege", "attorney", "nda", "disclosure", "prejudice")
+
+_CONFIDENTIAL = re.compile(
+    r"\b(?:strictly|highly|company|business|commercially|commercial|proprietary (?:and|&)|"
+    r"private (?:and|&)) confidential\b|"
+    r"\bconfidential\s*[-:|/]\s*\w|"  # other dashes are folded to "-" before this runs
+    r"\bconfidential (?:and proprietary|information|document|material|memo|report|data|draft|"
+    r"until|not for|do not)|"
+    r"\b(?:classification|classified|sensitivity|label|marking|status)\s*[:=]?\s*(?:confidential|"
+    r"internal|restricted)\b|"
+    r"\b(?:this|the|these|attached) (?:document|email|e-mail|message|memo|information|report|"
+    r"file|attachment|material|data|deck|presentation|communication|figures|numbers|plan)s? "
+    r"(?:is|are|contains?|remains?) (?:strictly |highly )?(?:confidential|proprietary|internal only)|"
+    r"\bkeep (?:this|it|that|these|them) (?:strictly )?confidential|treat (?:this|it) as confidential|"
+    r"\bin (?:strict|strictest) confidence\b|"
+    r"\binternal[- ](?:use[- ])?only\b|\bfor internal (?:use|distribution|purposes|eyes)\b|"
+    r"\bdo not (?:distribute|forward|circulate|disclose|copy or distribute|share (?:this|externally|"
+    r"outside))|\bnot for (?:external |public |further |outside )?(?:distribution|release|"
+    r"circulation|disclosure)\b|\bproprietary (?:and|&) confidential|\bcontains trade secrets?\b|"
+    r"need[- ]to[- ]know basis|\brestricted distribution\b"
+)
+_CONFIDENTIAL_STEMS = ("confiden", "internal", "distribut", "proprietary", "do not")
+# Markers written as a header: "CONFIDENTIAL", "[Confidential]", "Confidential:" at a line start.
+_CONFIDENTIAL_HEADER = re.compile(
+    r"\bCONFIDENTIAL\b|^[ \t]*+[\[(*#]{0,3}+[ \t]*+Confidential[ \t]*+[\]):*]", re.MULTILINE
+)
+
+MONTHS = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|"
+    r"januar|februar|märz|mai|juni|juli|oktober|dezember|janvier|février|fevrier|mars|avril|"
+    r"juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|enero|febrero|marzo|"
+    r"abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre)\.?"
+)
+DATE = (
+    r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|"
+    r"\d{1,2}(?:st|nd|rd|th)?\.?\s+(?:de\s+)?"
+    + MONTHS
+    + r",?\s+(?:de\s+)?\d{4}|"
+    + MONTHS
+    + r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})"
+)
+BIRTH_WORDS = (
+    r"(?:born|birth\w*|date of birth|dob|d\.o\.b\.?|b\.|geb\.|geboren|né|née|nee|"
+    r"naissance|nacimiento|nacido|nacida|nascita|nato|nata|nascimento|nascido|nascida|"
+    r"生年月日|出生日期|出生|생년월일|fecha de nac\.?)"
+)
+_BIRTH = re.compile(BIRTH_WORDS + r"(?:\s+(?:on|am|le|el|il|em|in|at|date))?\W{0,4}\s*" + DATE)
+# Numeric birth dates in any language are judged by the digit pass (``birth_context``);
+# here only dates written with month names.
+_BIRTH_STEMS = ("born", "birth")
+BIRTH_CONTEXT = re.compile(BIRTH_WORDS + r"(?:\s+(?:on|am|le|el|il|em|in|at|date))?\W{0,4}\s*\Z")
+
+
+def birth_context(before: str) -> bool:
+    """True if a lowered window ends with a birth word ("DOB:", "born on", "geboren am")."""
+    return BIRTH_CONTEXT.search(before) is not None
+
+
+def scan(text: str, lowered: str) -> Iterator[Hit]:
+    if any(stem in lowered for stem in _HEALTH_STEMS):
+        for m in _HEALTH.finditer(lowered):
+            yield "health", m.group()
+        if "patient" in lowered:
+            yield from _near_patient(text, lowered)
+    if any(stem in lowered for stem in _LEGAL_STEMS):
+        for m in _LEGAL.finditer(lowered):
+            yield "legal_privilege", m.group()
+    if any(stem in lowered for stem in _CONFIDENTIAL_STEMS):
+        for m in _CONFIDENTIAL.finditer(lowered):
+            yield "confidential_marker", m.group()
+        if "onfidential" in text:
+            for m in _CONFIDENTIAL_HEADER.finditer(text):
+                yield "confidential_marker", m.group()
+    if any(stem in lowered for stem in _BIRTH_STEMS):
+        for m in _BIRTH.finditer(lowered):
+            yield "date_of_birth", m.group()
+
+
+_PATIENT_REACH = 160
+
+
+def _near_patient(text: str, lowered: str) -> Iterator[Hit]:
+    for m in _PATIENT_NAME.finditer(text):
+        yield "health", m.group()
+    for m in _PATIENT.finditer(lowered):
+        window = lowered[max(0, m.start() - _PATIENT_REACH) : m.end() + _PATIENT_REACH]
+        fact = _PATIENT_FACT.search(window)
+        if fact:
+            yield "health", fact.group()
+
+
+def health_context(window: str) -> bool:
+    """True if a lowered window around a dose or code reads as being about someone's health."""
+    return bool(_PATIENT.search(window) or _DOSE_CONTEXT.search(window))
+
+
+_DOSE_CONTEXT = re.compile(
+    r"\b(?:" + MEDICATIONS + "|" + FREQUENCY + "|" + CONDITIONS + r"|prescri\w*|dose|dosage|"
+    r"diagnos\w*|icd|dx|take|takes|taking|rx)\b"
+)
