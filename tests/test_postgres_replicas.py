@@ -281,3 +281,67 @@ def test_postgresql_stopped_mid_run_paid_work_goes_local_free_work_is_answered_n
         )
         assert rows == [("local", 40), ("openai", 15)]
         assert "chain OK" in replicas.verified()
+
+
+def test_a_replica_started_while_postgresql_is_down_serves_free_work_and_catches_up(
+    own_postgres: PostgresCluster, tmp_path: Path
+) -> None:
+    url = own_postgres.database("late")  # created, never migrated
+    own_postgres.stop("fast")
+    with (
+        FakeUpstream(name="local") as local,
+        FakeUpstream(name="openai", billing="bytes") as paid,
+    ):
+        replicas = Replicas(
+            write_config(tmp_path, url, local, paid, 10), url, local, paid, tmp_path
+        )
+        gateway = replicas.serve("gateway")  # starts: the store is only unreachable, not wrong
+        try:
+            assert health(gateway.url)["store"] == {"url": url, "healthy": False}
+            during = asyncio.run(burst([gateway.url], 12, 4))
+            assert {(o.status, o.provider) for o in during} == {(200, "local")}
+            own_postgres.start()
+            wait_for(
+                "the store to be reached and migrated",
+                lambda: health(gateway.url)["store"]["healthy"],
+                timeout_s=30,
+            )
+            answered = {o.request_id for o in during}
+            wait_for(
+                "the rows answered while it was down to be written",
+                lambda: (
+                    answered
+                    <= {r[0] for r in replicas.ledger("SELECT request_id FROM tiergate.attempts")}
+                ),
+                timeout_s=30,
+            )
+            after = asyncio.run(burst([gateway.url], 3, 3))
+            assert {(o.status, o.provider) for o in after} == {(200, "openai")}
+        finally:
+            gateway.stop()
+        assert replicas.spent() == (replicas.bill_pico(), 0)
+        assert "chain OK: 15 rows verified (keyed) in 1 chains" in replicas.verified()
+        assert gateway.entries(event="store.unreachable_at_start")
+
+
+def test_a_wrong_password_is_an_error_at_start_not_an_outage(
+    postgres: PostgresCluster, tmp_path: Path
+) -> None:
+    """Unreachable is weathered; misconfigured is not: serve refuses to start, naming the store."""
+    postgres.psql("DO $$ BEGIN CREATE ROLE strict LOGIN PASSWORD 'right'; "
+                  "EXCEPTION WHEN duplicate_object THEN NULL; END $$")  # fmt: skip
+    hba = postgres.data / "pg_hba.conf"
+    if "strict" not in hba.read_text():
+        text = hba.read_text()
+        hba.write_text("host all strict 127.0.0.1/32 scram-sha-256\n" + text)
+        postgres.psql("SELECT pg_reload_conf()")
+    url = f"postgresql://strict:pw-9f3kq@127.0.0.1:{postgres.port}/postgres"  # not its password
+    with FakeUpstream(name="local") as local, FakeUpstream(name="openai") as paid:
+        config = write_config(tmp_path, url, local, paid, 10)
+        with pytest.raises(RuntimeError, match="the gateway did not start") as failed:
+            Serve(config, tmp_path / "gateway.log", level="warning")
+    shown = f"postgresql://strict:***@127.0.0.1:{postgres.port}/postgres"
+    assert f"cannot connect to the store at {shown}: password authentication failed" in str(
+        failed.value
+    )
+    assert "pw-9f3kq" not in (tmp_path / "gateway.log").read_text()

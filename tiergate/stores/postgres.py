@@ -151,6 +151,8 @@ class PostgresStore:
         self.chain = Chain(key)
         self._pool = pool
         self._healthy = True
+        self._last_error: BaseException | None = None  # why the last call failed
+        self._pending = False  # opened while the database was unreachable: migrate first
         self._closed = False
         self._month = ""
         self._used: dict[str, int] = {}
@@ -179,14 +181,17 @@ class PostgresStore:
     ) -> PostgresStore:  # fmt: skip
         """Connect, migrate (unless readonly) and take this owner's lease.
 
+        A database that cannot be reached *now* (refused, timed out, starting up) does not
+        stop a writable store from opening: it starts unhealthy (paid providers fail closed,
+        free rows wait in memory) and migrates on the first heartbeat that reaches it. A
+        wrong password or database name, or a read-only open, raises StoreUnavailable.
         `clock` is not consulted: the database's clock decides months and days.
-        Raises StoreUnavailable if the database cannot be reached.
         """
         del clock
         dsn = "postgresql://" + url.split("://", 1)[1]
         try:
             pool = await asyncpg.create_pool(
-                dsn, min_size=1, max_size=POOL_SIZE, timeout=CONNECT_TIMEOUT_S,
+                dsn, min_size=0, max_size=POOL_SIZE, timeout=CONNECT_TIMEOUT_S,
                 command_timeout=CALL_TIMEOUT_S,
                 server_settings={"application_name": "tiergate", "timezone": "UTC"},
             )  # fmt: skip
@@ -196,11 +201,26 @@ class PostgresStore:
             ) from None
         store = cls(url=url, pool=pool, owner=owner, key=key, lease_s=lease_s, readonly=readonly)
         try:
-            if readonly:
-                await store._check_readable()
-            else:
-                await store.migrate()
-                await store.heartbeat()
+            try:
+                if readonly:
+                    await store._check_readable()
+                else:
+                    await store.migrate()
+                    await store.heartbeat()
+            except StoreUnavailable as exc:
+                if readonly or not isinstance(store._last_error, _Transient):
+                    if store._last_error is None:
+                        raise
+                    raise StoreUnavailable(
+                        f"cannot connect to the store at {store.url}: {_reason(store._last_error)}"
+                    ) from None
+                logger.warning(
+                    "the store cannot be reached; starting without it (paid providers fail "
+                    "closed until it answers)",
+                    extra={"event": "store.unreachable_at_start", "error": exc.message},
+                )
+                store._pending = True
+            if not readonly:
                 store._writer = asyncio.get_running_loop().create_task(
                     store._write_loop(), name="tiergate-pg-writer"
                 )
@@ -237,10 +257,11 @@ class PostgresStore:
             ) from None
         except _Unusable as exc:
             self._healthy = False
+            self._last_error = exc
             raise StoreUnavailable(
                 f"the store at {self.url} cannot {what}: {_reason(exc)}"
             ) from None
-        self._healthy = True
+        self._healthy, self._last_error = True, None
         return result
 
     # -- money -------------------------------------------------------------------------------
@@ -331,6 +352,9 @@ class PostgresStore:
                 now = rows[0]["now"] if rows else await conn.fetchval("SELECT now()")
                 return str(month), now, rows
 
+        if self._pending:
+            await self.migrate()
+            self._pending = False
         renew = (self.owner, self.lease_s)
         tokens, ids = sorted(self._unsure_tokens), sorted(self._unsure_ids)
         month, now, rows = await asyncio.shield(self._call("renew its lease", call))
@@ -977,6 +1001,12 @@ _Refused = (
     asyncpg.exceptions._base.DataError,
 )
 _Unusable = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+_Transient = (
+    OSError,
+    TimeoutError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+)
 
 
 def _reason(exc: BaseException) -> str:
