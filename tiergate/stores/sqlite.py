@@ -23,7 +23,6 @@ rewritten head are found by verify().
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sqlite3
 from collections.abc import Callable, Mapping
@@ -372,18 +371,9 @@ class SqliteStore:
         return await self._read(self.chain.verify, (False, f"no ledger at {self.path}"))
 
     async def close(self) -> None:
-        """Commit what is queued, give up this owner's lease (so that any reservation still
-        open is reaped at once, not a lease later), then stop the writer."""
+        # The lease is left to run out: an owner (a batch run) may come back for its holds.
         if self._closed:
             return
-        if self._writer is not None:
-            with contextlib.suppress(StoreUnavailable):  # then the lease runs out by itself
-                await self._submit(
-                    lambda w: w.conn.execute(
-                        "UPDATE owners SET lease_until = ? WHERE owner = ?",
-                        (stamp(w.now), self.owner),
-                    )
-                )
         self._closed = True
         if self._writer is not None:
             self._writer.jobs.put(None)
