@@ -24,7 +24,9 @@ Where each promise of the Store lives:
 - **failure**: every call has a short timeout. A failed call turns `healthy`
   false until one succeeds; reserve raises StoreUnavailable (paid providers
   fail closed); queued rows stay in memory, in order, and are retried until
-  written.
+  written. A reserve or release whose answer was lost is undone by the next
+  heartbeats (found by a token), a row the database refuses fails alone, and a
+  database unreachable at start is waited for (migrated on first contact).
 """
 
 from __future__ import annotations
