@@ -12,9 +12,13 @@ request could not. Then:
 - every other line runs through the router like any request, `concurrency` at a time.
 
 State (tiergate.batch.state) lets an interrupted run resume: done lines are kept, submitted
-batches are polled again (never created twice), and a line that was in flight on the normal
-path when the run died is reported as interrupted, not run a second time (its outcome is
-unknown; re-running it could run and charge it twice).
+batches are polled again (never created twice: a batch carries its chunk id in its metadata,
+so one created just before the run died is found and adopted), a retryable batch failure
+falls back to the next candidates through the router, and a line that was in flight on the
+normal path when the run died is reported as interrupted, not run a second time (its outcome
+is unknown; re-running it could run and charge it twice). Batch-API reservations belong to
+the run (store owner `tiergate-batch:<run id>`), not to a process, so a resumed run settles
+them from the provider's output.
 """
 
 from __future__ import annotations
@@ -36,10 +40,10 @@ from ..budget import Budget
 from ..config import Config
 from ..errors import InvalidRequest, StoreUnavailable, TiergateError, UpstreamError
 from ..gateway import Gateway, _Caller
-from ..pricing import TokenPrice, bound_pico, build, cost_pico, pico_to_usd
+from ..pricing import TokenPrice, bound_pico, build, cost_pico
 from ..router import Call
 from ..stores import AttemptRecord, Reservation, open_store
-from ..types import Usage
+from . import results
 from .progress import Progress
 from .remote import ENDED, BatchAPI, batch_price
 from .state import Line, RunState
@@ -131,7 +135,9 @@ async def run(config: Config, options: Options) -> Summary:
             finally:
                 await gateway.stop()
         rows = await state.lines()
-        await asyncio.to_thread(_write_output, options.output, [row.result or {} for row in rows])
+        await asyncio.to_thread(
+            results.write_output, options.output, [row.result or {} for row in rows]
+        )
         return summary
     finally:
         await state.close()
@@ -198,7 +204,7 @@ class _Job:
                 self.summary.resumed += 1
                 self._count(row.result or {})
             elif row.status == "running":
-                interrupted[row.idx] = _interrupted(row.custom_id)
+                interrupted[row.idx] = results.interrupted(row.custom_id)
             elif row.status in ("reserved", "submitted"):
                 chunks[row.chunk or ""].append(row)
             else:
@@ -256,7 +262,7 @@ class _Job:
                     request_id="batch_req_" + uuid.uuid4().hex[:24],
                 )
             except TiergateError as exc:
-                await self._finish({row.idx: _error(row.custom_id, None, exc)})
+                await self._finish({row.idx: results.refused(row.custom_id, None, exc)})
                 return None
 
     async def _direct(self, row: Line, call: Call) -> None:
@@ -269,18 +275,18 @@ class _Job:
                 response, served = await router.serve(call)
                 await served.durable()
             except TiergateError as exc:
-                await self._finish({row.idx: _error(row.custom_id, call.request_id, exc)})
+                await self._finish({row.idx: results.refused(row.custom_id, call.request_id, exc)})
                 return
-            result = _result(
+            result = results.answered(
                 row.custom_id, call.request_id, 200, response,
                 provider=served.candidate.name, rule=served.rule, cost=served.cost_pico,
                 batch_api=False, classification=call.classified.classification,
             )  # fmt: skip
             await self._finish({row.idx: result})
 
-    async def _finish(self, results: dict[int, dict[str, Any]]) -> None:
-        await self.state.done(results)
-        for result in results.values():
+    async def _finish(self, finished: dict[int, dict[str, Any]]) -> None:
+        await self.state.done(finished)
+        for result in finished.values():
             self._count(result)
 
     def _count(self, result: dict[str, Any]) -> None:
@@ -437,7 +443,7 @@ class _Job:
     ) -> None:
         """Each line's row at the batch price; its result."""
         budget = self.budget
-        results: dict[int, dict[str, Any]] = {}
+        settled: dict[int, dict[str, Any]] = {}
         retry: dict[int, tuple[Line, str]] = {}
         for row in rows:
             plan = row.plan or {}
@@ -449,7 +455,7 @@ class _Job:
             response = record.get("response") if record else None
             status = response.get("status_code") if isinstance(response, dict) else None
             body = response.get("body") if isinstance(response, dict) else None
-            usage = _usage(body) if status == 200 else None
+            usage = results.usage_of(body) if status == 200 else None
             price, normal = _price(plan["price"]), _price(plan["normal_price"])
             if failure is not None and not failure.billable:
                 outcome, cost, charge = failure.kind, 0, False  # nothing was submitted
@@ -480,25 +486,27 @@ class _Job:
                 "classification": plan["classification"],
             }  # fmt: skip
             if status == 200 and isinstance(body, dict):
-                results[row.idx] = _result(
+                settled[row.idx] = results.answered(
                     row.custom_id, plan["request_id"], 200, body, batch_api=True,
                     normal_cost=cost_pico(usage, normal) if usage else pico, **where,
                 )  # fmt: skip
             elif isinstance(status, int):
-                results[row.idx] = _result(
+                settled[row.idx] = results.answered(
                     row.custom_id, plan["request_id"], status,
                     body if isinstance(body, dict) else {}, batch_api=True, normal_cost=0, **where,
                 )  # fmt: skip
             else:
                 code = "batch_submit_failed" if failure else "batch_line_lost"
                 why = failure.message if failure else "the provider's batch never returned it"
-                results[row.idx] = _lost(row.custom_id, plan["request_id"], code, why, **where)
+                settled[row.idx] = results.lost(
+                    row.custom_id, plan["request_id"], code, why, **where
+                )
             unsent = failure is not None and not failure.billable and failure.retryable
             if status == 429 or (isinstance(status, int) and status >= 500) or unsent:
                 retry[row.idx] = (row, plan["provider"])  # like a failed attempt: fall back
-        await self._finish({i: r for i, r in results.items() if i not in retry})
+        await self._finish({i: r for i, r in settled.items() if i not in retry})
         await asyncio.gather(
-            *(self._fall_back(row, skip, results[i]) for i, (row, skip) in retry.items())
+            *(self._fall_back(row, skip, settled[i]) for i, (row, skip) in retry.items())
         )
 
     async def _fall_back(self, row: Line, skip: str, failed: dict[str, Any]) -> None:
@@ -517,111 +525,12 @@ class _Job:
         return BatchAPI(self.gateway.upstream.session, self.gateway.config.provider(provider_name))
 
 
-# -- results: OpenAI's batch output format, plus where each line went ------------------------
-
-
-def _result(
-    custom_id: str,
-    request_id: str,
-    status: int,
-    body: dict[str, Any],
-    *,
-    provider: str,
-    rule: str,
-    cost: int,
-    batch_api: bool,
-    classification: str,
-    normal_cost: int = 0,
-) -> dict[str, Any]:
-    facts: dict[str, Any] = {
-        "provider": provider, "rule": rule, "cost_usd": _usd(cost), "batch_api": batch_api,
-        "classification": classification, "cost_pico": cost,
-    }  # fmt: skip
-    if batch_api:
-        facts["normal_cost_pico"] = normal_cost
-    return {
-        "id": request_id,
-        "custom_id": custom_id,
-        "response": {"status_code": status, "request_id": request_id, "body": body},
-        "error": None,
-        "tiergate": facts,
-    }
-
-
-def _error(custom_id: str, request_id: str | None, exc: TiergateError) -> dict[str, Any]:
-    rid = request_id or "batch_req_" + uuid.uuid4().hex[:24]
-    return {
-        "id": rid,
-        "custom_id": custom_id,
-        "response": {"status_code": exc.status_code, "request_id": rid, "body": exc.envelope()},
-        "error": None,
-        "tiergate": {"provider": None, "rule": None, "cost_usd": "0", "cost_pico": 0},
-    }
-
-
-def _lost(
-    custom_id: str,
-    request_id: str,
-    code: str,
-    why: str,
-    *,
-    provider: str,
-    rule: str,
-    cost: int,
-    classification: str,
-) -> dict[str, Any]:
-    charged = "charged its reservation in full" if cost else "charged nothing"
-    return {
-        "id": request_id,
-        "custom_id": custom_id,
-        "response": None,
-        "error": {"code": code, "message": f"{why}; {charged}"},
-        "tiergate": {"provider": provider, "rule": rule, "cost_usd": _usd(cost),
-                     "batch_api": True, "classification": classification, "cost_pico": cost,
-                     "normal_cost_pico": 0},
-    }  # fmt: skip
-
-
-def _interrupted(custom_id: str) -> dict[str, Any]:
-    return {
-        "id": None,
-        "custom_id": custom_id,
-        "response": None,
-        "error": {
-            "code": "interrupted",
-            "message": "the run stopped while this line was in flight; its outcome is unknown, "
-            "so it was not run again (it could have been charged twice). Run it in a new file.",
-        },
-        "tiergate": {"provider": None, "rule": None, "cost_usd": "0", "cost_pico": 0},
-    }
-
-
-def _usd(pico: int) -> str:
-    return format(pico_to_usd(pico).normalize(), "f") if pico else "0"
-
-
-def _usage(body: Any) -> Usage | None:
-    usage = body.get("usage") if isinstance(body, dict) else None
-    if not isinstance(usage, dict):
-        return None
-    prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens", 0)
-    if not isinstance(prompt, int) or not isinstance(completion, int):
-        return None
-    return Usage(prompt, completion)
-
-
 def _price_fields(price: TokenPrice) -> list[Any]:
     return [price.input_pico, price.output_pico, price.source, [list(t) for t in price.tiers]]
 
 
 def _price(fields: list[Any]) -> TokenPrice:
     return TokenPrice(fields[0], fields[1], fields[2], tuple(tuple(t) for t in fields[3]))
-
-
-def _write_output(path: Path, results: list[dict[str, Any]]) -> None:
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in results))
-    partial.replace(path)
 
 
 __all__ = ["BatchFileError", "Options", "Summary", "read_input", "run"]
