@@ -86,6 +86,31 @@ def test_concurrent_embeddings_share_upstream_calls_and_each_caller_gets_its_own
     print(f"\n{CALLERS} concurrent embedding requests took {calls} upstream call(s)")
 
 
+def test_only_requests_with_the_same_provider_model_and_options_share_a_call(
+    tiers: Tiers, tmp_path: Path
+) -> None:
+    async def send(url: str) -> None:
+        client = openai.AsyncOpenAI(base_url=url + "/v1", api_key="unused", max_retries=0)
+        async with client:
+            await asyncio.gather(
+                *(
+                    client.embeddings.create(
+                        model="auto", input=[f"dims {d} text {i}"], dimensions=d
+                    )
+                    for i in range(6)
+                    for d in (4, 8)
+                )
+            )
+
+    with start(tiers, tmp_path / "ledger.db", window_ms=200) as server:
+        asyncio.run(send(server.url))
+    calls = [r.body for r in tiers.local.received if r.path == "/api/embed"]
+    # Whatever the timing, a call never mixes requests with different options.
+    for body in calls:
+        assert all(text.startswith(f"dims {body['dimensions']} ") for text in body["input"])
+    assert sum(len(body["input"]) for body in calls) == 12
+
+
 def test_without_a_window_every_request_is_its_own_call(tiers: Tiers, tmp_path: Path) -> None:
     inputs = [[f"text {i}"] for i in range(8)]
     with start(tiers, tmp_path / "ledger.db", window_ms=0) as server:

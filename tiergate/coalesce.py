@@ -55,9 +55,7 @@ class Coalescer:
     def __init__(self, upstream: Upstream) -> None:
         self._upstream = upstream
         self._open: dict[tuple[str, bytes], _Window] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
-        self.requests = 0  # embedding requests that went through a window
-        self.calls = 0  # upstream calls they took
+        self._tasks: set[asyncio.Task[None]] = set()  # calls in flight (held until done)
 
     @staticmethod
     def applies(provider: ProviderConfig) -> bool:
@@ -71,7 +69,6 @@ class Coalescer:
         key = (provider.name, orjson.dumps(body, option=orjson.OPT_SORT_KEYS))
         loop = asyncio.get_running_loop()
         member = _Member(outbound, inputs, len(orjson.dumps(inputs)), loop.create_future())
-        self.requests += 1
         window = self._open.get(key)
         if window is not None and window.size + len(inputs) > MAX_INPUTS:
             self._flush(key, window)
@@ -102,7 +99,6 @@ class Coalescer:
         if not members:
             return
         provider = window.provider
-        self.calls += 1
         first = members[0].outbound
         if len(members) == 1:
             payload = first.payload
@@ -132,13 +128,6 @@ class Coalescer:
         for m, piece in zip(members, slices, strict=True):
             if not m.answer.done():
                 m.answer.set_result(piece)
-
-    async def close(self) -> None:
-        """Send what is waiting and let the calls in flight finish."""
-        for key, window in list(self._open.items()):
-            self._flush(key, window)
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
 def shares(total: int, weights: list[int]) -> list[int]:
