@@ -119,12 +119,30 @@ def test_without_a_window_every_request_is_its_own_call(tiers: Tiers, tmp_path: 
 
 
 def test_a_failed_coalesced_call_fails_every_member_alike(tiers: Tiers, tmp_path: Path) -> None:
-    inputs = [[f"text {i}"] for i in range(4)]
+    inputs = [[f"text {i}"] for i in range(6)]
     inputs[2] = ["text 2 [[fake:fail-503]]"]
+
+    async def send(url: str) -> list[object]:
+        client = openai.AsyncOpenAI(base_url=url + "/v1", api_key="unused", max_retries=0)
+        async with client:
+            return await asyncio.gather(
+                *(client.embeddings.create(model="auto", input=texts) for texts in inputs),
+                return_exceptions=True,
+            )
+
     with start(tiers, tmp_path / "ledger.db", window_ms=200) as server:
-        with pytest.raises(openai.InternalServerError) as caught:
-            asyncio.run(embed_all(server.url, inputs, ["float"] * 4))
-        assert caught.value.status_code == 503
+        outcomes = asyncio.run(send(server.url))
+    failed_call = next(
+        r.body["input"]
+        for r in tiers.local.received
+        if r.path == "/api/embed" and inputs[2][0] in r.body["input"]
+    )
+    for texts, outcome in zip(inputs, outcomes, strict=True):
+        if texts[0] in failed_call:  # shared the failing call: failed with it
+            assert isinstance(outcome, openai.InternalServerError)
+            assert outcome.status_code == 503
+        else:
+            assert not isinstance(outcome, BaseException)
     assert tiers.cloud_received() == 0
 
 
