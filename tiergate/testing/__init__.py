@@ -27,9 +27,14 @@ answers sent in full. A cut stream, a hang, a failure or a malformed body adds
 nothing; a ``no-usage`` answer still adds what it served, because a real provider
 bills tokens whether or not the response says so.
 
+OpenAI's Files and Batches API is there too (``/v1/files``, ``/v1/batches``): a batch
+completes ``batch_delay_s`` after its creation, each line with its own behaviour
+(``fake.batches.batch_runs`` counts the runs of each custom_id).
+
 Modules: ``_behaviour`` (names and choice), ``_checks`` (the 400s), ``_wire`` (pure
 payloads and token accounting), ``_anthropic`` and ``_azure`` (those APIs' checks and
-payloads), ``_loopback`` (start, stop, kill, revive) and ``_upstream`` (FakeUpstream itself).
+payloads), ``_batches`` (Files and Batches), ``_loopback`` (start, stop, kill, revive) and
+``_upstream`` (FakeUpstream itself).
 """
 
 from tiergate.testing._behaviour import BEHAVIOUR_HEADER, Fault, parse_behaviour
