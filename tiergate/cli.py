@@ -1,4 +1,4 @@
-"""The `tiergate` command: serve | check | route | spend | audit | keys new | demo."""
+"""The `tiergate` command: serve | check | route | spend | audit | keys new | batch run | demo."""
 
 from __future__ import annotations
 
