@@ -195,7 +195,7 @@ def test_kill_9_mid_run_then_resume_runs_no_line_twice(tmp_path: Path) -> None:
     with (
         FakeUpstream(name="local", latency_s=0.05) as local,
         FakeUpstream(name="cloud", latency_s=0.05) as cloud,
-        FakeUpstream(name="openai", batch_delay_s=2.0) as openai,
+        FakeUpstream(name="openai", batch_delay_s=3600) as openai,
     ):
         tiers = Tiers(local=local, cloud=cloud, openai=openai)
         config, requests, out = (
@@ -230,6 +230,8 @@ def test_kill_9_mid_run_then_resume_runs_no_line_twice(tmp_path: Path) -> None:
         assert not out.exists()
         before = marks(local) + marks(cloud)
         assert openai.batches.batch_runs == Counter()  # the batch has not run yet
+        for batch in openai.batches.batches.values():
+            batch.ready_at = 0.0  # it completes while nobody is polling
         time.sleep(2.0)  # past the killed run's store lease: a resume that comes late
 
         second = subprocess.run(command(config, requests, out), capture_output=True, timeout=120)
