@@ -149,8 +149,10 @@ def params(cases: list[Case]) -> list[Any]:
     return [marked(c.id, c) for c in cases]
 
 
-def chat(rig: Rig, messages: list[dict[str, Any]], **kwargs: Any) -> Any:
-    extra_body = {"tiergate": CRITICAL, **kwargs.pop("extra_body", {})}
+def chat(
+    rig: Rig, messages: list[dict[str, Any]], *, hints: dict[str, str] = CRITICAL, **kwargs: Any
+) -> Any:
+    extra_body = {"tiergate": hints, **kwargs.pop("extra_body", {})}
     raw = rig.client.chat.completions.with_raw_response.create(
         model=kwargs.pop("model", "auto"),
         messages=messages,  # type: ignore[arg-type]
@@ -174,6 +176,44 @@ def test_a_positive_stays_local(rig: Rig, case: Case) -> None:
     rig.reset()
     chat(rig, [{"role": "user", "content": case.text}])
     rig.assert_kept_local(case.secret)
+
+
+# the class each kind must be recorded as (hints.py: hipaa > pii > legal > confidential)
+CLASS_OF = {
+    "card": "pii",
+    "iban": "pii",
+    "ssn": "pii",
+    "phone": "pii",
+    "email": "pii",
+    "health": "hipaa",
+    "legal": "legal",
+    "confidential": "confidential",
+}
+
+
+def _class_cases() -> list[tuple[Case, str]]:
+    """Up to 10 caught cases per kind, spread over the kind (the breadth is tested above)."""
+    by_kind: dict[str, list[tuple[Case, str]]] = {}
+    for c in POSITIVES:
+        if c.id in LEAKS or c.id == "key-jwt-bearer":  # a JWT carries an e-mail: pii wins
+            continue
+        cls = CLASS_OF.get(c.category) or ("confidential" if c.id.startswith("key-") else None)
+        if cls:
+            by_kind.setdefault(c.category, []).append((c, cls))
+    return [pair for pairs in by_kind.values() for pair in pairs[:: max(1, len(pairs) // 10)]]
+
+
+CLASS_CASES = _class_cases()
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"), [marked(f"class-{c.id}", c, cls) for c, cls in CLASS_CASES]
+)
+def test_the_recorded_class_is_the_kinds_class(rig: Rig, case: Case, expected: str) -> None:
+    """Health data is hipaa, privilege legal, markers and keys confidential, the rest pii."""
+    rig.reset()
+    raw = chat(rig, [{"role": "user", "content": case.text}])
+    assert raw.headers["x-tiergate-classification"] == expected
 
 
 # -- hard negatives still reach the cloud ----------------------------------------------------------
@@ -405,6 +445,18 @@ def test_a_value_in_any_chat_field_stays_local(rig: Rig, placement: str, value: 
     secret = FIELD_VALUES[value]
     kwargs = FIELDS[placement](secret)
     chat(rig, kwargs.pop("messages"), **kwargs)
+    rig.assert_kept_local(secret)
+
+
+@pytest.mark.parametrize("placement", [marked(f"tier2-{p}", p) for p in sorted(FIELDS)])
+def test_a_value_in_any_chat_field_stays_local_when_the_hosted_ollama_would_serve_it(
+    rig: Rig, placement: str
+) -> None:
+    """quality=high picks tier 2, the hosted Ollama: its wire format carries the fields elsewhere."""
+    rig.reset()
+    secret = FIELD_VALUES["email"]
+    kwargs = FIELDS[placement](secret)
+    chat(rig, kwargs.pop("messages"), hints={"quality": "high"}, **kwargs)
     rig.assert_kept_local(secret)
 
 
