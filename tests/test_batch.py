@@ -272,6 +272,18 @@ def test_kill_9_mid_run_then_resume_runs_no_line_twice(tmp_path: Path) -> None:
         assert {r[1] for r in lost} <= {"ollama_cloud"}  # paid calls in flight at the kill
         assert len(lost) <= len(interrupted)
 
+        # Asked to, a third run runs the interrupted lines again, and only them.
+        third = subprocess.run(
+            [*command(config, requests, out), "--rerun-interrupted"],
+            capture_output=True,
+            timeout=120,
+        )
+        assert third.returncode == 0, third.stderr.decode()
+        again = results(out)
+        assert all(r["response"]["status_code"] == 200 for r in again)
+        after = marks(local) + marks(cloud) + marks(openai)
+        assert {i for i in after if after[i] != direct[i]} <= {int(c[1:]) for c in interrupted}
+
 
 def test_a_bad_input_file_exits_2_naming_the_line(tiers: Tiers, tmp_path: Path) -> None:
     config = write_config(tiers, tmp_path)

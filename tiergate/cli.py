@@ -347,6 +347,7 @@ def cmd_batch_run(args: argparse.Namespace) -> int:
         poll_s=args.poll_interval,
         tenant=args.tenant,
         progress=not args.quiet,
+        rerun_interrupted=args.rerun_interrupted,
     )
     try:
         summary = asyncio.run(run(config, options))
@@ -463,6 +464,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--poll-interval", type=float, default=10.0, metavar="SECONDS")
     p.add_argument("--tenant", default=None, help="run as this configured tenant")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--rerun-interrupted",
+        action="store_true",
+        help="on resume, run again the lines an interrupted run left in flight (they may run twice)",
+    )
     p.set_defaults(run=cmd_batch_run)
 
     p = sub.add_parser(

@@ -89,7 +89,8 @@ def interrupted(custom_id: str) -> dict[str, Any]:
         "error": {
             "code": "interrupted",
             "message": "the run stopped while this line was in flight; its outcome is unknown, "
-            "so it was not run again (it could have been charged twice). Run it in a new file.",
+            "so it was not run again (it could have been charged twice). To run it anyway, "
+            "run again with --rerun-interrupted.",
         },
         "tiergate": {"provider": None, "rule": None, "cost_usd": "0", "cost_pico": 0},
     }

@@ -65,6 +65,8 @@ class Options:
     poll_s: float = 10.0
     tenant: str | None = None
     progress: bool = True
+    # Run again the lines whose outcome an interrupted run lost (they may then run twice).
+    rerun_interrupted: bool = False
 
 
 @dataclass(slots=True)
@@ -143,6 +145,13 @@ async def run(config: Config, options: Options) -> Summary:
         await state.close()
 
 
+def _was_interrupted(row: Line) -> bool:
+    return (
+        row.status == "done"
+        and ((row.result or {}).get("error") or {}).get("code") == "interrupted"
+    )
+
+
 @contextlib.asynccontextmanager
 async def _held(config: Config, run_id: str) -> AsyncIterator[Budget]:
     """A Budget whose store owner is this run (`tiergate-batch:<run id>`), heartbeating while
@@ -199,6 +208,10 @@ class _Job:
         interrupted: dict[int, dict[str, Any]] = {}
         chunks: dict[str, list[Line]] = defaultdict(list)
         pending: list[Line] = []
+        if self.options.rerun_interrupted:
+            again = [row for row in rows if row.status == "running" or _was_interrupted(row)]
+            await self.state.reset([row.idx for row in again])
+            rows = await self.state.lines()
         for row in rows:
             if row.status == "done":
                 self.summary.resumed += 1

@@ -146,6 +146,13 @@ class RunState:
             [(batch_id, chunk)],
         )
 
+    async def reset(self, indexes: list[int]) -> None:
+        """Back to pending: lines to run again."""
+        await self._set(
+            "UPDATE lines SET status = 'pending', result = NULL WHERE idx = ?",
+            [(idx,) for idx in indexes],
+        )
+
     async def done(self, results: dict[int, dict[str, Any]]) -> None:
         await self._set(
             "UPDATE lines SET status = 'done', result = ? WHERE idx = ?",
