@@ -1733,3 +1733,114 @@ def field_values() -> dict[str, str]:
 
 
 FIELD_VALUES = field_values()
+
+
+# -- added after the first run (generated last, so the values above stay the same) -------------
+
+
+def later_cases() -> list[Case]:
+    card = luhn_card("4" + pick(DIGITS, 5), 16)
+    p = phonenumbers.national_significant_number(phone_number("US", PHONE_PLANS[0][1]))
+    tls_key = (
+        "-----BEGIN PRIVATE KEY-----\n" + pem_body(RSA_PKCS8, 8) + "\n-----END PRIVATE KEY-----\n"
+    )
+    tls_b64 = b64(tls_key.encode())
+    rows = [
+        (
+            "card-sep-newlines",
+            "card",
+            "card:\n" + "\n".join(group(card, (4,) * 4, " ").split()),
+            card[4:8] + "\n" + card[8:12],
+        ),
+        (
+            "card-markdown-table",
+            "card",
+            "| field | value |\n|---|---|\n| card | "
+            + " | ".join(group(card, (4,) * 4, " ").split())
+            + " |",
+            " | ".join(group(card, (4,) * 4, " ").split()),
+        ),
+        (
+            "phone-us-seven-digit-local",
+            "phone",
+            f"call me at {p[3:6]}-{p[6:]} after lunch",
+            f"{p[3:6]}-{p[6:]}",
+        ),
+        (
+            "secret-k8s-tls-key-base64",
+            "secret",
+            f"apiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\ndata:\n  tls.key: {tls_b64}\n",
+            tls_b64[:60],
+        ),
+        (
+            "secret-pgpass-line",
+            "secret",
+            "~/.pgpass:\ndb.internal:5432:orders:app_user:Wq7pL9xRt2zz",
+            "Wq7pL9xRt2zz",
+        ),
+        (
+            "secret-docker-login-p",
+            "secret",
+            "docker login -u ci-bot -p Rk9Lm2Pq7Wz4x registry.acme.io",
+            "Rk9Lm2Pq7Wz4x",
+        ),
+        ("secret-mysql-p-flag", "secret", "mysql -h db -uroot -pJk4mR8pQz2 app", "Jk4mR8pQz2"),
+        (
+            "secret-aws-credentials-file",
+            "secret",
+            "[default]\naws_access_key_id = AKIA"
+            + pick(B32, 16)
+            + "\naws_secret_access_key = "
+            + (aws_secret := pick(ALNUM + "/+", 40))
+            + "\n",
+            aws_secret,
+        ),
+    ]
+    return [Case(i, c, t, s) for i, c, t, s in rows]
+
+
+LATER_NEGATIVES: list[Case] = [
+    Case(i, "negative", t, s)
+    for i, t, s in [
+        (
+            "neg-memory-addresses",
+            "segfault at 00007f3a2c1e4b80 ip 000055d4c3a2b1f0 sp 00007ffd5e8a9c40 error 4 in libc.so.6",
+            "00007f3a2c1e4b80",
+        ),
+        (
+            "neg-firmware-four-part",
+            "Upgrade the switch firmware from 7.0.3.1 to 9.3.10.2 tonight.",
+            "9.3.10.2",
+        ),
+        (
+            "neg-weak-words-small-numbers",
+            "Call the function 3 times, reach 100% coverage, and give each cell 12 rows.",
+            "100%",
+        ),
+        ("neg-statistics", "n=1532, mean 41.2, sd 12.7, 95% CI 38.1-44.3, p=0.004", "n=1532"),
+        ("neg-born-project", "Python 3 was born on 3 December 2008.", "3 December 2008"),
+        (
+            "neg-diagnosed-pod",
+            "The SRE diagnosed the pod with an OOMKilled condition and prescribed 512 MiB more memory.",
+            "OOMKilled",
+        ),
+        (
+            "neg-privilege-escalation",
+            "CVE-2021-3156 is a privilege escalation in sudo; patch to 1.9.5p2.",
+            "privilege escalation",
+        ),
+        (
+            "neg-internal-helper",
+            "This is an internal helper; call the public API instead.",
+            "internal helper",
+        ),
+        (
+            "neg-mit-license",
+            "Permission is hereby granted, free of charge, to any person obtaining a copy of this software.",
+            "free of charge",
+        ),
+    ]
+]
+
+POSITIVES += later_cases()
+NEGATIVES += LATER_NEGATIVES

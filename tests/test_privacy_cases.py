@@ -38,13 +38,14 @@ LEAKS: dict[str, str] = {
     # cards
     "card-sep-mir-underscores": "detector: a card grouped with '_' (2202_8655_4818_6772)",
     "card-sep-visa-pairs": "detector: a card written in pairs of digits (41 62 91 53 ...)",
+    "card-sep-newlines": "detector: a card with one group of four per line",
+    "card-markdown-table": "detector: a card split over markdown table cells (| 4243 | 0230 | ...)",
     # US tax ids
     "ein-dot": "detector: an EIN with a '.' separator next to 'employer identification number'",
     # national ids, passports, licences
     "id-es-dni-no-word": "detector: a Spanish DNI with a dash before its check letter, no key word",
     "id-it-codice-fiscale-lower": "detector: a lower-case Italian codice fiscale",
     "id-cn-resident": "detector: a Chinese resident ID (18 digits, 身份证号码)",
-    "id-nl-bsn": "detector: a Dutch BSN after 'BSN-nummer'",
     "id-au-tfn": "detector: an Australian tax file number",
     "id-de-personalausweis": "detector: a German ID card number (Personalausweisnummer)",
     "passport-mrz": "detector: a passport machine-readable zone",
@@ -82,6 +83,8 @@ LEAKS: dict[str, str] = {
     "prose-login-slash": "detector: 'login: admin / <password>'",
     "prose-pw-colon": "detector: 'pw: <value>'",
     "basic-auth-curl-u": "detector: curl -u user:password",
+    "secret-docker-login-p": "detector: docker login -u <user> -p <password>",
+    "secret-mysql-p-flag": "detector: mysql -u<user> -p<password>",
     # obfuscation
     "obf-hex-card": "detector: hex after a '0x' prefix is not decoded",
     "obf-spelled-digits-ssn": "detector: an SSN spelled out in words after 'my SSN is'",
@@ -90,6 +93,8 @@ LEAKS: dict[str, str] = {
     # hard negatives held back
     "neg-assembly-qualified": "detector: a .NET PublicKeyToken (public, 16 hex) is held as a secret",
     "neg-po-number": "detector: a 10-digit SAP purchase order number after 'PO' is held as a phone",
+    "neg-firmware-four-part": "detector: a four-part firmware version (9.3.10.2) is held as an IPv4 address",
+    "neg-born-project": "detector: 'was born on <date>' about a software project is held as a date of birth",
 }
 
 
