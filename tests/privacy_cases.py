@@ -1729,7 +1729,13 @@ SPLITS = split_values()
 
 def field_values() -> dict[str, str]:
     s = ssn_value()
-    return {"ssn": f"SSN {s[:3]}-{s[3:5]}-{s[5:]}", "email": "amara.nwosu@proton.me"}
+    ssn_text = f"SSN {s[:3]}-{s[3:5]}-{s[5:]}"
+    return {
+        "ssn": ssn_text,
+        "email": "amara.nwosu@proton.me",
+        # the same SSN in full-width digits: normalisation must apply to every field too
+        "ssn_fullwidth": ssn_text.translate(FULLWIDTH),
+    }
 
 
 FIELD_VALUES = field_values()

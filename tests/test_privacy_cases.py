@@ -90,6 +90,7 @@ LEAKS: dict[str, str] = {
     "obf-spelled-digits-ssn": "detector: an SSN spelled out in words after 'my SSN is'",
     # fields
     "message_name-ssn": "detector: 'SSN' joined to the number by '_' (SSN_123-45-6789)",
+    "message_name-ssn_fullwidth": "detector: 'SSN' joined to full-width digits by '_'",
     # hard negatives held back
     "neg-assembly-qualified": "detector: a .NET PublicKeyToken (public, 16 hex) is held as a secret",
     "neg-po-number": "detector: a 10-digit SAP purchase order number after 'PO' is held as a phone",
