@@ -3,6 +3,7 @@ the ledger, and a kill -9 mid-run that resumes without running any line twice.""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -14,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import openai
 import orjson
 import pytest
@@ -51,6 +53,8 @@ def write_config(tiers: Tiers, tmp_path: Path, **extra: Any) -> Path:
     data = parse_config(text, env={}).model_dump(mode="json")
     data["providers"][2]["batch_api"] = True
     data["store_lease_s"] = extra.get("lease_s", 10.0)
+    if extra.get("store"):
+        data["store"] = extra["store"]
     data["store_heartbeat_s"] = min(1.0, data["store_lease_s"] / 4)
     path = tmp_path / "tiergate.yaml"
     path.write_bytes(orjson.dumps(data))
@@ -483,3 +487,62 @@ def test_a_second_run_on_the_same_output_while_the_first_runs_exits_2(tmp_path: 
             log.close()
         assert len(results(out)) == 8
         assert max(openai_fake.batches.batch_runs.values()) == 1
+
+
+def test_kill_9_and_a_late_resume_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+    """The same on a PostgreSQL store: the resumed run settles the dead run's batch lines at the
+    batch price (they are the run's, not the dead process's), and the ledger's chain verifies."""
+    with (
+        FakeUpstream(name="local", latency_s=0.05) as local,
+        FakeUpstream(name="cloud", latency_s=0.05) as cloud,
+        FakeUpstream(name="openai", batch_delay_s=3600) as openai_fake,
+    ):
+        tiers = Tiers(local=local, cloud=cloud, openai=openai_fake)
+        config = write_config(tiers, tmp_path, lease_s=1.0, store=pg_url)
+        requests, out = tmp_path / "requests.jsonl", tmp_path / "out.jsonl"
+        requests.write_bytes(b"".join(orjson.dumps(line(i)) + b"\n" for i in range(60)))
+        log = (tmp_path / "first.log").open("wb")
+        first = subprocess.Popen(command(config, requests, out), stdout=log, stderr=log)
+        try:
+            wait_for(
+                "the first run to submit its batch",
+                lambda: openai_fake.count("/v1/batches") > 0,
+                timeout_s=60,
+            )
+        finally:
+            os.kill(first.pid, signal.SIGKILL)
+            first.wait(timeout=10)
+            log.close()
+        for batch in openai_fake.batches.batches.values():
+            batch.ready_at = 0.0
+        time.sleep(2.0)  # past the killed run's store lease
+        done = subprocess.run(command(config, requests, out), capture_output=True, timeout=120)
+        assert done.returncode == 0, done.stderr.decode()
+        got = results(out)
+        batched = [r for r in got if r["tiergate"].get("batch_api")]
+        assert batched and all(r["response"]["status_code"] == 200 for r in batched)
+        assert max(openai_fake.batches.batch_runs.values()) == 1
+
+        async def rows() -> list[Any]:
+            conn = await asyncpg.connect(pg_url)
+            try:
+                return list(
+                    await conn.fetch(
+                        "SELECT prompt_tokens, completion_tokens, cost_pico, outcome "
+                        "FROM tiergate.attempts WHERE provider = 'openai'"
+                    )
+                )
+            finally:
+                await conn.close()
+
+        found = asyncio.run(rows())
+        assert len(found) == len(batched)
+        for prompt, completion, cost, outcome in found:
+            assert outcome == "ok"
+            assert cost == prompt * BATCH_INPUT_PICO + completion * BATCH_OUTPUT_PICO
+    verify = subprocess.run(
+        [sys.executable, "-m", "tiergate.cli", "audit", "--verify", "--config", str(config)],
+        capture_output=True,
+        timeout=60,
+    )
+    assert verify.returncode == 0, verify.stdout.decode() + verify.stderr.decode()
