@@ -545,6 +545,14 @@ def test_a_stream_stays_local(rig: Rig, case: Case) -> None:
     rig.assert_kept_local(case.secret)
 
 
+@pytest.mark.parametrize("case", params(ONE_PER_CATEGORY))
+def test_a_public_label_does_not_let_detected_data_out(rig: Rig, case: Case) -> None:
+    """The caller's label is one input; the most restrictive of label and detector wins."""
+    rig.reset()
+    chat(rig, _user(case.text), hints={**CRITICAL, "classification": "public"})
+    rig.assert_kept_local(case.secret)
+
+
 @pytest.mark.parametrize("model", ["gpt-4o", "gpt-oss:120b"])
 @pytest.mark.parametrize("case", params(ONE_PER_CATEGORY[::3]))
 def test_a_pin_to_a_cloud_model_is_refused(rig: Rig, case: Case, model: str) -> None:
