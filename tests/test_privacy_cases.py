@@ -13,6 +13,7 @@ A case that still leaks is marked `xfail(strict=True)` with what the detector is
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -741,6 +742,38 @@ def test_small_requests_are_answered_while_a_1_mib_body_is_scanned(rig: Rig) -> 
     assert len(smalls) == 12
     assert all(s.choices[0].message.content for s in smalls)
     assert rig.tiers.local.count() == 13
+
+
+PROSE = (
+    "The scheduler retries a failed job three times before it gives up. "
+    "Each worker reads its queue in batches and writes a summary line to the log. "
+    "When the cache is cold the first request is slower, which the dashboard shows. "
+)
+
+
+@pytest.mark.parametrize("where", ["start", "middle", "end"])
+def test_a_value_deep_in_a_large_body_stays_local(rig: Rig, where: str) -> None:
+    """One e-mail address in 512 KiB of prose: the scan covers the whole body, not a prefix."""
+    rig.reset()
+    secret = "ingrid.solberg@telenor-example.no"
+    filler = _fill(PROSE)[: MIB // 2]
+    at = {"start": 100, "middle": len(filler) // 2, "end": len(filler) - 100}[where]
+    at = filler.rindex(" ", 0, at)
+    chat(rig, _user(f"{filler[:at]} write to {secret} {filler[at:]}"))
+    rig.assert_kept_local(secret)
+
+
+def test_a_base64_attachment_of_a_csv_with_ssns_stays_local(rig: Rig) -> None:
+    """A mail attachment: 48 KiB of base64 whose CSV rows carry an SSN each, the last row at the end."""
+    rig.reset()
+    rows = ["name,ssn,plan"]
+    for i in range(900):
+        s = SPLITS["ssn"] if i == 899 else f"{100 + i % 500:03d}-{10 + i % 80:02d}-{1000 + i:04d}"
+        rows.append(f"Member {i},{s},gold")
+    blob = base64.b64encode("\n".join(rows).encode()).decode()
+    chat(rig, _user(f"Attachment members.csv (base64):\n{blob}"))
+    assert rig.cloud_count() == 0
+    assert rig.tiers.local.count() == 1
 
 
 def test_the_cases_have_the_breadth_the_issue_asks_for() -> None:
