@@ -95,7 +95,6 @@ LEAKS: dict[str, str] = {
     # hard negatives held back
     "neg-assembly-qualified": "detector: a .NET PublicKeyToken (public, 16 hex) is held as a secret",
     "neg-po-number": "detector: a 10-digit SAP purchase order number after 'PO' is held as a phone",
-    "neg-firmware-four-part": "detector: a four-part firmware version (9.3.10.2) is held as an IPv4 address",
     "neg-born-project": "detector: 'was born on <date>' about a software project is held as a date of birth",
 }
 
