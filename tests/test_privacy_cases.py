@@ -3,8 +3,9 @@
 The cases (tests/privacy_cases.py) were written apart from the detector, from the issue's words and
 the formats' own specifications. Each positive asks for critical quality and high complexity, so
 only the privacy guard keeps it on premises; the verdict is what the cloud fakes received (their
-raw bodies, the value as sent and its digits), never a response header. Hard negatives must reach
-the cloud, or the guard is just blocking everything.
+raw bodies, the value as sent and its digits), never a response header (only the class a request is
+recorded as is read from one). Hard negatives must reach the cloud, or the guard is just blocking
+everything.
 
 A case that still leaks is marked `xfail(strict=True)` with what the detector is missing
 (/work/notes/LEAKS.md lists them): the suite goes red the moment it starts passing.
