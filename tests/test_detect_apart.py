@@ -19,27 +19,30 @@ SEED = 2024
 SIZES = Sizes(
     per_kind=100, obfuscated_per_pair=10, split_per_kind=30, negatives=1050, real_per_source=400
 )
-FLOORS_FROM = "497f677"  # `git log -1 --format=%h -- tiergate/detect.py` when the floors were set
-# Minimum share of plain values per kind that must get at least the kind's classification.
+FLOORS_FROM = "892822d"  # `git log -1 --format=%h -- tiergate/detect.py` when the floors were set
+# Minimum share of plain values per kind that must get at least the kind's classification
+# (measured on this seed minus about 5 points; the weaker of the committed and working-tree detector).
 RECALL_FLOOR: dict[str, float] = {
     "email": 0.95,
-    "phone": 0.45,
-    "national_id": 0.20,
-    "payment_card": 0.50,
-    "iban": 0.30,
-    "ip_address": 0.85,
-    "mac_address": 0.0,
-    "date_of_birth_with_name": 0.0,
-    "street_address_with_name": 0.0,
-    "health": 0.0,
-    "legal_privilege": 0.0,
-    "confidential_marker": 0.0,
-    "credential": 0.35,
-    "split": 0.0,
+    "phone": 0.90,
+    "national_id": 0.68,
+    "payment_card": 0.95,
+    "iban": 0.86,
+    "ip_address": 0.95,
+    "mac_address": 0.94,
+    "date_of_birth_with_name": 0.47,
+    "street_address_with_name": 0.19,
+    "health": 0.30,
+    "legal_privilege": 0.64,
+    "confidential_marker": 0.44,
+    "credential": 0.89,
+    "split": 0.11,
 }
-OBFUSCATED_FLOOR = 0.0  # all techniques, all kinds together
-# Maximum share of negatives that get any classification, per source.
-FP_CEILING: dict[str, float] = {"generated": 0.02, "debian": 0.02, "python": 0.01}
+OBFUSCATED_FLOOR = 0.85  # all techniques, all kinds together
+# Maximum share of negatives that get any classification, per source (measured plus about 1 point).
+# The generated ceiling is high because bare 10-digit numbers in engineering text (CSV revenue
+# columns, CI pipeline ids) are taken for phones; lower it when that is fixed.
+FP_CEILING: dict[str, float] = {"generated": 0.08, "debian": 0.03, "python": 0.01}
 # ---------------------------------------------------------------------------------------------
 
 
