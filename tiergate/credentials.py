@@ -75,10 +75,13 @@ _CONN = re.compile(
 _AZURE_SAS = re.compile(r"[?&]sig=([A-Za-z0-9%+/=]{30,})")
 
 # Assignments: a secret-sounding name (the end of DB_PASSWORD, aws.secret_access_key,
-# PGPASSWORD, "api-key") followed by ':' or '=' and a value.
-_ASSIGN = re.compile(
-    r"(?i)(?:pass(?:word|wd|wort|phrase)?|pwd|secret|token|api[_-]?key|apikey|[_\-.]key|\bkey|"
-    r"auth|credentials?|dsn|conn(?:ection)?[_-]?str(?:ing)?)[\w.\-]{0,30}?[\"']?\s{0,3}[:=]"
+# PGPASSWORD, "api-key") right before ':' or '=' and a value. Found from the operator
+# (a two-character class sre skips to) and read backwards in the lowered text, where
+# every alternative starts with a literal.
+_ASSIGN_OP = re.compile(r"[:=]")
+_NAME_TAIL = re.compile(
+    r"(?:pass(?:word|wd|wort|phrase)?|pwd|secret|token|key|auth|credentials?|dsn|"
+    r"conn(?:ection)?[_-]?str(?:ing)?)[a-z0-9_.\-]{0,30}[\"']?\s{0,3}\Z"
 )
 _ASSIGN_STEMS = ("pass", "pwd", "secret", "token", "key", "auth", "cred", "dsn", "conn")
 _ASSIGN_VALUE = re.compile(r"""\s*(["']?)([^\s"',;]{6,})\1""")
@@ -89,8 +92,8 @@ _PLACEHOLDER = re.compile(
     r"example\w*|placeholder|dummy|test|string|required|optional|env|os\.environ.*"
 )
 
-_PROSE_PASSWORD = re.compile(
-    r"(?i)\b(?:password|passwd|passphrase|passcode|pwd|pw|passwort|kennwort|mot de passe|"
+_PROSE_PASSWORD = re.compile(  # matched in the lowered text; the value is cut from the original
+    r"\b(?:password|passwd|passphrase|passcode|pwd|pw|passwort|kennwort|mot de passe|"
     r"contraseña|contrasena|senha|parola d'ordine|wachtwoord|hasło|haslo)\b"
     r"(?:\s+(?:for|to|of|on)(?:\s+[\w.@\-]{1,40}){1,3}?)?"
     r"\s+(?:is|was|will be|lautet|ist|est|es|é|è|is now|is set to|set to)\s+"
@@ -103,7 +106,7 @@ _OPENING_QUOTES = "\"'\u201c\u2018\u00ab"
 # Words just before a random token that make it a key.
 _KEY_WORDS = re.compile(
     r"(?i)(?:key|token|secret|passw\w*|pwd|credential|auth\w*|bearer|signature|"
-    r"access|session|cookie|api)\W{0,4}(?:\w+\W{1,3}){0,2}\Z"
+    r"access|session|cookie|api)\b\W{0,4}(?:\w+\W{1,3}){0,2}\Z"
 )
 
 
@@ -119,12 +122,9 @@ def vendor_keys(token: str, before: str) -> Iterator[str]:
 
 def random_token_near_key_word(token: str, before: str) -> bool:
     """A high-entropy token right after a word like "key" or "token"."""
-    return (
-        len(token) >= 16
-        and _random(token)
-        and _entropy(token) >= 3.0
-        and (_KEY_WORDS.search(before) is not None)
-    )
+    if len(token) < 16 or not _random(token) or not _KEY_WORDS.search(before):
+        return False
+    return _entropy(token) >= 3.0
 
 
 def jwt(token: str) -> bool:
@@ -155,9 +155,9 @@ def scan(text: str, lowered: str) -> Iterator[Hit]:
         for m in _AZURE_SAS.finditer(text):
             yield "credential", m.group(1)
     if ("=" in text or ":" in text) and any(stem in lowered for stem in _ASSIGN_STEMS):
-        yield from _assignments(text)
+        yield from _assignments(text, lowered)
     if "pass" in lowered or "pwd" in lowered or _foreign_password_word(lowered):
-        yield from _prose_passwords(text)
+        yield from _prose_passwords(text, lowered)
 
 
 def _foreign_password_word(lowered: str) -> bool:
@@ -167,9 +167,12 @@ def _foreign_password_word(lowered: str) -> bool:
     return not lowered.isascii() and ("contrase" in lowered or "senha" in lowered)
 
 
-def _assignments(text: str) -> Iterator[Hit]:
-    for op in _ASSIGN.finditer(text):
-        value_match = _ASSIGN_VALUE.match(text, op.end())
+def _assignments(text: str, lowered: str) -> Iterator[Hit]:
+    for op in _ASSIGN_OP.finditer(text):
+        at = op.start()
+        if not _NAME_TAIL.search(lowered, max(0, at - 48), at):
+            continue
+        value_match = _ASSIGN_VALUE.match(text, at + 1)
         if not value_match:
             continue
         quoted, value = value_match.group(1), value_match.group(2)
@@ -180,10 +183,10 @@ def _assignments(text: str) -> Iterator[Hit]:
         yield "credential", value
 
 
-def _prose_passwords(text: str) -> Iterator[Hit]:
-    for m in _PROSE_PASSWORD.finditer(text):
-        value = m.group(1)
-        quoted = m.group().rstrip(value)[-1:] in _OPENING_QUOTES
+def _prose_passwords(text: str, lowered: str) -> Iterator[Hit]:
+    for m in _PROSE_PASSWORD.finditer(lowered):
+        value = text[m.start(1) : m.end(1)]
+        quoted = text[m.start(1) - 1 : m.start(1)] in tuple(_OPENING_QUOTES)
         if not quoted:
             value = value.rstrip(_TRAILING)
         if len(value) < 4 or _PLACEHOLDER.fullmatch(value):

@@ -239,7 +239,7 @@ class Detector:
             for m in pattern.finditer(text):
                 yield name, m.group()
         text = fold(text)
-        lowered = text.lower()  # only for substring gates and word patterns
+        lowered = _lower(text)  # for substring gates and word patterns; offsets match text
         decoded: list[str] = []
         yield from identifiers.scan(text, decoded)
         if "@" in text:
@@ -254,6 +254,14 @@ class Detector:
             for inner in decoded:
                 if inner and inner != text:
                     yield from self._hits(inner, depth + 1)
+
+
+def _lower(text: str) -> str:
+    """``text.lower()`` with every offset kept: a few characters ("İ") lower to two."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
 def _emails(text: str) -> Iterator[_Hit]:

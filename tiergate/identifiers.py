@@ -38,6 +38,8 @@ from stdnum.kr import rrn
 from stdnum.mx import curp
 from stdnum.nl import bsn
 from stdnum.pl import pesel
+from stdnum.se import personnummer
+from stdnum.tr import tckimlik
 from stdnum.us import ein, itin, ssn
 from stdnum.za import idnr as za_idnr
 
@@ -118,46 +120,52 @@ _DATE = re.compile(
     r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})(?: \d{1,2})?"
 )
 _DECIMAL = re.compile(r"\d+\.\d+")
+_TIMEZONE_TAIL = re.compile(r" [-+](?:0\d|1[0-4])[0-5]\d\Z")
 _IPV4_CIDR = re.compile(r"(\d{1,3}(?:\.\d{1,3}){3})(?:/\d{1,2})?")
 _GROUP_SEPARATOR = re.compile(r"[^0-9]+")
 _EXTENSION = re.compile(r"(?i) ?(?:x|ext\.?|extension|#) ?\d{1,6}(?![\w])")
-# Issuer prefixes of every card scheme in use: Visa, Mastercard, Amex, Diners, JCB,
-# Discover, UnionPay, Maestro, Mir (2200-2204), RuPay, Verve, Troy, Elo, Dankort, UATP.
-_CARD_IIN = re.compile(
-    r"4|5[0-8]|2(?:20[0-4]|2[2-9]|[3-6]|7[01]|720)|3[47]|30[0-5]|309|3[689]|35(?:2[89]|[3-8])"
-    r"|6|1|8[12]|9792"
-)
+# Issuer prefixes of every card scheme in use: Visa (4), Mastercard (51-55, 2221-2720),
+# Mir (2200-2204), JCB (2131, 1800, 35), Amex and Diners (3), Discover, UnionPay, Maestro,
+# RuPay, Verve and Elo (5, 6), UnionPay and RuPay (81, 82), Troy (9792).
+_CARD_IIN = re.compile(r"[2-6]|1800|8[12]|9792")
 _CARD_CONTEXT = re.compile(
     r"\b(?:card|cc|visa|mastercard|amex|credit|debit|pan|cartão|tarjeta|carte|karte|kort)\b"
 )
 
 # Context words that must come shortly before an otherwise ambiguous number.
 _CONTEXT_WINDOW = 48
-_ID_CONTEXT = re.compile(
-    r"\b(?:(?P<ssn>ssn|social security(?: number| no\.?)?|soc\.? sec\.?)"
-    r"|(?P<itin>itin)|(?P<ein>ein|employer identification(?: number)?|fein)"
-    r"|(?P<tin>tin|tax ?id|tax identification(?: number)?|tax number|taxpayer id)"
-    r"|(?P<sin>sin|social insurance(?: number)?)"
-    r"|(?P<bsn>bsn|burgerservicenummer|sofinummer)"
-    r"|(?P<idnr>steuer-?id|steuerliche identifikationsnummer|identifikationsnummer|idnr)"
-    r"|(?P<aadhaar>aadhaa?r|uidai|uid)"
-    r"|(?P<nir>nir|insee|sécurité sociale|securite sociale|numéro de sécu)"
-    r"|(?P<pesel>pesel)"
-    r"|(?P<generic>passport|passeport|reisepass|pasaporte|passaporto|paspoort|"
+_ID_WORDS = {
+    "ssn": r"ssn|social security(?: number| no\.?)?|soc\.? sec\.?",
+    "itin": r"itin",
+    "ein": r"ein|employer identification(?: number)?|fein",
+    "tin": r"tin|tax ?id|tax identification(?: number)?|tax number|taxpayer id",
+    "sin": r"sin|social insurance(?: number)?",
+    "bsn": r"bsn|burgerservicenummer|sofinummer",
+    "idnr": r"steuer-?id|steuerliche identifikationsnummer|identifikationsnummer|idnr",
+    "aadhaar": r"aadhaa?r|uidai",
+    "nir": r"nir|insee|sécurité sociale|securite sociale|numéro de sécu",
+    "pesel": r"pesel",
+    "generic": r"passport|passeport|reisepass|pasaporte|passaporto|paspoort|"
     r"driver'?s? ?licen[cs]e|driving licen[cs]e|licen[cs]e (?:no|number|#)|dl ?(?:no|number|#)|"
     r"führerschein|permis de conduire|licencia de conducir|carteira de motorista|"
     r"national id|national identity|id number|id no|id card|id#|identity (?:card|number|no)|"
     r"identification number|citizen id|personal id|personalausweis|ausweis|"
-    r"dni|nie|cédula|cedula|curp|rfc|rut|run|nric|fin|hkid|emirates id|"
-    r"resident registration|rrn|주민등록번호|身份证|cpf|rg|nif|nin|bvn|codice fiscale|"
-    r"nino|national insurance|ni number|personnummer|henkilötunnus|cpr|my ?number|"
-    r"マイナンバー|個人番号|voter id|ssnit|tfn|medicare card|health card|ohip)"
-    r"|(?P<medical>mrn|medical record(?: number| no\.?| num| #)?|med\.? rec\.?|patient (?:id|"
+    r"dni|nie|cédula|cedula|curp|rfc|rut|nric|hkid|emirates id|"
+    r"resident registration|rrn|주민등록번호|身份证|cpf|nif|nin|bvn|codice fiscale|"
+    r"nino|national insurance|ni number|personnummer|henkilötunnus|my ?number|"
+    r"マイナンバー|個人番号|voter id|ssnit|tfn|medicare card|health card|ohip",
+    "medical": r"mrn|medical record(?: number| no\.?| num| #)?|med\.? rec\.?|patient (?:id|"
     r"identifier|number|no\.?|#)|chart (?:number|no\.?|#)|hospital (?:number|no\.?|id)|"
     r"nhs(?: number| no\.?)?|medicare|mbi|beneficiary|member id|insurance (?:id|number|no\.?)|"
-    r"policy (?:number|no\.?|#)|health ?plan (?:id|number))"
-    r")\b[^0-9a-z]{0,12}(?:(?:is|was|number|no|num|nr)\b[^0-9a-z]{0,6})*\Z"
+    r"policy (?:number|no\.?|#)|health ?plan (?:id|number)",
+}
+# One flat alternation (each branch starts with a literal, which sre checks first), then
+# the kind is read off the words it matched.
+_ID_CONTEXT = re.compile(
+    r"\b(?:" + "|".join(_ID_WORDS.values()) + r")\b[^0-9a-z]{0,12}"
+    r"(?:(?:is|was|number|no|num|nr)\b[^0-9a-z]{0,6})*\Z"
 )
+_ID_KIND = tuple((kind, re.compile(f"(?:{words})\\b")) for kind, words in _ID_WORDS.items())
 _PHONE_STRONG = re.compile(
     r"(?:\b(?:phone|ph|tel|tél|telephone|téléphone|telefon|telefone|teléfono|telefono|"
     r"telefoonnummer|mobile|mobil|móvil|movil|cell ?phone|celular|cellulare|handy|fax|"
@@ -179,7 +187,8 @@ _NOT_PHONE = re.compile(
 )
 _VERSION = re.compile(
     r"\b(?:v|ver|versions?|builds?|releases?|firmware|kernel|sections?|chapters?|clauses?|steps?|"
-    r"tables?|figures?|fig|rules?|items?|paragraphs?|python|oid|snmp|§)\W*(?:[\d.]+\W+(?:and|or|to)?\W*)*\Z"
+    r"tables?|figures?|fig|rules?|items?|paragraphs?|python|oid|snmp|§)\W*"
+    r"(?:(?:to|of|is|at|from)\W+)?(?:[\d.]+\W+(?:and|or|to)?\W*)*\Z"
 )
 _UNIT_AFTER = re.compile(
     r" ?(?:bytes?|b|kb|mb|gb|tb|kib|mib|gib|ms|µs|ns|s|sec|seconds|rows|records|items|times|"
@@ -190,7 +199,6 @@ _UNIT_AFTER = re.compile(
 # Integer limits that turn up in docs and logs; in bare ten-digit phone shape but nobody's.
 _FAMOUS = frozenset({"2147483647", "2147483648", "4294967295", "4294967296", "9223372036"})
 _COUNTRY_CODES = frozenset(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
-_NINO_BAD_PREFIX = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
 
 
 def scan(text: str, sink: list[str]) -> Iterator[Hit]:
@@ -219,9 +227,18 @@ def scan(text: str, sink: list[str]) -> Iterator[Hit]:
             yield "street_address", address
 
 
+# A business's address is not personal data: "Free Software Foundation, Inc., 51 Franklin St".
+_ORGANISATION_BEFORE = re.compile(
+    r"\b(?:Inc|LLC|Ltd|GmbH|Foundation|Corporation|Corp|plc|AG|S\.A|B\.V|University|"
+    r"Institute|Company|Co)\b\.?,?\s[^\n]{0,40}\Z"
+)
+
+
 def _address(text: str, start: int) -> str | None:
     """A street address whose house number (or ZIP code) starts at ``start``."""
     before = text[max(0, start - 40) : start]
+    if _ORGANISATION_BEFORE.search(text, max(0, start - 100), start):
+        return None
     if street := _STREET_AFTER.match(text, start):
         if street.group()[:4].isdigit() and _YEARISH.search(before.lower()):
             return None  # "In 2019 Apple Park opened"
@@ -302,18 +319,21 @@ def _classify(span: str, before: str, after: str, has_extension: bool) -> str | 
         return _ipv4(ip.group(1), before)
     if _DATE.fullmatch(span):
         return "date_of_birth" if _near(_BIRTH, before) else None
-    if _DECIMAL.fullmatch(span.lstrip("+(")):
-        return None
+    if _DECIMAL.fullmatch(span.lstrip("+(")) or _TIMEZONE_TAIL.search(span):
+        return None  # a decimal, or "19 2010 -0700" from a date line
+    if (len(groups) == 1 and n >= 10 and digits in _COUNTING_UP) or _is_range(span, groups):
+        return None  # "0123456789", "60000-64999"
     if n > 19:
         return None
     if span[0] == "+":
         return "phone" if _international_phone(span, digits, groups) else None
     if span.startswith("00") and not span.startswith("000"):
-        if _id_context(before):
-            return _national_id(span, digits, groups, before)
+        if national := _national_id(span, digits, groups, before):
+            return national
         return "phone" if _international_phone(span, digits, groups) else None
     if 12 <= n <= 19 and _card_shape(groups) and luhn.is_valid(digits):
-        if _CARD_IIN.match(digits) and (len(groups) > 1 or _card_iin_strict(digits)):
+        bare_timestamp = len(groups) == 1 and digits[0] == "1" and n == 13
+        if _CARD_IIN.match(digits) and (n >= 13 or digits[0] in "56") and not bare_timestamp:
             return "payment_card"
         if _near(_CARD_CONTEXT, before):
             return "payment_card"
@@ -343,8 +363,25 @@ def _near(pattern: re.Pattern[str], before: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def _id_context(before: str) -> tuple[str, str] | None:
+    """Which kind of ID the words just before a value announce, and those words."""
     m = _ID_CONTEXT.search(before)
-    return (m.lastgroup or "", m.group()) if m else None
+    if not m:
+        return None
+    said = m.group()
+    return next(((kind, said) for kind, words in _ID_KIND if words.match(said)), None)
+
+
+_COUNTING_UP = "01234567890123456789"
+
+
+def _is_range(span: str, groups: list[str]) -> bool:
+    """Two equal-length numbers joined by a dash, the second larger: "60000-64999", "2019-2024"."""
+    return (
+        len(groups) == 2
+        and len(groups[0]) == len(groups[1])
+        and "-" in span
+        and int(groups[1]) > int(groups[0])
+    )
 
 
 def _ipv4(span: str, before: str) -> str | None:
@@ -390,11 +427,6 @@ def _card_shape(groups: list[str]) -> bool:
     return len(groups) <= 5 and all(3 <= len(g) <= 6 for g in groups[:-1])
 
 
-def _card_iin_strict(digits: str) -> bool:
-    """An unseparated run needs a major scheme's prefix and length: 13-19 digits of 1 or 6 are often ids."""
-    return digits[0] in "2345" or (digits[0] == "6" and len(digits) == 16)
-
-
 def _national_id(span: str, digits: str, groups: list[str], before: str) -> str | None:
     n = len(digits)
     shape = tuple(len(g) for g in groups)
@@ -406,11 +438,22 @@ def _national_id(span: str, digits: str, groups: list[str], before: str) -> str 
         return "national_id"
     if shape == (6, 7) and "-" in span and rrn.is_valid(digits):
         return "national_id"
-    if n == 15 and shape[0] == 1 and nir.is_valid(digits):
+    if shape == (6, 7) and "-" in span and _RRN_SHAPE.fullmatch(span):
+        return "national_id"  # Korean RRN: birth date and a sex digit, check digit or not
+    if shape in ((6, 4), (8, 4)) and span[-5] in "-+" and personnummer.is_valid(digits):
         return "national_id"
-    if n == 13 and len(groups) == 1 and za_idnr.is_valid(digits):
+    if shape == (3, 3, 3) and sin.is_valid(digits):
         return "national_id"
-    if n == 18 and len(groups) == 1 and ric.is_valid(digits):
+    if len(groups) == 1 or shape[0] == 1:
+        if n == 15 and nir.is_valid(digits):
+            return "national_id"
+        if n == 13 and za_idnr.is_valid(digits):
+            return "national_id"
+        if n == 11 and (
+            cpf.is_valid(digits) or pesel.is_valid(digits) or tckimlik.is_valid(digits)
+        ):
+            return "national_id"
+    if n == 18 and len(groups) == 1 and (ric.is_valid(digits) or _CN_RIC_SHAPE.fullmatch(digits)):
         return "national_id"
     name, said = _id_context(before) or (None, "")
     if not name:
@@ -444,54 +487,61 @@ def _phone_shape(span: str, digits: str, groups: list[str]) -> bool:
     shape = tuple(len(g) for g in groups)
     first = groups[0]
     if len(groups) == 1:
-        if n == 10 and first[0] in "23456789":  # NANP, India, Mexico, ... written without gaps
-            return digits not in _FAMOUS
-        if n == 11 and (first[0] == "1" and first[1] in "3456789"):  # China mobile
-            return True
-        return bool(_BARE_TRUNK.fullmatch(digits)) or (
-            n == 11 and first[0] == "1" and first[1] in "23456789" and first[4] in "23456789"
-        )
-    if shape in ((3, 3, 4), (3, 4, 4)) and first[0] in "23456789":
+        return _bare_phone(digits)
+    if shape == (3, 3, 4):  # NANP (any area code: fictional ones count), Italian mobiles
         return True
-    if shape == (1, 3, 3, 4) and first in "178":
+    if shape == (1, 3, 3, 4) and first in "178":  # 1 (NANP), 7 / 8 (Russia)
         return True
-    if shape == (3, 4, 4) and first[0] == "1" and first[1] in "3456789":
+    if shape == (3, 4, 4) and (first[0] in "23456789" or first[1] in "3456789"):  # China
         return True
     trunk = first[0] == "0" and len(first) >= 2 and first[1] != "0"
-    if trunk and 9 <= n <= 12 and all(len(g) >= 2 for g in groups) and shape != (5, 4):
+    if trunk and all(len(g) >= 2 for g in groups) and shape != (5, 4):
+        # Trunk-prefixed national numbers: UK, DE, FR, JP, KR, ZA, NG, AU, NL, SE, ...
+        return 9 <= n <= 12 or (n == 8 and len(groups) >= 3)
+    if shape in ((2, 4, 4), (2, 5, 4)) and first[0] != "0":  # Brazil, Mexico
         return True
-    if shape in ((2, 4, 4), (2, 5, 4)) and first[0] != "0":
+    if shape == (5, 5) and first[0] in "6789":  # India
         return True
-    if shape == (5, 5) and first[0] in "6789":
+    if first[0] in "6789" and shape in ((3, 2, 2, 2), (3, 3, 3), (3, 3, 2, 2)):  # ES, PT, RU
         return True
-    if first[0] in "6789" and shape in ((3, 2, 2, 2), (3, 3, 3), (3, 3, 2, 2)):
+    if first[0] == "5" and shape == (3, 3, 3):  # Poland
         return True
-    if first[0] == "5" and shape == (3, 3, 3):
+    if shape == (2, 3, 2, 2) and first[0] != "0":  # Poland, Spain landlines
         return True
-    return shape in ((2, 3, 2, 2), (1, 3, 3, 2, 2)) and first[0] in "789"
+    return shape == (1, 3, 3, 2, 2) and first in "78"  # Russia
 
 
-_SPACED_NINO = re.compile(r"[A-Z]{2} (\d{2} \d{2} \d{2}) ?[A-D]\b")
+def _bare_phone(digits: str) -> bool:
+    n = len(digits)
+    if n == 10 and digits[0] in "23456789":  # NANP, India, Mexico, ... written without gaps
+        return digits not in _FAMOUS
+    if n == 11 and digits[0] == "1" and digits[1] in "3456789":  # China mobile
+        return True
+    if n == 11 and digits[0] == "8" and digits[1] in "3489":  # Russia, trunk 8
+        return True
+    return bool(_BARE_TRUNK.fullmatch(digits))
 
 
-_BARE_TRUNK = re.compile(r"0[1-9]\d{8,9}")
+# Spaced, the shape alone is specific enough, even with a prefix HMRC never issues.
+_SPACED_NINO = re.compile(r"[A-Z]{2} (\d{2} ?\d{2} ?\d{2}) ?[A-Z]\b")
+
+
+_BARE_TRUNK = re.compile(r"0[1-9]\d{7,9}")
+_DATE6 = r"\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+_RRN_SHAPE = re.compile(_DATE6 + r"-[1-8]\d{6}")
+# Chinese resident ID: region, birth date (19xx/20xx), sequence, check digit (or X).
+_CN_RIC_SHAPE = re.compile(r"[1-9]\d{5}(?:19|20)" + _DATE6 + r"\d{3}[\dX]")
 
 
 def _spaced_nino(text: str, left: int, end: int) -> str | None:
     m = _SPACED_NINO.match(text, max(0, left - 3))
     if m and m.start(1) == left and m.end(1) == end:
-        compact = m.group().replace(" ", "")
-        if _nino_prefix_ok(compact):
-            return m.group()
+        return m.group()
     return None
 
 
 def _nino_prefix_ok(compact: str) -> bool:
-    return (
-        compact[0] not in "DFIQUV"
-        and compact[1] not in "DFIOQUV"
-        and compact[:2] not in _NINO_BAD_PREFIX
-    )
+    return compact[0] not in "DFIQUV" and compact[1] not in "DFIOQUV"
 
 
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+/=.~")
@@ -515,7 +565,7 @@ def _token_bounds(text: str, pos: int) -> tuple[int, int]:
 
 _IBAN_COMPACT = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}")
 _IBAN_SPACED = re.compile(r"[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]{1,4}){3,9}")
-_NINO = re.compile(r"[A-Z]{2}\d{6}[A-D]")
+_NINO = re.compile(r"[A-Z]{2}\d{6}[A-Z]")
 _NIE_DNI = re.compile(r"[XYZ]?\d{7,8}[A-Z]")
 _CF = re.compile(r"[A-Z]{6}[0-9LMNP-V]{2}[A-Z][0-9LMNP-V]{2}[A-Z][0-9LMNP-V]{3}[A-Z]")
 _CURP = re.compile(r"[A-Z]{4}\d{6}[HMX][A-Z]{5}[0-9A-Z]\d")
@@ -569,7 +619,23 @@ def _token(text: str, start: int, end: int, sink: list[str]) -> Iterator[Hit]:
         sink.append(decoded)
 
 
+_DIGIT = re.compile(r"\d")
+# Tokens every log is full of: a UUID, an ISO timestamp's date, a version-like v2.3.
+_ORDINARY = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|\d{4}-\d\d-\d\d[T_ ]?[\d.:]*Z?|[vV]\d{1,3}(?:\.\d{1,4}){0,3}"
+)
+
+
 def _token_part(text: str, start: int, core: str, before: str, sink: list[str]) -> Iterator[Hit]:
+    if not _DIGIT.search(core):
+        if len(core) >= 16 and (decoded := decode_token(core)):
+            sink.append(decoded)
+        return
+    if _ORDINARY.fullmatch(core):
+        if credentials.random_token_near_key_word(core, before):
+            yield "credential", core  # a UUID after "api key" is a key (Heroku's are UUIDs)
+        return
     upper = core.upper()
     if _IBAN_COMPACT.fullmatch(upper) and _iban_ok(upper):
         yield "iban", core
@@ -583,7 +649,7 @@ def _token_part(text: str, start: int, core: str, before: str, sink: list[str]) 
         yield from _short_token(text, start, core)
         return
     if core.isupper() or core.isdigit() or core[:-1].isdigit():
-        if _NINO.fullmatch(core) and _nino_prefix_ok(core):
+        if _NINO.fullmatch(core) and (core[-1] in "ABCD" or _nino_prefix_ok(core)):
             yield "national_id", core
             return
         if _NIE_DNI.fullmatch(core) and (
@@ -600,7 +666,7 @@ def _token_part(text: str, start: int, core: str, before: str, sink: list[str]) 
         if _PAN.fullmatch(core) and pan.is_valid(core):
             yield "national_id", core
             return
-        if _CN_RIC.fullmatch(core) and ric.is_valid(core):
+        if _CN_RIC.fullmatch(core) and (ric.is_valid(core) or _CN_RIC_SHAPE.fullmatch(core)):
             yield "national_id", core
             return
         if _MBI.fullmatch(core):
@@ -618,7 +684,7 @@ def _token_part(text: str, start: int, core: str, before: str, sink: list[str]) 
         if core.replace("-", "").replace(".", "").strip("0fF"):
             yield "mac_address", core
         return
-    if any(c.isdigit() for c in core) and 5 <= len(core) <= 24:
+    if 5 <= len(core) <= 24:
         name = (_id_context(before) or (None, ""))[0]
         if name in ("generic", "medical", "tin"):
             yield ("medical_record" if name == "medical" else "national_id"), core
