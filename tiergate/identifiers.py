@@ -23,7 +23,6 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
-import phonenumbers
 from stdnum import iban, luhn
 from stdnum.br import cpf
 from stdnum.ca import sin
@@ -44,45 +43,18 @@ from stdnum.us import ein, itin, ssn
 from stdnum.za import idnr as za_idnr
 
 from . import credentials, markers
+from .addresses import GERMANIC_SUFFIXES, POSTAL_STREET, address_at
 from .normalize import decode_token
+from .phones import (
+    NOT_PHONE,
+    PHONE_STRONG,
+    PHONE_WEAK,
+    UNIT_AFTER,
+    international_phone,
+    phone_shape,
+)
 
 Hit = tuple[str, str]
-
-_STREET_SUFFIXES = (
-    "Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Way|"
-    "Terrace|Ter|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl|Crescent|Close|"
-    "Grove|Gardens|Row|Mews|Walk|Heights|Ridge|Pike|Loop|Alley|Plaza|Crossing|Hollow|"
-    "Harbor|Harbour|Haven|Manor|Meadows?|Creek|Falls|Ferry|Glen|Junction|Landing|Shores?|"
-    "Springs?|Summit|Turnpike|Valley|Vista|Expressway|Freeway|Estates?|Ranch|Lakes?|Lodge|"
-    "Mills?|Orchard|Oval|Prairie|Rapids|Spur|Stream|Trace|Tunnel|Village|Ville|Wells?|"
-    "Canyon|Causeway|Cove|Crest|Curve|Dale|Divide|Extension|Forge|Fort|Gateway|Inlet|Isle|"
-    "Knolls?|Overpass|Passage|Pines?|Plains?|Skyway|Stravenue|Throughway|Trafficway|"
-    "Underpass|Bypass|Branch|Bridge|Brooks?|Burgs?|Bluffs?|Bend|Wynd|Broadway|Hill|View|Park"
-)
-_STREET_WORDS = (
-    r"straße|strasse|str\.|weg|gasse|platz|allee|damm|ufer|chaussee|straat|laan|gracht|plein|"
-    r"calle|avenida|av\.|paseo|plaza|camino|carrer|via|viale|piazza|corso|largo|rua|travessa|"
-    r"praça|ulica|ul\.|aleja|utca|vej|gade|gatan|gata|veien|vegen|rue|avenue|boulevard|"
-    r"street|road|lane"
-)
-_GERMANIC_SUFFIXES = (
-    "straße",
-    "strasse",
-    "str.",
-    "weg",
-    "gasse",
-    "platz",
-    "allee",
-    "damm",
-    "ufer",
-    "straat",
-    "laan",
-    "gracht",
-    "vej",
-    "gatan",
-    "veien",
-    "vegen",
-)
 
 # Every alternative starts at the first digit of a number (or a digit right after a
 # letter), so sre skips prose in C and tries a sentence's few numbers once each.
@@ -97,25 +69,11 @@ _MAIN = re.compile(
     r"|(?P<dose>\d{0,4}(?:[.,]\d{1,3})? ?(?:mg|mcg|µg|mmol|iu)\b|\d{0,2}/\d{2,3}\b)"
     r"|(?P<addr>\d{0,4}[A-Za-z]?,?[ \n](?:[A-Z]|rue|calle|via|avenida|rua|\d{4,5} [^\W\d_])"
     r"|(?<=[eg.tnjr] \d)(?:"
-    + "|".join(f"(?<={re.escape(suffix)} \\d)" for suffix in _GERMANIC_SUFFIXES)
+    + "|".join(f"(?<={re.escape(suffix)} \\d)" for suffix in GERMANIC_SUFFIXES)
     + r")\d{0,3}[a-z]?\b|(?<=, [A-Z]{2} \d)\d{4}\b)"
     r")"
 )
-# What follows a house number: "221B Baker Street", "12 rue de Rivoli", "5, 10115 Berlin".
-_STREET_AFTER = re.compile(
-    r"\d{1,5}[A-Za-z]?,? (?:(?:[A-Z][a-z]+\.? ){1,3}(?:" + _STREET_SUFFIXES + r")\b\.?"
-    r"|(?:bis |ter )?(?:rue|avenue|boulevard|bd|place|chemin|allée|impasse|quai|calle|avenida|"
-    r"via|viale|piazza|corso|rua|travessa|ulica|ul\.) \w)"
-)
-_POSTCODE_AFTER = re.compile(r"\d{1,4}[a-zA-Z]?,?[ \n]\d{4,5} [^\W\d_]{2,}")
-_GERMANIC_BEFORE = re.compile(
-    r"(?i)(?:" + "|".join(re.escape(s) for s in _GERMANIC_SUFFIXES) + r") \Z"
-)
-_US_STATE_ZIP_BEFORE = re.compile(r", [A-Z]{2} \Z")
 _BLOOD_PRESSURE_BEFORE = re.compile(r"\b(?:bp|blood pressure)\b\W{0,4}(?:(?:of|was|is)\W{1,3})?\Z")
-_POSTAL_STREET = re.compile(r"(?i)(?:" + _STREET_WORDS + r")")
-_YEARISH = re.compile(r"(?:in|since|by|of|from|until|to|year|circa|c\.)\W*\Z")
-
 _DATE = re.compile(
     r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})(?: \d{1,2})?"
 )
@@ -166,39 +124,11 @@ _ID_CONTEXT = re.compile(
     r"(?:(?:is|was|number|no|num|nr)\b[^0-9a-z]{0,6})*\Z"
 )
 _ID_KIND = tuple((kind, re.compile(f"(?:{words})\\b")) for kind, words in _ID_WORDS.items())
-_PHONE_STRONG = re.compile(
-    r"(?:\b(?:phone|ph|tel|tél|telephone|téléphone|telefon|telefone|teléfono|telefono|"
-    r"telefoonnummer|mobile|mobil|móvil|movil|cell ?phone|celular|cellulare|handy|fax|"
-    r"whatsapp|sms|mob|call me|call us|call him|call her|call them|phone number|contact number|"
-    r"tlf|puhelin|telefonnummer|rufnummer|numéro|m|t|p|f)|電話|携帯|手机|电话|전화|휴대폰)"
-    r"\b\W{0,12}(?:(?:no|nr|number|num|is|at|on)\b\W{0,4})*\Z"
-)
-_PHONE_WEAK = re.compile(
-    r"\b(?:call|ring|reach|cell|contact|text|dial|bel|appel\w*|llam\w*|ligue|chiama|"
-    r"hotline|office|home|work|direct)\b\W{0,12}(?:(?:me|us|at|on|is|"
-    r"via|him|her|them)\b\W{0,4})*\Z"
-)
-# A number right after these is an order, a version or a heading, not a phone.
-_NOT_PHONE = re.compile(
-    r"(?:\b(?:order|invoice|inv|ref|reference|tracking|sku|part|item|ticket|account|acct|"
-    r"isbn|issn|doi|pmid|arxiv|serial|batch|lot|build|version|ver|v|release|rev|revision|"
-    r"commit|pid|port|issue|pr|bug|case|claim|shipment|confirmation|booking|transaction|txn|"
-    r"receipt|model|id|no\.|upc|ean|gtin|asin|barcode)|#)\W*(?:number\W*|no\.?\W*|id\W*)?(?:is\W*|was\W*)?\Z"
-)
 _VERSION = re.compile(
     r"\b(?:v|ver|versions?|builds?|releases?|firmware|kernel|sections?|chapters?|clauses?|steps?|"
     r"tables?|figures?|fig|rules?|items?|paragraphs?|python|oid|snmp|§)\W*"
     r"(?:(?:to|of|is|at|from)\W+)?(?:[\d.]+\W+(?:and|or|to)?\W*)*\Z"
 )
-_UNIT_AFTER = re.compile(
-    r" ?(?:bytes?|b|kb|mb|gb|tb|kib|mib|gib|ms|µs|ns|s|sec|seconds|rows|records|items|times|"
-    r"users|people|km|m|kg|lbs?|points|tokens|words|steps|iterations|px|hz|khz|mhz|ghz|rpm|"
-    r"%|€|\$|usd|eur|dollars)\b",
-    re.IGNORECASE,
-)
-# Integer limits that turn up in docs and logs; in bare ten-digit phone shape but nobody's.
-_FAMOUS = frozenset({"2147483647", "2147483648", "4294967295", "4294967296", "9223372036"})
-_COUNTRY_CODES = frozenset(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
 
 
 def scan(text: str, sink: list[str]) -> Iterator[Hit]:
@@ -223,32 +153,8 @@ def scan(text: str, sink: list[str]) -> Iterator[Hit]:
                     yield "health", m.group()
             elif markers.health_context(window):
                 yield "health", m.group()
-        elif group == "addr" and (address := _address(text, m.start())):
+        elif group == "addr" and (address := address_at(text, m.start())):
             yield "street_address", address
-
-
-# A business's address is not personal data: "Free Software Foundation, Inc., 51 Franklin St".
-_ORGANISATION_BEFORE = re.compile(
-    r"\b(?:Inc|LLC|Ltd|GmbH|Foundation|Corporation|Corp|plc|AG|S\.A|B\.V|University|"
-    r"Institute|Company|Co)\b\.?,?\s[^\n]{0,40}\Z"
-)
-
-
-def _address(text: str, start: int) -> str | None:
-    """A street address whose house number (or ZIP code) starts at ``start``."""
-    before = text[max(0, start - 40) : start]
-    if _ORGANISATION_BEFORE.search(text, max(0, start - 100), start):
-        return None
-    if street := _STREET_AFTER.match(text, start):
-        if street.group()[:4].isdigit() and _YEARISH.search(before.lower()):
-            return None  # "In 2019 Apple Park opened"
-        return street.group()
-    if _GERMANIC_BEFORE.search(before) or _US_STATE_ZIP_BEFORE.search(before):
-        return text[max(0, start - 20) : start + 6]
-    postcode = _POSTCODE_AFTER.match(text, start)
-    if postcode and _POSTAL_STREET.search(before):
-        return postcode.group()
-    return None
 
 
 def _glued(text: str, i: int, step: int) -> bool:
@@ -326,11 +232,11 @@ def _classify(span: str, before: str, after: str, has_extension: bool) -> str | 
     if n > 19:
         return None
     if span[0] == "+":
-        return "phone" if _international_phone(span, digits, groups) else None
+        return "phone" if international_phone(span, digits, groups) else None
     if span.startswith("00") and not span.startswith("000"):
         if national := _national_id(span, digits, groups, before):
             return national
-        return "phone" if _international_phone(span, digits, groups) else None
+        return "phone" if international_phone(span, digits, groups) else None
     if 12 <= n <= 19 and _card_shape(groups) and luhn.is_valid(digits):
         bare_timestamp = len(groups) == 1 and digits[0] == "1" and n == 13
         if _CARD_IIN.match(digits) and (n >= 13 or digits[0] in "56") and not bare_timestamp:
@@ -339,14 +245,14 @@ def _classify(span: str, before: str, after: str, has_extension: bool) -> str | 
             return "payment_card"
     if national := _national_id(span, digits, groups, before):
         return national
-    if _near(_NOT_PHONE, before) or _near(_VERSION, before):
+    if _near(NOT_PHONE, before) or _near(_VERSION, before):
         return None
-    if 7 <= n <= 15 and _near(_PHONE_STRONG, before):
+    if 7 <= n <= 15 and _near(PHONE_STRONG, before):
         return "phone"
-    shaped = _phone_shape(span, digits, groups)
-    if shaped and (len(groups) > 1 or not _UNIT_AFTER.match(after)):
+    shaped = phone_shape(span, digits, groups)
+    if shaped and (len(groups) > 1 or not UNIT_AFTER.match(after)):
         return "phone"
-    if (has_extension or _near(_PHONE_WEAK, before)) and len(groups) > 1 and 7 <= n <= 13:
+    if (has_extension or _near(PHONE_WEAK, before)) and len(groups) > 1 and 7 <= n <= 13:
         return "phone"
     return None
 
@@ -401,24 +307,6 @@ def _ipv4_span(text: str, start: int, end: int) -> Iterator[Hit]:
     span = text[start:end]
     if _ipv4(span, text[max(0, start - _CONTEXT_WINDOW) : start].lower()):
         yield "ip_address", span
-
-
-def _international_phone(span: str, digits: str, groups: list[str]) -> bool:
-    national = digits[2:] if span[0] != "+" else digits
-    if national.startswith("1") and span.startswith("001"):
-        national = digits[2:]
-    if not 8 <= len(national) <= 15:
-        return False
-    if not any(int(national[:k]) in _COUNTRY_CODES for k in (1, 2, 3)):
-        return False
-    if span[0] == "+" or len(groups) > 1:
-        return True
-    # A bare 00-prefixed run is as often a zero-padded number: only a valid one counts.
-    try:
-        number = phonenumbers.parse("+" + national, None)
-    except phonenumbers.NumberParseException:
-        return False
-    return phonenumbers.is_valid_number(number)
 
 
 def _card_shape(groups: list[str]) -> bool:
@@ -481,52 +369,9 @@ def _national_id(span: str, digits: str, groups: list[str], before: str) -> str 
     return None
 
 
-def _phone_shape(span: str, digits: str, groups: list[str]) -> bool:
-    """Written the way some country writes its phone numbers (fail closed: ranges aren't checked)."""
-    n = len(digits)
-    shape = tuple(len(g) for g in groups)
-    first = groups[0]
-    if len(groups) == 1:
-        return _bare_phone(digits)
-    if shape == (3, 3, 4):  # NANP (any area code: fictional ones count), Italian mobiles
-        return True
-    if shape == (1, 3, 3, 4) and first in "178":  # 1 (NANP), 7 / 8 (Russia)
-        return True
-    if shape == (3, 4, 4) and (first[0] in "23456789" or first[1] in "3456789"):  # China
-        return True
-    trunk = first[0] == "0" and len(first) >= 2 and first[1] != "0"
-    if trunk and all(len(g) >= 2 for g in groups) and shape != (5, 4):
-        # Trunk-prefixed national numbers: UK, DE, FR, JP, KR, ZA, NG, AU, NL, SE, ...
-        return 9 <= n <= 12 or (n == 8 and len(groups) >= 3)
-    if shape in ((2, 4, 4), (2, 5, 4)) and first[0] != "0":  # Brazil, Mexico
-        return True
-    if shape == (5, 5) and first[0] in "6789":  # India
-        return True
-    if first[0] in "6789" and shape in ((3, 2, 2, 2), (3, 3, 3), (3, 3, 2, 2)):  # ES, PT, RU
-        return True
-    if first[0] == "5" and shape == (3, 3, 3):  # Poland
-        return True
-    if shape == (2, 3, 2, 2) and first[0] != "0":  # Poland, Spain landlines
-        return True
-    return shape == (1, 3, 3, 2, 2) and first in "78"  # Russia
-
-
-def _bare_phone(digits: str) -> bool:
-    n = len(digits)
-    if n == 10 and digits[0] in "23456789":  # NANP, India, Mexico, ... written without gaps
-        return digits not in _FAMOUS
-    if n == 11 and digits[0] == "1" and digits[1] in "3456789":  # China mobile
-        return True
-    if n == 11 and digits[0] == "8" and digits[1] in "3489":  # Russia, trunk 8
-        return True
-    return bool(_BARE_TRUNK.fullmatch(digits))
-
-
-# Spaced, the shape alone is specific enough, even with a prefix HMRC never issues.
 _SPACED_NINO = re.compile(r"[A-Z]{2} (\d{2} ?\d{2} ?\d{2}) ?[A-Z]\b")
 
 
-_BARE_TRUNK = re.compile(r"0[1-9]\d{7,9}")
 _DATE6 = r"\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _RRN_SHAPE = re.compile(_DATE6 + r"-[1-8]\d{6}")
 # Chinese resident ID: region, birth date (19xx/20xx), sequence, check digit (or X).
@@ -712,7 +557,7 @@ def _short_token(text: str, start: int, core: str) -> Iterator[Hit]:
     if (
         _UK_POSTCODE.fullmatch(core)
         and _UK_INWARD.match(text, start + len(core))
-        and _POSTAL_STREET.search(text, max(0, start - 60), start)
+        and POSTAL_STREET.search(text, max(0, start - 60), start)
     ):
         yield "street_address", core
     elif core.lower() in _ANALYTE_TOKENS and _ANALYTE_VALUE.match(text, start + len(core)):

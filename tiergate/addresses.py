@@ -1,0 +1,86 @@
+"""Street addresses, judged from the house number (or ZIP code) the digit pass stopped at.
+
+Shapes, not place names: a number then capitalised words and a street suffix
+("742 Evergreen Terrace", plural "Drives" too), a number after a Germanic street
+word ("Hauptstraße 5"), a number before a Romance one ("12 rue de Rivoli"), a
+house number then a postcode and town ("Calle Mayor 10, 28013 Madrid"), or a
+US "City, ST 12345" line. A business's address (after "Inc.", "GmbH",
+"Foundation", ...) is not personal data and is not reported.
+"""
+
+from __future__ import annotations
+
+import re
+
+_STREET_SUFFIXES = (
+    "Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Way|"
+    "Terrace|Ter|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl|Crescent|Close|"
+    "Grove|Gardens|Row|Mews|Walk|Heights|Ridge|Pike|Loop|Alley|Plaza|Crossing|Hollow|"
+    "Harbor|Harbour|Haven|Manor|Meadows?|Creek|Falls|Ferry|Glen|Junction|Landing|Shores?|"
+    "Springs?|Summit|Turnpike|Valley|Vista|Expressway|Freeway|Estates?|Ranch|Lakes?|Lodge|"
+    "Mills?|Orchard|Oval|Prairie|Rapids|Spur|Stream|Trace|Tunnel|Village|Ville|Wells?|"
+    "Canyon|Causeway|Cove|Crest|Curve|Dale|Divide|Extension|Forge|Fort|Gateway|Inlet|Isle|"
+    "Knolls?|Overpass|Passage|Pines?|Plains?|Skyway|Stravenue|Throughway|Trafficway|"
+    "Underpass|Bypass|Branch|Bridge|Brooks?|Burgs?|Bluffs?|Bend|Wynd|Broadway|Hill|View|Park"
+)
+_STREET_WORDS = (
+    r"straße|strasse|str\.|weg|gasse|platz|allee|damm|ufer|chaussee|straat|laan|gracht|plein|"
+    r"calle|avenida|av\.|paseo|plaza|camino|carrer|via|viale|piazza|corso|largo|rua|travessa|"
+    r"praça|ulica|ul\.|aleja|utca|vej|gade|gatan|gata|veien|vegen|rue|avenue|boulevard|"
+    r"street|road|lane"
+)
+GERMANIC_SUFFIXES = (
+    "straße",
+    "strasse",
+    "str.",
+    "weg",
+    "gasse",
+    "platz",
+    "allee",
+    "damm",
+    "ufer",
+    "straat",
+    "laan",
+    "gracht",
+    "vej",
+    "gatan",
+    "veien",
+    "vegen",
+)
+
+# What follows a house number: "221B Baker Street", "12 rue de Rivoli", "5, 10115 Berlin".
+_STREET_AFTER = re.compile(
+    r"\d{1,5}[A-Za-z]?,? (?:(?:[A-Z][a-z]+\.? ){1,3}(?:" + _STREET_SUFFIXES + r")\b\.?"
+    r"|(?:bis |ter )?(?:rue|avenue|boulevard|bd|place|chemin|allée|impasse|quai|calle|avenida|"
+    r"via|viale|piazza|corso|rua|travessa|ulica|ul\.) \w)"
+)
+_POSTCODE_AFTER = re.compile(r"\d{1,4}[a-zA-Z]?,?[ \n]\d{4,5} [^\W\d_]{2,}")
+_GERMANIC_BEFORE = re.compile(
+    r"(?i)(?:" + "|".join(re.escape(s) for s in GERMANIC_SUFFIXES) + r") \Z"
+)
+_US_STATE_ZIP_BEFORE = re.compile(r", [A-Z]{2} \Z")
+POSTAL_STREET = re.compile(r"(?i)(?:" + _STREET_WORDS + r")")
+_YEARISH = re.compile(r"(?:in|since|by|of|from|until|to|year|circa|c\.)\W*\Z")
+
+# A business's address is not personal data: "Free Software Foundation, Inc., 51 Franklin St".
+_ORGANISATION_BEFORE = re.compile(
+    r"\b(?:Inc|LLC|Ltd|GmbH|Foundation|Corporation|Corp|plc|AG|S\.A|B\.V|University|"
+    r"Institute|Company|Co)\b\.?,?\s[^\n]{0,40}\Z"
+)
+
+
+def address_at(text: str, start: int) -> str | None:
+    """A street address whose house number (or ZIP code) starts at ``start``."""
+    before = text[max(0, start - 40) : start]
+    if _ORGANISATION_BEFORE.search(text, max(0, start - 100), start):
+        return None
+    if street := _STREET_AFTER.match(text, start):
+        if street.group()[:4].isdigit() and _YEARISH.search(before.lower()):
+            return None  # "In 2019 Apple Park opened"
+        return street.group()
+    if _GERMANIC_BEFORE.search(before) or _US_STATE_ZIP_BEFORE.search(before):
+        return text[max(0, start - 20) : start + 6]
+    postcode = _POSTCODE_AFTER.match(text, start)
+    if postcode and POSTAL_STREET.search(before):
+        return postcode.group()
+    return None
