@@ -104,6 +104,11 @@ def main() -> None:
         f"wrk.body = '{BODY}'\n"
         'wrk.headers["Content-Type"] = "application/json"\n'
     )
+    # The same request at temperature 0: cacheable, so every request after the first is a hit.
+    cached_script = tmp / "post-cached.lua"
+    cached_script.write_text(
+        script.read_text().replace('"max_tokens": 16}', '"max_tokens": 16, "temperature": 0}')
+    )
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     fake_port = free_port()
     fake = subprocess.Popen(
@@ -116,7 +121,7 @@ def main() -> None:
     fake.stdout.readline()
     upstream = f"http://127.0.0.1:{fake_port}/v1"
 
-    def config(paid: bool) -> Path:
+    def config(paid: bool, cached: bool = False) -> Path:
         where = (
             "on_premises: false\n    api_key: bench\n"
             "    prices: {default: {input_per_mtok: 1, output_per_mtok: 1}}\n"
@@ -124,19 +129,21 @@ def main() -> None:
             if paid
             else "on_premises: true"
         )
-        path = tmp / f"tiergate-{'paid' if paid else 'free'}.yaml"
+        name = ("paid" if paid else "free") + ("-cached" if cached else "")
+        path = tmp / f"tiergate-{name}.yaml"
         path.write_text(
-            f"store: sqlite:///ledger-{'paid' if paid else 'free'}.db\n"
+            f"store: sqlite:///ledger-{name}.db\n"
             "providers:\n  - name: upstream\n    protocol: openai\n"
             f"    base_url: {upstream}\n    tier: 1\n    {where}\n"
             "    max_concurrency: 100000\n    models: {default: bench-model}\n"
+            + ("cache: {ttl_s: 3600}\n" if cached else "")
         )
         return path
 
-    def tiergate(paid: bool, workers: int = 1) -> list[str]:
+    def tiergate(paid: bool, workers: int = 1, cached: bool = False) -> list[str]:
         command = [
-            sys.executable, "-m", "tiergate.cli", "serve", "--config", str(config(paid)),
-            "--log-level", "warning",
+            sys.executable, "-m", "tiergate.cli", "serve", "--config",
+            str(config(paid, cached)), "--log-level", "warning",
         ]  # fmt: skip
         return [*command, "--workers", str(workers)] if workers > 1 else command
 
@@ -145,6 +152,7 @@ def main() -> None:
         "bare proxy": ([sys.executable, str(HERE / "bare_proxy.py"), "{port}", upstream], 0),
         "tiergate free": (tiergate(False), 0),
         "tiergate paid": (tiergate(True), 0),
+        "tiergate paid, cache hit": (tiergate(True, cached=True), 0),
     }
     if args.workers:
         targets["tiergate 1 worker (2 cores)"] = (tiergate(False), None)
@@ -169,10 +177,11 @@ def main() -> None:
                     url = f"http://127.0.0.1:{port}/v1/chat/completions"
                     if "bare_proxy" in " ".join(argv):
                         url = f"http://127.0.0.1:{port}/"
+                body = cached_script if "cache hit" in name else script
                 try:
-                    wrk(url, script, 16, 1)  # warm-up
-                    rps16, _ = wrk(url, script, 16, args.seconds)
-                    _, p50 = wrk(url, script, 1, args.seconds)
+                    wrk(url, body, 16, 1)  # warm-up (and, for the cache, the one miss)
+                    rps16, _ = wrk(url, body, 16, args.seconds)
+                    _, p50 = wrk(url, body, 1, args.seconds)
                     results[name].append((rps16, p50, 0.0))
                 finally:
                     if process is not None:
@@ -192,7 +201,7 @@ def main() -> None:
     for name, (rps, p50) in med.items():
         print(f"{name:>28} {rps:>11.0f} {p50:>11.3f} {p50 - direct_p50:>+10.3f}")
     bare = med["bare proxy"]
-    for name in ("tiergate free", "tiergate paid"):
+    for name in ("tiergate free", "tiergate paid", "tiergate paid, cache hit"):
         rps, p50 = med[name]
         print(
             f"{name}: {100 * rps / bare[0]:.0f}% of the bare proxy's req/s at c=16 (target >= 60%); "
