@@ -21,7 +21,8 @@ _STREET_SUFFIXES = (
     "Mills?|Orchard|Oval|Prairie|Rapids|Spur|Stream|Trace|Tunnel|Village|Ville|Wells?|"
     "Canyon|Causeway|Cove|Crest|Curve|Dale|Divide|Extension|Forge|Fort|Gateway|Inlet|Isle|"
     "Knolls?|Overpass|Passage|Pines?|Plains?|Skyway|Stravenue|Throughway|Trafficway|"
-    "Underpass|Bypass|Branch|Bridge|Brooks?|Burgs?|Bluffs?|Bend|Wynd|Broadway|Hill|View|Park"
+    "Underpass|Bypass|Branch|Bridge|Brooks?|Burgs?|Bluffs?|Bend|Wynd|Broadway|Hill|View|Park|"
+    "Pathway|Strand|Copse|Gully|Mountain|Rise|Parade|Promenade|Esplanade|Quay|Wharf|Run"
 )
 _STREET_WORDS = (
     r"straße|strasse|str\.|weg|gasse|platz|allee|damm|ufer|chaussee|straat|laan|gracht|plein|"
@@ -50,15 +51,22 @@ GERMANIC_SUFFIXES = (
 
 # What follows a house number: "221B Baker Street", "12 rue de Rivoli", "5, 10115 Berlin".
 _STREET_AFTER = re.compile(
-    r"\d{1,5}[A-Za-z]?,? (?:(?:[A-Z][a-z]+\.? ){1,3}(?:" + _STREET_SUFFIXES + r")\b\.?"
+    r"\d{1,5}[A-Za-z]?,? (?:(?:[A-Z][a-z]+\.? ){1,3}(?:" + _STREET_SUFFIXES + r")s?\b\.?"
     r"|(?:bis |ter )?(?:rue|avenue|boulevard|bd|place|chemin|allée|impasse|quai|calle|avenida|"
-    r"via|viale|piazza|corso|rua|travessa|ulica|ul\.) \w)"
+    r"via|viale|piazza|corso|vicolo|rua|travessa|ulica|ul\.|plac) \w)"
 )
-_POSTCODE_AFTER = re.compile(r"\d{1,4}[a-zA-Z]?,?[ \n]\d{4,5} [^\W\d_]{2,}")
+# House number, then on the same line or the next a postcode and a town ("5, 10115
+# Berlin", "59\n30010, Campagna", "28\n1012 TX"), or a province and a postcode
+# ("507\nCantabria, 47999").
+_POSTCODE_AFTER = re.compile(
+    r"\d{1,4}(?:[/-]\d{1,4})?[a-zA-Z]?,?[ \n](?:(?:\d{4,5}|\d{2}-\d{3}),? [^\W\d_]{2,}"
+    r"|[^\W\d_][^\n,\d]{1,40}, \d{5}\b)"
+)
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _GERMANIC_BEFORE = re.compile(
     r"(?i)(?:" + "|".join(re.escape(s) for s in GERMANIC_SUFFIXES) + r") \Z"
 )
-_US_STATE_ZIP_BEFORE = re.compile(r", [A-Z]{2} \Z")
+_STATE_ZIP_BEFORE = re.compile(r", [A-Z]{2,3},? \Z")  # "Springfield, IL 62704", "Perth, WA, 6000"
 POSTAL_STREET = re.compile(r"(?i)(?:" + _STREET_WORDS + r")")
 _YEARISH = re.compile(r"(?:in|since|by|of|from|until|to|year|circa|c\.)\W*\Z")
 
@@ -78,9 +86,13 @@ def address_at(text: str, start: int) -> str | None:
         if street.group()[:4].isdigit() and _YEARISH.search(before.lower()):
             return None  # "In 2019 Apple Park opened"
         return street.group()
-    if _GERMANIC_BEFORE.search(before) or _US_STATE_ZIP_BEFORE.search(before):
+    if _GERMANIC_BEFORE.search(before) or _STATE_ZIP_BEFORE.search(before):
         return text[max(0, start - 20) : start + 6]
     postcode = _POSTCODE_AFTER.match(text, start)
-    if postcode and POSTAL_STREET.search(before):
+    if postcode and (
+        POSTAL_STREET.search(before)
+        or "\n" in postcode.group()
+        or not _YEAR.search(postcode.group()[-30:])  # "Jan 5, 2024 Berlin" is a date
+    ):
         return postcode.group()
     return None

@@ -67,10 +67,14 @@ _MAIN = re.compile(
     r"|(?P<ip>\d{0,2}(?:\.\d{1,3}){3})"
     r"|(?P<tok>(?<=[A-Za-z_\-]\d))"
     r"|(?P<dose>\d{0,4}(?:[.,]\d{1,3})? ?(?:mg|mcg|µg|mmol|iu)\b|\d{0,2}/\d{2,3}\b)"
-    r"|(?P<addr>\d{0,4}[A-Za-z]?,?[ \n](?:[A-Z]|rue|calle|via|avenida|rua|\d{4,5} [^\W\d_])"
-    r"|(?<=[eg.tnjr] \d)(?:"
+    r"|(?P<addr>\d{0,4}[A-Za-z]?,?[ \n](?:[A-Z]|rue|calle|via|avenida|rua|boulevard|avenue|"
+    r"chemin|allée|impasse|place|quai|viale|piazza|corso|vicolo|travessa|ulica|ul\.|plac|"
+    r"\d{4,5},? [^\W\d_]|\d\d-\d{3} [^\W\d_])"
+    r"|(?<=[eg.zmrtnj] \d)(?:"
     + "|".join(f"(?<={re.escape(suffix)} \\d)" for suffix in GERMANIC_SUFFIXES)
-    + r")\d{0,3}[a-z]?\b|(?<=, [A-Z]{2} \d)\d{4}\b)"
+    + r")\d{0,3}[a-z]?\b"
+    r"|(?:(?<=, [A-Z]{2} \d)|(?<=, [A-Z]{2}, \d)|(?<=, [A-Z]{3} \d)|(?<=, [A-Z]{3}, \d))"
+    r"\d{3,4}(?:-\d{4})?\b)"
     r")"
 )
 _BLOOD_PRESSURE_BEFORE = re.compile(r"\b(?:bp|blood pressure)\b\W{0,4}(?:(?:of|was|is)\W{1,3})?\Z")
@@ -148,11 +152,13 @@ def scan(text: str, sink: list[str]) -> Iterator[Hit]:
             yield from _token(text, start, end, sink)
         elif group == "dose":
             window = text[max(0, m.start() - 80) : m.end() + 40].lower()
-            if "/" in m.group():
-                if _BLOOD_PRESSURE_BEFORE.search(window, 0, 80 if m.start() >= 80 else m.start()):
-                    yield "health", m.group()
-            elif markers.health_context(window):
+            slash = "/" in m.group()
+            if (slash and _BLOOD_PRESSURE_BEFORE.search(window, 0, min(80, m.start()))) or (
+                not slash and markers.health_context(window)
+            ):
                 yield "health", m.group()
+            elif address := address_at(text, m.start()):
+                yield "street_address", address  # "Sauerplatz 30/64", not a blood pressure
         elif group == "addr" and (address := address_at(text, m.start())):
             yield "street_address", address
 
@@ -426,6 +432,11 @@ _MAC = re.compile(
 _ICD10 = re.compile(r"[A-TV-Z]\d[0-9AB]\.[0-9A-TV-Z]{1,4}")
 _ICD_CONTEXT = re.compile(r"icd|diagnos|\bdx\b|patient|condition|clinical|code[sd]?\b")
 _UK_POSTCODE = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?")
+_STATE_BEFORE = re.compile(r", [a-z]{2} \Z")
+_ADDRESS_LINE_END = re.compile(r"(?:\n|, |[A-Z][a-z]+,? )\Z")
+_CA_POSTCODE = re.compile(r"[ABCEGHJ-NPRSTVXY]\d[A-Z]")
+_CA_POSTCODE_COMPACT = re.compile(r"[ABCEGHJ-NPRSTVXY]\d[A-Z]\d[A-Z]\d")
+_CA_INWARD = re.compile(r" ?\d[A-Z]\d\b")
 _UK_INWARD = re.compile(r" \d[ABD-HJLNP-UW-Z]{2}\b")
 _ANALYTE_TOKENS = frozenset({"hba1c", "a1c", "spo2", "cd4", "b12", "vitd", "t4", "t3", "o2"})
 _ANALYTE_VALUE = re.compile(
@@ -525,6 +536,9 @@ def _token_part(text: str, start: int, core: str, before: str, sink: list[str]) 
     if core.lower() in _ANALYTE_TOKENS and _ANALYTE_VALUE.match(text, start + len(core)):
         yield "health", core
         return
+    if _CA_POSTCODE_COMPACT.fullmatch(core) and _STATE_BEFORE.search(before):
+        yield "street_address", core  # "Regina, SK S4P3Y2"
+        return
     if _MAC.fullmatch(core):
         if core.replace("-", "").replace(".", "").strip("0fF"):
             yield "mac_address", core
@@ -557,8 +571,13 @@ def _short_token(text: str, start: int, core: str) -> Iterator[Hit]:
     if (
         _UK_POSTCODE.fullmatch(core)
         and _UK_INWARD.match(text, start + len(core))
-        and POSTAL_STREET.search(text, max(0, start - 60), start)
+        and (
+            POSTAL_STREET.search(text, max(0, start - 60), start)
+            or _ADDRESS_LINE_END.search(text, max(0, start - 40), start)
+        )
     ):
+        yield "street_address", core  # "London SW1A 1AA", "Port Maxfort\nS6G 2QE"
+    elif _CA_POSTCODE.fullmatch(core) and _CA_INWARD.match(text, start + len(core)):
         yield "street_address", core
     elif core.lower() in _ANALYTE_TOKENS and _ANALYTE_VALUE.match(text, start + len(core)):
         yield "health", core
