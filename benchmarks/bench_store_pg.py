@@ -12,7 +12,8 @@ that docs/budget-slices.md is about.
     .venv/bin/python benchmarks/bench_store_pg.py --url postgresql://user@host/db
 
 Without --url it starts one like the tests do (tests/pg.py: fsync and
-synchronous_commit off). Not a test: figures vary with the machine and its load.
+synchronous_commit off; --durable turns both on, as a production server runs).
+Not a test: figures vary with the machine and its load.
 """
 
 from __future__ import annotations
@@ -164,6 +165,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight per process")
     parser.add_argument("--processes", default="1,2,4")
+    parser.add_argument(
+        "--durable", action="store_true",
+        help="the throwaway PostgreSQL with fsync and synchronous_commit on, as in production",
+    )  # fmt: skip
     args = parser.parse_args()
     cluster = None
     url = args.url
@@ -173,7 +178,7 @@ def main() -> None:
         bin_dir = find_bin_dir()
         if bin_dir is None:
             sys.exit("no PostgreSQL server binaries: apt-get install postgresql, or pass --url")
-        cluster = PostgresCluster(bin_dir)
+        cluster = PostgresCluster(bin_dir, durable_commits=args.durable, fsync=args.durable)
         cluster.init()
         cluster.start()
         url = cluster.database("bench")
@@ -181,10 +186,13 @@ def main() -> None:
         print(
             f"{'processes':>9}  {'reservations/s':>14}  {'p50 reserve ms':>14}  {'p99 reserve ms':>14}"
         )
-        for n in (int(x) for x in args.processes.split(",")):
-            r = measure(url, n, args.seconds, args.concurrency)
-            print(f"{r['processes']:>9}  {r['reservations_per_s']:>14.0f}  "
-                  f"{r['p50_reserve_ms']:>14.2f}  {r['p99_reserve_ms']:>14.2f}")  # fmt: skip
+        for label, target in (("exact, per request", url),
+                              ("inside leased slices ($1 each)", url + "?budget_slice_usd=1")):  # fmt: skip
+            print(label)
+            for n in (int(x) for x in args.processes.split(",")):
+                r = measure(target, n, args.seconds, args.concurrency)
+                print(f"{r['processes']:>9}  {r['reservations_per_s']:>14.0f}  "
+                      f"{r['p50_reserve_ms']:>14.2f}  {r['p99_reserve_ms']:>14.2f}")  # fmt: skip
         from tests.pg import find_bin_dir
 
         bin_dir = find_bin_dir()

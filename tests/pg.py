@@ -48,10 +48,14 @@ def free_port() -> int:
 class PostgresCluster:
     """One PostgreSQL server in a temp dir. `start()`, `stop()`, `database()`, `url()`."""
 
-    def __init__(self, bin_dir: Path, *, durable_commits: bool = False) -> None:
+    def __init__(
+        self, bin_dir: Path, *, durable_commits: bool = False, fsync: bool = False
+    ) -> None:
         # synchronous_commit=off may lose the last commits when the server crashes: right for
         # speed, wrong for a test that stops it with -m immediate and counts what survived.
+        # fsync=True (with durable_commits) is a production-like server, for benchmarks.
         self.durable_commits = durable_commits
+        self.fsync = fsync
         self.bin_dir = bin_dir
         self.as_postgres = os.geteuid() == 0
         self.root = Path(tempfile.mkdtemp(prefix="tiergate-pg-"))
@@ -96,9 +100,9 @@ class PostgresCluster:
                 f"port={self.port}",
                 "listen_addresses=127.0.0.1",
                 f"unix_socket_directories={self.socket_dir}",
-                "fsync=off",
+                f"fsync={'on' if self.fsync else 'off'}",
                 f"synchronous_commit={'on' if self.durable_commits else 'off'}",
-                "full_page_writes=off",
+                f"full_page_writes={'on' if self.fsync else 'off'}",
                 "max_connections=200",
             )
         )

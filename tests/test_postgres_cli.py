@@ -50,12 +50,12 @@ def test_check_and_migrate_report_the_schema_and_never_print_the_password(
     )
 
     migrated = tiergate(config, "migrate")
-    assert (migrated.returncode, migrated.stdout) == (0, f"{shown}: schema version 1\n")
+    assert (migrated.returncode, migrated.stdout) == (0, f"{shown}: schema version 2\n")
     again = tiergate(config, "migrate")
-    assert again.stdout == f"{shown}: schema version 1\n"
+    assert again.stdout == f"{shown}: schema version 2\n"
 
     after = tiergate(config, "check")
-    assert "store: schema version 1 of 1" in after.stdout
+    assert "store: schema version 2 of 2" in after.stdout
 
     spend = tiergate(config, "spend", "--json")
     assert orjson.loads(spend.stdout)["total"]["requests"] == 0

@@ -345,3 +345,39 @@ def test_a_wrong_password_is_an_error_at_start_not_an_outage(
         failed.value
     )
     assert "pw-9f3kq" not in (tmp_path / "gateway.log").read_text()
+
+
+def test_two_replicas_with_budget_slices_hold_the_cap_and_the_ledger_equals_the_bill(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """The same cap test with leased slices ($0.001 each; docs/budget-slices.md)."""
+    with (
+        FakeUpstream(name="local") as local,
+        FakeUpstream(name="openai", billing="bytes") as paid,
+    ):
+        url = pg_url + "?budget_slice_usd=0.001"
+        replicas = Replicas(write_config(tmp_path, url, local, paid, 10), pg_url, local, paid,
+                            tmp_path)  # fmt: skip
+        a, b = replicas.serve("a"), replicas.serve("b")
+        try:
+            outcomes = asyncio.run(burst([a.url, b.url], 300, 32))
+        finally:
+            a.stop()
+            b.stop()
+        cap, bill = pico(CAP_USD), replicas.bill_pico()
+        assert {o.status for o in outcomes} == {200}
+        assert 0 < sum(1 for o in outcomes if o.provider == "openai") < 300
+        assert bill <= cap, f"the upstream billed {bill} pico against a cap of {cap}"
+        assert bill >= cap * 8 // 10, f"the upstream billed only {bill} pico of {cap}"
+        assert replicas.spent() == (bill, 0)
+        sliced = replicas.ledger(
+            "SELECT count(DISTINCT slice_id), count(*) FILTER (WHERE slice_id IS NULL) "
+            "FROM tiergate.reservations WHERE provider = 'openai'"
+        )
+        assert sliced[0][0] >= 2  # reservations went into slices (the last ones may go exact)
+        # every slice was given back at shutdown: the running totals hold nothing
+        assert replicas.ledger(
+            "SELECT sum(held_pico), max(spent_pico) FILTER (WHERE scope = 'provider:openai') "
+            "FROM tiergate.totals"
+        ) == [(0, bill)]  # fmt: skip
+        assert "chain OK" in replicas.verified()

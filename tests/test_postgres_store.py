@@ -14,6 +14,7 @@ import random
 import signal
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -413,5 +414,105 @@ def test_a_row_the_database_refuses_fails_alone_and_never_blocks_the_rows_behind
         ok, detail = await store.verify()
         assert ok, detail
         await store.close()
+
+    asyncio.run(main())
+
+
+# -- leased budget slices (?budget_slice_usd=) -------------------------------------------------
+
+
+def sliced(url: str, pico: int) -> str:
+    return f"{url}?budget_slice_usd={Decimal(pico) / 10**12}"
+
+
+def test_with_slices_owners_racing_for_one_cap_never_overshoot_and_the_cap_is_used(
+    pg_url: str,
+) -> None:
+    async def main() -> None:
+        url = sliced(pg_url, 2_000)
+        stores = [await pg(url, owner=f"replica-{i}") for i in range(3)]
+        rng = random.Random(11)
+        amounts = [rng.randint(100, 900) for _ in range(240)]
+        charged: list[int] = []
+
+        async def one(store: PostgresStore, i: int, pico: int) -> None:
+            got = await store.reserve(hold(f"r{i}", pico))
+            if isinstance(got, Shortfall):
+                assert got.scope == "provider:openai"
+                return
+            cost = pico * 2 // 3
+            await store.settle(got, row(f"r{i}", cost))
+            charged.append(cost)
+
+        await asyncio.gather(*(one(stores[i % 3], i, p) for i, p in enumerate(amounts)))
+        assert sum(charged) <= CAPS["provider:openai"]
+        for s in stores[1:]:
+            await s.close()  # their slices go back
+        for i, p in enumerate(amounts[:60], start=len(amounts)):
+            await one(stores[0], i, p)
+        await stores[0].close()
+        reader = await pg(pg_url, readonly=True)
+        rows = await reader.spend_rows(month=this_month(), tenant=None)
+        assert rows.total.spent_pico == sum(charged) <= CAPS["provider:openai"]
+        assert (rows.total.held_pico, rows.total.attempts) == (0, len(charged))
+        assert CAPS["provider:openai"] - sum(charged) < max(amounts)  # the cap was used
+        # The running totals (what reserve checks) agree: every slice given back, nothing held.
+        totals = await reader._call(
+            "read", lambda c: c.fetch("SELECT scope, spent_pico, held_pico FROM tiergate.totals")
+        )
+        assert {(t["scope"], t["spent_pico"], t["held_pico"]) for t in totals} == {
+            ("provider:openai", sum(charged), 0),
+            ("total", sum(charged), 0),
+        }
+        ok, detail = await reader.verify()
+        assert ok, detail
+        await reader.close()
+
+    asyncio.run(main())
+
+
+def test_a_reservation_inside_a_slice_moves_no_total_and_a_release_keeps_it_in_the_slice(
+    pg_url: str,
+) -> None:
+    async def main() -> None:
+        store = await pg(sliced(pg_url, 5_000))
+        first = await reserved(store, hold("s1", 100))
+        assert store.used()["provider:openai"] == 5_000  # the slice is held, not 5_000 + 100
+        second = await reserved(store, hold("s2", 300))
+        await store.release(second)
+        await store.settle(first, row("s1", 60))
+        assert store.used()["provider:openai"] == 5_000  # 60 spent + 4_940 still in the slice
+        rows = await store.spend_rows(month=first.month, tenant=None)
+        assert (rows.total.spent_pico, rows.total.held_pico) == (60, 0)  # open reservations: none
+        await store.close()  # gives the slice back
+        reader = await pg(pg_url, readonly=True)
+        totals = await reader._call(
+            "read", lambda c: c.fetch("SELECT scope, spent_pico, held_pico FROM tiergate.totals")
+        )
+        assert {(t["scope"], t["spent_pico"], t["held_pico"]) for t in totals} == {
+            ("provider:openai", 60, 0),
+            ("total", 60, 0),
+        }
+        await reader.close()
+
+    asyncio.run(main())
+
+
+def test_a_dead_owners_slice_is_reaped_its_open_holds_charged_in_full_the_rest_given_back(
+    pg_url: str,
+) -> None:
+    async def main() -> None:
+        live = await pg(pg_url, owner="live", lease_s=60)
+        dead = await pg(sliced(pg_url, 5_000), owner="dead", lease_s=0.3)
+        got = await reserved(dead, hold("lost", 700))
+        await dead._pool.close()  # gone without a word, as after kill -9
+        await asyncio.sleep(0.5)
+        assert await live.reap(lease_s=60) == 1
+        rows = await live.spend_rows(month=got.month, tenant=None)
+        assert (rows.total.spent_pico, rows.total.held_pico) == (700, 0)
+        assert live.used()["provider:openai"] == 700  # the rest of the slice came back
+        ok, detail = await live.verify()
+        assert ok, detail
+        await live.close()
 
     asyncio.run(main())

@@ -86,11 +86,38 @@ _ROW_ARRAYS = (
 )  # fmt: skip
 ROW_ARRAY_COUNT = len(_ROW_ARRAYS)
 
-_APPEND = f"""
+
+def _append_function(*, slices: bool) -> str:
+    """tiergate.append(); with slices, a settle inside a slice moves only its cost out of the
+    slice's hold (the rest stays in the slice) and adds it to the slice's charged."""
+    create = "CREATE OR REPLACE FUNCTION" if slices else "CREATE FUNCTION"
+    # Inside an open slice only the cost leaves the slice's hold; inside a slice being given
+    # back (or outside any) the whole reservation does.
+    held = (
+        "CASE WHEN r.slice_id IS NOT NULL AND (SELECT sl.state FROM tiergate.slices sl "
+        "WHERE sl.id = r.slice_id) = 'open' THEN -c.cost ELSE -r.pico END"
+        if slices
+        else "-r.pico"
+    )
+    charge_slices = (
+        """
+        UPDATE tiergate.slices s SET charged = s.charged + x.cost,
+            granted = s.granted - CASE WHEN s.state = 'returning' THEN x.unused ELSE 0 END
+        FROM (
+            SELECT r.slice_id, sum(c.cost)::bigint AS cost,
+                   sum(greatest(0, r.pico - c.cost))::bigint AS unused
+            FROM tiergate.reservations r
+            JOIN unnest(p_settle_ids, p_settle_costs) AS c(id, cost) ON r.id = c.id
+            WHERE r.slice_id IS NOT NULL GROUP BY r.slice_id ORDER BY r.slice_id
+        ) x WHERE s.id = x.slice_id;"""
+        if slices
+        else ""
+    )
+    return f"""
     -- One round trip per batch: settle reservations, insert rows, move running totals and
     -- this chain's head, or change nothing and say why (status 'chain', 'clock', 'not_open',
     -- 'unregistered'). p_ts is every row's time; it must fall on the database's own date.
-    CREATE FUNCTION tiergate.append(
+    {create} tiergate.append(
         p_chain text, p_first_seq bigint, p_head_mac text, p_ts timestamptz,
         p_settle_ids bigint[], p_settle_costs bigint[],
         p_months text[], p_scopes text[], p_spent bigint[],
@@ -134,12 +161,12 @@ _APPEND = f"""
         END IF;
         INSERT INTO tiergate.attempts (chain, ts, {", ".join(name for name, _ in _ROW_ARRAYS)})
             SELECT p_chain, p_ts, u.* FROM unnest(
-                {", ".join(f"r_{name}" for name, _ in _ROW_ARRAYS)}) AS u;
+                {", ".join(f"r_{name}" for name, _ in _ROW_ARRAYS)}) AS u;{charge_slices}
         PERFORM tiergate.apply(coalesce(array_agg(y.m), '{{}}'), coalesce(array_agg(y.s), '{{}}'),
                                coalesce(array_agg(y.ds), '{{}}'), coalesce(array_agg(y.dh), '{{}}'))
         FROM (
             SELECT x.m, x.s, sum(x.ds)::bigint AS ds, sum(x.dh)::bigint AS dh FROM (
-                SELECT r.month AS m, unnest(r.scopes) AS s, c.cost AS ds, -r.pico AS dh
+                SELECT r.month AS m, unnest(r.scopes) AS s, c.cost AS ds, {held} AS dh
                     FROM tiergate.reservations r
                     JOIN unnest(p_settle_ids, p_settle_costs) AS c(id, cost) ON r.id = c.id
                 UNION ALL
@@ -150,6 +177,153 @@ _APPEND = f"""
         UPDATE tiergate.chains SET last_seq = chain_seq, last_hash = r_hash[v_rows],
             head_mac = p_head_mac WHERE chain = p_chain;
         status := 'ok';
+    END $$;
+"""
+
+
+_SLICES = """
+    -- Leased budget slices (docs/budget-slices.md): a slice is money held under every scope of
+    -- a (provider, tenant) pair for one owner, granted through the same ordered row locks as a
+    -- reservation; reservations inside it are plain inserts that lock no shared row. While a
+    -- slice is open, totals.held counts granted - charged for it.
+    CREATE TABLE tiergate.slices (
+        id bigserial PRIMARY KEY,
+        owner text NOT NULL,
+        month text NOT NULL,
+        scopes text[] NOT NULL,
+        granted bigint NOT NULL CHECK (granted >= 0),
+        charged bigint NOT NULL DEFAULT 0,
+        state text NOT NULL DEFAULT 'open'
+            CHECK (state IN ('open', 'returning', 'returned', 'reaped')),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        closed_at timestamptz
+    );
+    CREATE INDEX slices_open ON tiergate.slices (owner) WHERE state = 'open';
+    ALTER TABLE tiergate.reservations ADD COLUMN slice_id bigint;
+    CREATE INDEX reservations_open_slice ON tiergate.reservations (slice_id)
+        WHERE state = 'open' AND slice_id IS NOT NULL;
+
+    -- Grant p_owner a slice of up to p_want under every scope of p_scopes (sorted), at most
+    -- 1 / (2 x live owners) of the room left under each cap, or nothing if that is under p_min.
+    CREATE FUNCTION tiergate.grant_slice(
+        p_owner text, p_scopes text[], p_cap_scopes text[], p_caps bigint[], p_want bigint,
+        p_min bigint, OUT slice_id bigint, OUT month text, OUT granted bigint
+    ) LANGUAGE plpgsql AS $$
+    DECLARE
+        v_now timestamptz := now();
+        v_live bigint;
+        r record;
+        v_i integer;
+    BEGIN
+        month := to_char(v_now AT TIME ZONE 'UTC', 'YYYY-MM');
+        PERFORM 1 FROM tiergate.owners o WHERE o.owner = p_owner FOR KEY SHARE;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'owner % holds no lease', p_owner USING ERRCODE = 'TGL01';
+        END IF;
+        SELECT count(*) INTO v_live FROM tiergate.owners o WHERE o.lease_until > v_now;
+        granted := p_want;
+        INSERT INTO tiergate.totals (month, scope)
+            SELECT grant_slice.month, s FROM unnest(p_scopes) AS s ORDER BY s
+            ON CONFLICT DO NOTHING;
+        FOR r IN
+            SELECT t.scope, t.spent_pico + t.held_pico AS used FROM tiergate.totals t
+            WHERE t.month = grant_slice.month AND t.scope = ANY (p_scopes)
+            ORDER BY t.scope FOR UPDATE
+        LOOP
+            v_i := array_position(p_cap_scopes, r.scope);
+            IF v_i IS NOT NULL THEN
+                granted := least(granted, (p_caps[v_i] - r.used) / (2 * greatest(v_live, 1)));
+            END IF;
+        END LOOP;
+        IF granted < p_min THEN
+            granted := 0;
+            RETURN;
+        END IF;
+        UPDATE tiergate.totals t SET held_pico = t.held_pico + granted
+            WHERE t.month = grant_slice.month AND t.scope = ANY (p_scopes);
+        INSERT INTO tiergate.slices (owner, month, scopes, granted)
+            VALUES (p_owner, grant_slice.month, p_scopes, granted) RETURNING id INTO slice_id;
+    END $$;
+
+    -- A reservation inside an open slice of this month: an insert, no shared row locked (the
+    -- owner alone checks that the slice has room). NULL if the slice is closed or of last month.
+    CREATE FUNCTION tiergate.reserve_in_slice(
+        p_slice bigint, p_owner text, p_request_id text, p_attempt integer, p_provider text,
+        p_tenant text, p_pico bigint, p_token text
+    ) RETURNS bigint LANGUAGE plpgsql AS $$
+    DECLARE
+        r record;
+        v_id bigint;
+    BEGIN
+        -- Like reserve: a reaper deleting this owner waits for this insert, then sees it.
+        PERFORM 1 FROM tiergate.owners o WHERE o.owner = p_owner FOR KEY SHARE;
+        IF NOT FOUND THEN
+            RETURN NULL;
+        END IF;
+        SELECT s.month, s.scopes INTO r FROM tiergate.slices s
+            WHERE s.id = p_slice AND s.owner = p_owner AND s.state = 'open'
+              AND s.month = to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM')
+            FOR SHARE;
+        IF NOT FOUND THEN
+            RETURN NULL;
+        END IF;
+        INSERT INTO tiergate.reservations
+            (month, request_id, attempt, provider, tenant, pico, scopes, owner, token, slice_id)
+            VALUES (r.month, p_request_id, p_attempt, p_provider, p_tenant, p_pico, r.scopes,
+                    p_owner, p_token, p_slice)
+            RETURNING id INTO v_id;
+        RETURN v_id;
+    END $$;
+
+    -- Give back what a slice holds beyond its charges and open reservations. How much.
+    CREATE FUNCTION tiergate.return_slice(p_id bigint) RETURNS bigint LANGUAGE plpgsql AS $$
+    DECLARE
+        s record;
+        v_open bigint;
+        v_rest bigint;
+    BEGIN
+        SELECT * INTO s FROM tiergate.slices WHERE id = p_id AND state = 'open' FOR UPDATE;
+        -- (a 'returning' slice has nothing left to give back beyond its open reservations)
+        IF NOT FOUND THEN
+            RETURN 0;
+        END IF;
+        SELECT coalesce(sum(pico), 0) INTO v_open FROM tiergate.reservations
+            WHERE slice_id = p_id AND state = 'open';
+        v_rest := greatest(0, s.granted - s.charged - v_open);
+        PERFORM tiergate.apply(array_fill(s.month, ARRAY[cardinality(s.scopes)]), s.scopes,
+                               array_fill(0::bigint, ARRAY[cardinality(s.scopes)]),
+                               array_fill(-v_rest, ARRAY[cardinality(s.scopes)]));
+        -- With reservations still open inside it, it is 'returning': each of them, settled or
+        -- released, gives back what it does not spend.
+        UPDATE tiergate.slices SET granted = granted - v_rest,
+            state = CASE WHEN v_open = 0 THEN 'returned' ELSE 'returning' END,
+            closed_at = CASE WHEN v_open = 0 THEN now() END
+            WHERE id = p_id;
+        RETURN v_rest;
+    END $$;
+
+    -- Inside a slice, a release only closes the reservation: its money stays in the slice.
+    CREATE OR REPLACE FUNCTION tiergate.release(p_id bigint) RETURNS boolean
+    LANGUAGE plpgsql AS $$
+    DECLARE
+        r record;
+    BEGIN
+        UPDATE tiergate.reservations SET state = 'released', closed_at = now()
+            WHERE id = p_id AND state = 'open' RETURNING month, pico, scopes, slice_id INTO r;
+        IF NOT FOUND THEN
+            RETURN false;
+        END IF;
+        IF r.slice_id IS NOT NULL THEN
+            UPDATE tiergate.slices SET granted = granted - r.pico
+                WHERE id = r.slice_id AND state = 'returning';
+            IF NOT FOUND THEN
+                RETURN true;  -- inside an open slice: the money stays in the slice
+            END IF;
+        END IF;
+        PERFORM tiergate.apply(array_fill(r.month, ARRAY[cardinality(r.scopes)]), r.scopes,
+                               array_fill(0::bigint, ARRAY[cardinality(r.scopes)]),
+                               array_fill(-r.pico, ARRAY[cardinality(r.scopes)]));
+        RETURN true;
     END $$;
 """
 
@@ -361,7 +535,8 @@ MIGRATIONS: tuple[str, ...] = (
         RETURN v_count;
     END $$;
     """
-    + _APPEND,
+    + _append_function(slices=False),
+    _SLICES + _append_function(slices=True),
 )
 
 __all__ = [

@@ -41,14 +41,16 @@ from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 
 from ..errors import StoreUnavailable
 from . import (
     DEFAULT_LEASE_S,
+    PICO_PER_USD,
     AttemptRecord,
     AuditRows,
     Clock,
@@ -139,6 +141,23 @@ class _Job:
     seq: int = 0  # the chain position it was last sent with (0: never sent)
 
 
+@dataclass(slots=True, eq=False)
+class _Slice:
+    """A leased budget slice, as this process (its only user) counts it."""
+
+    id: int
+    month: str
+    scopes: tuple[str, ...]
+    granted: int
+    charged: int = 0  # settled inside it (moved from held to spent in the totals)
+    held: int = 0  # open reservations inside it
+    returned: bool = False  # given back: what its open reservations do not spend goes back too
+
+    @property
+    def left(self) -> int:
+        return self.granted - self.charged - self.held
+
+
 class PostgresStore:
     """The Store on one PostgreSQL database. Build it with `await PostgresStore.open(url, ...)`."""
 
@@ -171,6 +190,10 @@ class PostgresStore:
         # for UNSURE_S (a hung server may run the statement when it resumes): name -> until.
         self._unsure_tokens: dict[str, float] = {}  # reserves whose answer was lost
         self._unsure_ids: dict[int, float] = {}  # releases whose answer was lost
+        self._slice_pico = 0  # budget_slice_usd in the URL: reserve inside leased slices
+        self._slices: dict[tuple[str, ...], _Slice] = {}  # by scopes: this process's open slices
+        self._slice_of: dict[int, _Slice] = {}  # reservation id -> the slice it is inside
+        self._granting: dict[tuple[str, ...], asyncio.Lock] = {}
         self._registered = False  # the chain is registered at the first write, not by `migrate`
         self._offset = timedelta(0)  # the database's clock minus ours
         self.commits = 0
@@ -190,7 +213,7 @@ class PostgresStore:
         `clock` is not consulted: the database's clock decides months and days.
         """
         del clock
-        dsn = "postgresql://" + url.split("://", 1)[1]
+        dsn, slice_pico = _options(url)
         try:
             pool = await asyncpg.create_pool(
                 dsn, min_size=0, max_size=POOL_SIZE, timeout=CONNECT_TIMEOUT_S,
@@ -202,6 +225,7 @@ class PostgresStore:
                 f"cannot connect to the store at {hide_password(url)}: {_reason(exc)}"
             ) from None
         store = cls(url=url, pool=pool, owner=owner, key=key, lease_s=lease_s, readonly=readonly)
+        store._slice_pico = slice_pico
         try:
             try:
                 if readonly:
@@ -274,6 +298,10 @@ class PostgresStore:
         scopes = sorted(set(scopes_of(hold.provider, hold.tenant)) | set(hold.caps))
         cap_scopes = list(hold.caps)
         caps = [hold.caps[s] for s in cap_scopes]
+        if self._slice_pico:
+            inside = await self._reserve_in_slice(hold, tuple(scopes), cap_scopes, caps)
+            if inside is not None:
+                return inside
         token = str(next(self._tokens))
         args = (self.owner, hold.request_id, hold.attempt, hold.provider, hold.tenant, hold.pico,
                 scopes, cap_scopes, caps, token)  # fmt: skip
@@ -310,6 +338,92 @@ class PostgresStore:
             provider=hold.provider, tenant=hold.tenant, pico=hold.pico, month=month,
         )  # fmt: skip
 
+    async def _reserve_in_slice(
+        self, hold: Hold, scopes: tuple[str, ...], cap_scopes: list[str], caps: list[int]
+    ) -> Reservation | None:
+        """A reservation inside this process's slice for `scopes` (taking a new slice when the
+        current one cannot cover it); None when no slice can: then reserve() goes exact."""
+        current = self._slices.get(scopes)
+        if current is None or current.left < hold.pico:
+            async with self._granting.setdefault(scopes, asyncio.Lock()):
+                current = self._slices.get(scopes)
+                if current is None or current.left < hold.pico:
+                    if current is not None:
+                        del self._slices[scopes]
+                        await self._return_slice(current)
+                    current = await self._grant(scopes, cap_scopes, caps, hold.pico)
+                    if current is None:
+                        return None
+                    self._slices[scopes] = current
+        if current.left < hold.pico:
+            return None
+        current.held += hold.pico  # no await between the check and this
+        token = str(next(self._tokens))
+        args = (current.id, self.owner, hold.request_id, hold.attempt, hold.provider,
+                hold.tenant, hold.pico, token)  # fmt: skip
+
+        async def call(conn: Conn) -> object:
+            return await conn.fetchval(
+                "SELECT tiergate.reserve_in_slice($1, $2, $3, $4, $5, $6, $7, $8)", *args
+            )
+
+        try:
+            found = await asyncio.shield(self._call("reserve", call))
+        except StoreUnavailable:
+            current.held -= hold.pico
+            self._unsure_tokens[token] = time.monotonic() + UNSURE_S
+            raise
+        if found is None:  # the slice was reaped, or its month is over: stop using it
+            current.held -= hold.pico
+            if self._slices.get(scopes) is current:
+                del self._slices[scopes]
+            with contextlib.suppress(StoreUnavailable):
+                await self._return_slice(current)
+            return None
+        rid = int(str(found))
+        self._slice_of[rid] = current
+        return Reservation(
+            id=rid, request_id=hold.request_id, attempt=hold.attempt, provider=hold.provider,
+            tenant=hold.tenant, pico=hold.pico, month=current.month,
+        )  # fmt: skip
+
+    async def _grant(
+        self, scopes: tuple[str, ...], cap_scopes: list[str], caps: list[int], need: int
+    ) -> _Slice | None:
+        args = (self.owner, list(scopes), cap_scopes, caps, max(self._slice_pico, need), need)
+
+        async def call(conn: Conn) -> asyncpg.Record | None:
+            query = "SELECT * FROM tiergate.grant_slice($1, $2, $3, $4, $5, $6)"
+            try:
+                return await conn.fetchrow(query, *args)
+            except asyncpg.PostgresError as exc:
+                if exc.sqlstate != LEASE_LOST:
+                    raise
+            await conn.execute(_RENEW, self.owner, self.lease_s)
+            return await conn.fetchrow(query, *args)
+
+        row = await asyncio.shield(self._call("take a budget slice", call))
+        if row is None or not row["slice_id"]:
+            return None
+        granted, month = int(row["granted"]), str(row["month"])
+        if month == self._month:
+            for scope in scopes:
+                self._used[scope] = self._used.get(scope, 0) + granted
+        return _Slice(int(row["slice_id"]), month, scopes, granted)
+
+    async def _return_slice(self, current: _Slice) -> None:
+        """Give back what `current` holds beyond its charges and open reservations."""
+
+        async def call(conn: Conn) -> object:
+            return await conn.fetchval("SELECT tiergate.return_slice($1)", current.id)
+
+        rest = int(str(await asyncio.shield(self._call("return a budget slice", call))))
+        current.granted -= rest
+        current.returned = True
+        if current.month == self._month:
+            for scope in current.scopes:
+                self._used[scope] = self._used.get(scope, 0) - rest
+
     async def settle(self, reservation: Reservation, record: AttemptRecord) -> None:
         running = self._settling.get(reservation.id)
         if running is not None:
@@ -329,6 +443,11 @@ class PostgresStore:
         except StoreUnavailable:
             self._unsure_ids[reservation.id] = time.monotonic() + UNSURE_S
             raise
+        inside = self._slice_of.pop(reservation.id, None)
+        if inside is not None and released:
+            inside.held -= reservation.pico
+        if inside is not None and not inside.returned:
+            return  # back in the slice; the totals never moved
         if released and reservation.month == self._month:
             for scope in scopes_of(reservation.provider, reservation.tenant):
                 self._used[scope] = self._used.get(scope, 0) - reservation.pico
@@ -366,6 +485,11 @@ class PostgresStore:
         self._offset = now - datetime.now(UTC)
         self._month = month
         self._used = {str(r["scope"]): int(r["used"]) for r in rows}
+        for scopes, old in list(self._slices.items()):
+            if old.month != month:  # a new month: last month's slices go back
+                del self._slices[scopes]
+                with contextlib.suppress(StoreUnavailable):
+                    await self._return_slice(old)
 
     async def reap(self, *, lease_s: float) -> int:
         """Charge the open reservations of every owner whose lease has passed; renews ours first."""
@@ -662,6 +786,11 @@ class PostgresStore:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
         if not self.readonly:
+            for current in list(self._slices.values()):
+                with contextlib.suppress(StoreUnavailable):
+                    await self._return_slice(current)
+            self._slices.clear()
+
             # Open reservations of ours (attempts that never finished) become reapable at once.
             async def call(conn: Conn) -> None:
                 await conn.execute(
@@ -860,9 +989,16 @@ class PostgresStore:
             record, reservation = job.record, job.reservation
             assert record is not None
             if reservation is not None:
+                cost = max(record.cost_pico, reservation.pico * record.usage_missing)
+                inside = self._slice_of.pop(reservation.id, None)
+                if inside is not None:
+                    inside.held -= reservation.pico
+                    if reservation.id not in closed:
+                        inside.charged += cost
+                    if not inside.returned:
+                        continue  # spent + held did not change: the rest stays in the slice
                 if reservation.id in closed or reservation.month != self._month:
                     continue
-                cost = max(record.cost_pico, reservation.pico * record.usage_missing)
                 delta = cost - reservation.pico
             elif month == self._month:
                 delta = record.cost_pico
@@ -874,7 +1010,9 @@ class PostgresStore:
 
     async def _reap(self) -> int:
         """Close the open reservations of owners whose lease passed, each charged in full with a
-        "lost" row on this process's chain, in one transaction."""
+        "lost" row on this process's chain, in one transaction; and give back what their
+        budget slices held beyond that."""
+        reclaimed = False
 
         async def call(conn: Conn) -> tuple[int, int, str]:
             async with conn.transaction():
@@ -898,11 +1036,26 @@ class PostgresStore:
                     "r.scopes, r.month",
                     self.owner,
                 )
-                if not dead:
+                # The dead owners' slices: what their reaped reservations did not charge goes back.
+                slices = await conn.fetch(
+                    "UPDATE tiergate.slices s SET state = 'reaped', closed_at = now(), "
+                    "charged = s.charged + coalesce((SELECT sum(r.pico) FROM "
+                    "tiergate.reservations r WHERE r.slice_id = s.id AND r.id = ANY ($2::bigint[])"
+                    "), 0) WHERE s.state IN ('open', 'returning') AND s.owner <> $1 AND NOT EXISTS "
+                    "(SELECT 1 FROM tiergate.owners o WHERE o.owner = s.owner) "
+                    "RETURNING s.month, s.scopes, s.granted - s.charged AS rest",
+                    self.owner, [int(r["id"]) for r in dead],
+                )  # fmt: skip
+                deltas: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+                for sl in slices:
+                    for scope in sl["scopes"]:
+                        deltas[(sl["month"], scope)][1] -= max(0, int(sl["rest"]))
+                if not dead and not slices:
                     return 0, self._seq, self._hash
+                nonlocal reclaimed
+                reclaimed = True
                 seq, last = self._seq, self._hash
                 rows: list[tuple[Any, ...]] = []
-                deltas: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
                 for r in sorted(dead, key=lambda r: int(r["id"])):
                     seq += 1
                     values = _values(self.owner, seq, head["now"], r["month"], _lost(r), r["id"])
@@ -930,16 +1083,33 @@ class PostgresStore:
         except StoreUnavailable:
             self._unsure = True
             raise
-        if count:
+        if reclaimed:
             self.commits += 1
             self.rows += count
-            await self.heartbeat()  # the reaped money moved from held to spent
+            await self.heartbeat()  # the reaped money moved from held to spent, or back
         return count
 
     def _remember(self, month: str, used: Mapping[str, int]) -> None:
         if month != self._month:
             self._month, self._used = month, {}
         self._used.update(used)
+
+
+def _options(url: str) -> tuple[str, int]:
+    """The DSN for asyncpg and tiergate's own URL options: `budget_slice_usd` (0: off)."""
+    parts = urlsplit("postgresql://" + url.split("://", 1)[1])
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    slice_pico = 0
+    for name, value in query:
+        if name == "budget_slice_usd":
+            try:
+                slice_pico = int(Decimal(value) * PICO_PER_USD)
+            except InvalidOperation:
+                raise StoreUnavailable(
+                    f"budget_slice_usd in the store URL must be a number of USD, got {value!r}"
+                ) from None
+    rest = [(n, v) for n, v in query if n != "budget_slice_usd"]
+    return urlunsplit(parts._replace(query=urlencode(rest))), max(0, slice_pico)
 
 
 def _lost(r: asyncpg.Record) -> AttemptRecord:
