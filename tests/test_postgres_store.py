@@ -516,3 +516,24 @@ def test_a_dead_owners_slice_is_reaped_its_open_holds_charged_in_full_the_rest_g
         await live.close()
 
     asyncio.run(main())
+
+
+def test_an_attempt_that_cost_more_than_its_hold_inside_a_slice_is_counted_in_full(
+    pg_url: str,
+) -> None:
+    async def main() -> None:
+        store = await pg(sliced(pg_url, 1_000))
+        first = await reserved(store, hold("o1", 400))
+        await store.settle(first, row("o1", 1_300))  # the provider billed past the bound
+        await store.close()  # gives the slice back: the excess over the slice is held back
+        reader = await pg(pg_url, readonly=True)
+        totals = await reader._call(
+            "read", lambda c: c.fetch("SELECT scope, spent_pico, held_pico FROM tiergate.totals")
+        )
+        assert {(t["scope"], t["spent_pico"] + t["held_pico"]) for t in totals} == {
+            ("provider:openai", 1_300),
+            ("total", 1_300),
+        }
+        await reader.close()
+
+    asyncio.run(main())

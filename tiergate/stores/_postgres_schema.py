@@ -289,7 +289,8 @@ _SLICES = """
         END IF;
         SELECT coalesce(sum(pico), 0) INTO v_open FROM tiergate.reservations
             WHERE slice_id = p_id AND state = 'open';
-        v_rest := greatest(0, s.granted - s.charged - v_open);
+        -- Negative when settles cost more than their reservations: the excess is then held back.
+        v_rest := s.granted - s.charged - v_open;
         PERFORM tiergate.apply(array_fill(s.month, ARRAY[cardinality(s.scopes)]), s.scopes,
                                array_fill(0::bigint, ARRAY[cardinality(s.scopes)]),
                                array_fill(-v_rest, ARRAY[cardinality(s.scopes)]));

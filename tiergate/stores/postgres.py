@@ -1049,7 +1049,7 @@ class PostgresStore:
                 deltas: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
                 for sl in slices:
                     for scope in sl["scopes"]:
-                        deltas[(sl["month"], scope)][1] -= max(0, int(sl["rest"]))
+                        deltas[(sl["month"], scope)][1] -= int(sl["rest"])  # < 0: over-costs
                 if not dead and not slices:
                     return 0, self._seq, self._hash
                 nonlocal reclaimed
