@@ -136,15 +136,16 @@ def test_two_replicas_hold_one_cap_and_the_ledger_equals_the_upstream_bill(
     assert "chain OK" in replicas.verified()
 
 
+@pytest.mark.parametrize("options", ["", "?budget_slice_usd=0.001"], ids=["exact", "slices"])
 def test_kill_9_one_replica_the_other_answers_and_the_dead_ones_holds_are_reaped(
-    pg_url: str, tmp_path: Path
+    pg_url: str, tmp_path: Path, options: str
 ) -> None:
     with (
         FakeUpstream(name="local") as local,
         FakeUpstream(name="openai", billing="bytes", latency_s=0.02) as paid,
     ):
-        replicas = Replicas(write_config(tmp_path, pg_url, local, paid, 1), pg_url, local, paid,
-                            tmp_path)  # fmt: skip
+        config = write_config(tmp_path, pg_url + options, local, paid, 1)
+        replicas = Replicas(config, pg_url, local, paid, tmp_path)
         survivor, victim = replicas.serve("survivor"), replicas.serve("victim")
         try:
 
@@ -203,6 +204,12 @@ def test_kill_9_one_replica_the_other_answers_and_the_dead_ones_holds_are_reaped
         spent, reserved = replicas.spent()
         assert reserved == 0
         assert spent >= replicas.bill_pico()
+        # Nothing stays held: the dead one's holds (and slices) were reaped, the survivor's
+        # slices went back when it stopped.
+        assert replicas.ledger(
+            "SELECT sum(held_pico), max(spent_pico) FILTER (WHERE scope = 'provider:openai') "
+            "FROM tiergate.totals"
+        ) == [(0, spent)]  # fmt: skip
         assert "chain OK" in replicas.verified()
 
 
