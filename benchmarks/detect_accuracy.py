@@ -142,6 +142,14 @@ def main() -> None:
         text=True,
         check=False,
     ).stdout.strip()
+    head = subprocess.run(
+        ["git", "log", "-1", "--format=%h", "--", "tiergate/"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    commit += f" (last commit under tiergate/: {head})"
     dirty = subprocess.run(
         ["git", "status", "--porcelain", "--", "tiergate/"],
         cwd=ROOT,
