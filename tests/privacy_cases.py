@@ -1850,3 +1850,45 @@ LATER_NEGATIVES: list[Case] = [
 
 POSITIVES += later_cases()
 NEGATIVES += LATER_NEGATIVES
+
+
+# Hard negatives from real text that ships on this machine and that nobody here wrote: comments in
+# the installed Python packages and Debian changelogs (/usr/share/doc/*/changelog.Debian.gz).
+REAL_TEXT_NEGATIVES: list[Case] = [
+    Case(f"neg-real-{i}", "negative", text, secret)
+    for i, (text, secret) in enumerate(
+        [
+            (
+                "    # seeds = [2718183590, 2470619828, 1694705158, 3001036531, 2401251497]",
+                "2718183590",
+            ),
+            ("    # bug 123769+127259: non-greedy backtracking bug", "123769+127259"),
+            (
+                "    # Fixed by: 2cddd5958689bdecdcd89b91ac9aaf6ce0e4f6b8",
+                "2cddd5958689bdecdcd89b91ac9aaf6ce0e4f6b8",
+            ),
+            (
+                "        # Zaikun 20211011, 20211111: Is it guaranteed for stage 2 that iact[nact-1] = mcon when",
+                "20211011",
+            ),
+            (
+                "        # Check if current cidr block doesn't fall within the 10.0.0.0/8 block, excluding 10.0.0.0/16 and 10.1.0.0/16.",
+                "10.1.0.0/16",
+            ),
+            ("        # y = c(1.41186073, 0.49775975, 0.08275588, 0.24086388,", "1.41186073"),
+            ('        #assert_equal(fval.item(), [-999, -12345678.9, b"???"])', "-12345678.9"),
+            ("        # Check accuracy issues reported in gh-14753 and gh-155110", "gh-155110"),
+            ("  * Regenerate the control file. Closes: #942783.", "#942783"),
+            ("ncurses (6.1+20190713-2) unstable; urgency=medium", "6.1+20190713-2"),
+            ("  * debian/patches/CVE-2024-6345.patch: Fix CVE-2024-6345.", "CVE-2024-6345"),
+            (
+                "  * Make autopkgtests cross-test-friendly (Steve Langasek). LP: #1861467.",
+                "#1861467",
+            ),
+            ("    possibly incorrect results (CVE-2021-20305) (Closes: #985652).", "#985652"),
+            ("mesa (22.0.1-1) experimental; urgency=medium", "22.0.1-1"),
+        ]
+    )
+]
+
+NEGATIVES += REAL_TEXT_NEGATIVES
