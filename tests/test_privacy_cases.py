@@ -96,7 +96,7 @@ LEAKS: dict[str, str] = {
     # hard negatives held back
     "neg-assembly-qualified": "detector: a .NET PublicKeyToken (public, 16 hex) is held as a secret",
     "neg-po-number": "detector: a 10-digit SAP purchase order number after 'PO' is held as a phone",
-    "neg-real-0": "detector: a Python list of 10-digit RNG seeds (real numpy comment) is held as phones",
+    "neg-real-0": "detector: a Python list of 10-digit RNG seeds (real comment; none a valid NANP number) is held as phones",
     "neg-born-project": "detector: 'was born on <date>' about a software project is held as a date of birth",
 }
 
