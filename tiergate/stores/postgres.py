@@ -770,7 +770,7 @@ class PostgresStore:
         return True, f"{count} rows verified ({keyed}) in {len(heads)} chains"
 
     async def close(self) -> None:
-        """Write what is queued (for a few seconds at most), give up this owner's lease, close."""
+        """Write what is queued (for a few seconds at most), give back budget slices, close."""
         if self._closed:
             return
         if self._writer is not None:
@@ -790,15 +790,8 @@ class PostgresStore:
                 with contextlib.suppress(StoreUnavailable):
                     await self._return_slice(current)
             self._slices.clear()
-
-            # Open reservations of ours (attempts that never finished) become reapable at once.
-            async def call(conn: Conn) -> None:
-                await conn.execute(
-                    "UPDATE tiergate.owners SET lease_until = now() WHERE owner = $1", self.owner
-                )
-
-            with contextlib.suppress(StoreUnavailable):
-                await self._call("give up its lease", call)
+        # The lease is left to run out, as on SQLite: an owner that comes back (a resumed batch
+        # run) settles its own holds; otherwise they are reaped a lease later.
         self._closed = True
         for job in self._jobs:
             if not job.future.done():
