@@ -194,6 +194,7 @@ class PostgresStore:
         self._slices: dict[tuple[str, ...], _Slice] = {}  # by scopes: this process's open slices
         self._slice_of: dict[int, _Slice] = {}  # reservation id -> the slice it is inside
         self._granting: dict[tuple[str, ...], asyncio.Lock] = {}
+        self._to_return: list[_Slice] = []  # slices set aside whose return has not gone through
         self._registered = False  # the chain is registered at the first write, not by `migrate`
         self._offset = timedelta(0)  # the database's clock minus ours
         self.commits = 0
@@ -350,7 +351,7 @@ class PostgresStore:
                 if current is None or current.left < hold.pico:
                     if current is not None:
                         del self._slices[scopes]
-                        await self._return_slice(current)
+                        await self._give_back(current)
                     current = await self._grant(scopes, cap_scopes, caps, hold.pico)
                     if current is None:
                         return None
@@ -377,8 +378,7 @@ class PostgresStore:
             current.held -= hold.pico
             if self._slices.get(scopes) is current:
                 del self._slices[scopes]
-            with contextlib.suppress(StoreUnavailable):
-                await self._return_slice(current)
+            await self._give_back(current)
             return None
         rid = int(str(found))
         self._slice_of[rid] = current
@@ -410,6 +410,14 @@ class PostgresStore:
             for scope in scopes:
                 self._used[scope] = self._used.get(scope, 0) + granted
         return _Slice(int(row["slice_id"]), month, scopes, granted)
+
+    async def _give_back(self, current: _Slice) -> None:
+        """Return a slice this process stops using; if the store cannot take it now, the
+        heartbeat tries again (the slice's money stays held meanwhile: the safe side)."""
+        try:
+            await self._return_slice(current)
+        except StoreUnavailable:
+            self._to_return.append(current)
 
     async def _return_slice(self, current: _Slice) -> None:
         """Give back what `current` holds beyond its charges and open reservations."""
@@ -488,8 +496,10 @@ class PostgresStore:
         for scopes, old in list(self._slices.items()):
             if old.month != month:  # a new month: last month's slices go back
                 del self._slices[scopes]
-                with contextlib.suppress(StoreUnavailable):
-                    await self._return_slice(old)
+                self._to_return.append(old)
+        waiting, self._to_return = self._to_return, []
+        for old in waiting:
+            await self._give_back(old)
 
     async def reap(self, *, lease_s: float) -> int:
         """Charge the open reservations of every owner whose lease has passed; renews ours first."""
@@ -786,10 +796,11 @@ class PostgresStore:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
         if not self.readonly:
-            for current in list(self._slices.values()):
-                with contextlib.suppress(StoreUnavailable):
+            for current in [*self._slices.values(), *self._to_return]:
+                with contextlib.suppress(StoreUnavailable):  # else reaped when the lease ends
                     await self._return_slice(current)
             self._slices.clear()
+            self._to_return.clear()
         # The lease is left to run out, as on SQLite: an owner that comes back (a resumed batch
         # run) settles its own holds; otherwise they are reaped a lease later.
         self._closed = True
