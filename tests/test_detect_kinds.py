@@ -126,6 +126,14 @@ FOUND: list[tuple[str, str]] = [
     ("street_address", "Hauptstraße 5, 10115 Berlin"),
     ("street_address", "Calle Mayor 10, 28013 Madrid"),
     ("street_address", "Springfield, IL 62704"),
+    ("street_address", "Lindenweg 12\n80331 München"),
+    ("street_address", "Via Garibaldi, 7\n00184, Roma"),
+    ("street_address", "ul. Długa 5/7\n00-238 Warszawa"),
+    ("street_address", "Kerkstraat 45\n1017 GC\nAmsterdam"),
+    ("street_address", "14 Harbour Parade\nPerth, WA, 6000"),
+    ("street_address", "Flat 2, Mill House\nLondon SW1A 2AA"),
+    ("street_address", "Regina, SK S4P 3Y2"),
+    ("street_address", "9 Orchard Drives, Leeds"),
     # health near a patient
     ("health", "Patient was diagnosed with type 2 diabetes last spring"),
     ("health", "prescribed metformin 500 mg twice daily"),
@@ -214,6 +222,13 @@ CLEAN: list[str] = [
     "take 2 steps back",
     "Apple Park opened in 2017 and is large",
     "Top 10 Python Tips for 2024",
+    "12 345 678 901 234 567 890 123 456 789 012 345",
+    "on Jan 5, 2024 Berlin hosted the summit",
+    "Free Software Foundation, Inc., 51 Franklin Street, Fifth Floor, Boston, MA 02110-1301",
+    "Date:   Tue Nov 2 21:26:19 2010 -0700",
+    "uids 60000-64999 are reserved",
+    "digits = '0123456789'",
+    "gpg --recv-keys 5BE8A3F6C8A5C01D106C0AD820B1A390B168D356",
 ]
 
 

@@ -84,7 +84,7 @@ _NAME_TAIL = re.compile(
     r"conn(?:ection)?[_-]?str(?:ing)?)[a-z0-9_.\-]{0,30}[\"']?\s{0,3}\Z"
 )
 _ASSIGN_STEMS = ("pass", "pwd", "secret", "token", "key", "auth", "cred", "dsn", "conn")
-_ASSIGN_VALUE = re.compile(r"""\s*(["']?)([^\s"',;]{6,})\1""")
+_ASSIGN_VALUE = re.compile(r"""\s{0,8}(["']?)([^\s"',;]{6,256})\1""")
 _CODE = re.compile(r"[A-Za-z_][\w.]*[(\[].*|\(.*|[A-Za-z_]+(?:\.[A-Za-z_]\w*)*[):\]]*")
 _PLACEHOLDER = re.compile(
     r"(?i)\*+|x{3,}|\.{3}|<[^>]*>|\$\{?\w+\}?|\{\{?[^}]*\}\}?|%s|%\(\w+\)s|\[[^\]]*\]|"

@@ -84,6 +84,7 @@ _DATE = re.compile(
 _DECIMAL = re.compile(r"\d+\.\d+")
 _TIMEZONE_TAIL = re.compile(r" [-+](?:0\d|1[0-4])[0-5]\d\Z")
 _IPV4_CIDR = re.compile(r"(\d{1,3}(?:\.\d{1,3}){3})(?:/\d{1,2})?")
+_PUNCTUATED = re.compile(r"[-()+./]")
 _GROUP_SEPARATOR = re.compile(r"[^0-9]+")
 _EXTENSION = re.compile(r"(?i) ?(?:x|ext\.?|extension|#) ?\d{1,6}(?![\w])")
 # Issuer prefixes of every card scheme in use: Visa (4), Mastercard (51-55, 2221-2720),
@@ -200,6 +201,9 @@ def _number(text: str, start: int, end: int, sink: list[str]) -> tuple[int, list
     if len(parts) < 2:
         return end, []
     sizes = [sum(c.isdigit() for c in part) for part in parts]
+    # In a long row of space-separated numbers, digits fall into phone shapes by chance:
+    # there only a window written with phone or card punctuation counts.
+    table = len(parts) > 8
     offset = 0
     for i, part in enumerate(parts):
         if i:
@@ -215,7 +219,10 @@ def _number(text: str, start: int, end: int, sink: list[str]) -> tuple[int, list
                 ends.append(k)
         for k in reversed(ends):  # the longest window first: a card before its first half
             window = " ".join(parts[i : k + 1])
-            w_before = (before + span[:offset].lower())[-_CONTEXT_WINDOW:]
+            if table and not _PUNCTUATED.search(window):
+                continue
+            # Deep in a run, the words before are all digits: one shared (cached) context.
+            w_before = (before + span[:offset].lower())[-_CONTEXT_WINDOW:] if offset < 64 else ""
             w_after = " " + parts[k + 1] if k + 1 < len(parts) else after
             kind = _classify(window, w_before, w_after, bool(ext) and k + 1 == len(parts))
             if kind:
@@ -590,8 +597,4 @@ def _spaced_iban(found: str) -> str | None:
         candidate = "".join(groups[:k]).upper()
         if _iban_ok(candidate):
             return " ".join(groups[:k])
-    compact = "".join(groups).upper()
-    for length in range(min(len(compact), 34), 14, -1):
-        if _iban_ok(compact[:length]):
-            return compact[:length]
     return None

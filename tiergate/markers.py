@@ -398,9 +398,13 @@ _PATIENT_REACH = 160
 def _near_patient(text: str, lowered: str) -> Iterator[Hit]:
     for m in _PATIENT_NAME.finditer(text):
         yield "health", m.group()
+    covered = 0  # windows never overlap, so the work stays linear however often "patient" recurs
     for m in _PATIENT.finditer(lowered):
-        window = lowered[max(0, m.start() - _PATIENT_REACH) : m.end() + _PATIENT_REACH]
-        fact = _PATIENT_FACT.search(window)
+        if m.start() < covered:
+            continue
+        start = max(covered, m.start() - _PATIENT_REACH)
+        covered = m.end() + _PATIENT_REACH
+        fact = _PATIENT_FACT.search(lowered, start, covered)
         if fact:
             yield "health", fact.group()
 
