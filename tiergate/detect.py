@@ -130,7 +130,11 @@ _SPELLED_DOMAIN = re.compile(
     r"(?i)((?:[^\W_][\w-]{0,62}" + _DOT + r"){1,4}([^\W\d_]{2,24}))(?![\w-])"
 )
 _SPELLED_LOCAL = re.compile(r"(?i)(?<![\w.])[\w%+-]{1,64}(?:" + _DOT + r"[\w%+-]{1,64}){0,4}\Z")
-_SPELLED_GATES = ((" ", " at "), ("(", "(at"), ("[", "[at"))
+# " at " is common in prose: only one followed by a domain-like word is looked at, and
+# that filter runs in C on the lowered text.
+_AT_THEN_DOMAIN = re.compile(r" at [^\W_][\w-]{0,62}(?:\.[^\W\d_]| dot | ?[\[(]dot)")
+_BRACKET_GATES = (("(", "(at"), ("[", "[at"), ("{", "{at"), ("<", "<at"))
+_BRACKETED_AT = re.compile(r"[\[({<]\s*(?:at|@)\s*[\])}>]")
 # Top-level domains common enough to trust in "jane.doe at example.com".
 _COMMON_TLDS = frozenset(
     {
@@ -286,13 +290,13 @@ def _emails(text: str) -> Iterator[_Hit]:
 
 
 def _spelled_emails(text: str, lowered: str) -> Iterator[_Hit]:
-    for bracket, gate in _SPELLED_GATES:
-        i = lowered.find(gate) if bracket in text else -1
-        while i >= 0:
-            at = _AT.match(text, i)
-            if at:
-                yield from _spelled_email(text, at)
-            i = lowered.find(gate, i + 1)
+    starts = [m.start() for m in _AT_THEN_DOMAIN.finditer(lowered)]
+    if any(bracket in text and gate in lowered for bracket, gate in _BRACKET_GATES):
+        starts += [m.start() for m in _BRACKETED_AT.finditer(lowered)]
+    for i in starts:
+        at = _AT.match(text, i)
+        if at:
+            yield from _spelled_email(text, at)
 
 
 def _spelled_email(text: str, at: re.Match[str]) -> Iterator[_Hit]:
