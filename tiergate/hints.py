@@ -16,6 +16,7 @@ HINT_HEADERS = {
     "complexity": "x-tiergate-complexity",
     "batch_size": "x-tiergate-batch-size",
 }
+_HEADER_NAMES = tuple(HINT_HEADERS.values())
 _ALLOWED = {
     "classification": CLASSIFICATIONS,
     "task": TASKS,
@@ -33,8 +34,15 @@ class Hints:
     batch_size: int = 1
 
 
+_DEFAULTS = {task: Hints(None, task=task) for task in TASKS}
+_NO_TASK = Hints(None)
+
+
 def parse_hints(headers: Mapping[str, str], body_hints: Any, *, task: str | None = None) -> Hints:
     """Hints from X-Tiergate-* headers and the body's "tiergate" object; the body wins."""
+    if body_hints is None and not any(h in headers for h in _HEADER_NAMES):
+        # Most requests carry no hints: their Hints are the defaults, made once.
+        return _NO_TASK if task is None else _DEFAULTS.get(task) or Hints(None, task=task)
     if body_hints is None:
         body_hints = {}
     if not isinstance(body_hints, dict):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +29,7 @@ import orjson
 
 from .config import Config, ProviderConfig
 from .pricing import MEDIA_PART_TOKENS, MESSAGE_OVERHEAD_TOKENS, REQUEST_OVERHEAD_TOKENS
-from .protocols import UntranslatableRequest
+from .protocols import UntranslatableRequest, WireProtocol
 from .protocols import get as get_protocol
 
 
@@ -76,6 +76,17 @@ def encode_all(config: Config, request: Request) -> dict[str, Outbound]:
     return out
 
 
+_PROTOCOLS: dict[str, WireProtocol] = {}
+
+
+def protocol_of(name: str) -> WireProtocol:
+    """The protocol module by name, looked up once: `protocols.get` imports by name each call."""
+    found = _PROTOCOLS.get(name)
+    if found is None:
+        found = _PROTOCOLS[name] = get_protocol(name)
+    return found
+
+
 def _encode(
     provider: ProviderConfig,
     model: str,
@@ -84,7 +95,7 @@ def _encode(
     media_tokens: int,
     media_bytes: int,
 ) -> Outbound:
-    protocol = get_protocol(provider.protocol)
+    protocol = protocol_of(provider.protocol)
     max_tokens = 0
     try:
         if request.endpoint == "embeddings":
@@ -113,19 +124,37 @@ def _encode(
 
 def strings(value: Any) -> Iterator[str]:
     """Every key and every string or number value in a JSON value, depth first."""
+    found: list[str] = []
+    _walk(value, found.append)
+    yield from found
+
+
+def _walk(value: Any, emit: Callable[[str], object]) -> None:
+    """strings()' walk with a sink instead of a generator: it runs on every request, and a
+    generator's resume per item was most of its cost. Exact JSON types take the fast tests."""
     stack = [value]
+    pop, push, extend = stack.pop, stack.append, stack.extend
     while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            yield item
+        item = pop()
+        kind = type(item)
+        if kind is str:
+            emit(item)
+        elif kind is dict:
+            for key, inner in item.items():
+                emit(key if type(key) is str else str(key))
+                push(inner)
+        elif kind is list or kind is tuple:
+            extend(reversed(item))
+        elif isinstance(item, str):
+            emit(item)
         elif isinstance(item, dict):
             for key, inner in item.items():
-                yield str(key)
-                stack.append(inner)
+                emit(str(key))
+                push(inner)
         elif isinstance(item, list | tuple):
-            stack.extend(reversed(item))
+            extend(reversed(item))
         elif isinstance(item, int | float) and not isinstance(item, bool):
-            yield str(item)
+            emit(str(item))
 
 
 def scan_texts(bodies: Iterable[Mapping[str, Any]], request: Request) -> list[str]:
@@ -133,7 +162,7 @@ def scan_texts(bodies: Iterable[Mapping[str, Any]], request: Request) -> list[st
     texts joined end to end."""
     seen: dict[str, None] = {}
     for body in bodies:
-        seen.update(dict.fromkeys(strings(body)))
+        _walk(body, seen.setdefault)
     texts = ["\n".join(seen)]
     pieces = list(_content_texts(request))
     if len(pieces) > 1:
@@ -151,7 +180,7 @@ def _content_texts(request: Request) -> Iterator[str]:
             yield from (v for v in value if isinstance(v, str))
         return
     for message in body.get("messages") or ():
-        if not isinstance(message, Mapping):
+        if type(message) is not dict and not isinstance(message, Mapping):
             continue
         content = message.get("content")
         if isinstance(content, str):
@@ -176,8 +205,9 @@ def media(body: Mapping[str, Any]) -> tuple[int, int]:
     tokens = 0
     size = 0
     for message in body.get("messages") or ():
-        content = message.get("content") if isinstance(message, Mapping) else None
-        if not isinstance(content, list):
+        is_mapping = type(message) is dict or isinstance(message, Mapping)
+        content = message.get("content") if is_mapping else None
+        if type(content) is not list:
             continue
         for part in content:
             if not isinstance(part, Mapping) or part.get("type") == "text":

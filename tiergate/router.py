@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from .attempt import Attempt, Breaker, Relay, Replay, Services
+from .attempt import Attempt, Breaker, Relay, Replay, Services, wait_briefly
 from .cache import key as cache_key
 from .errors import (
     AllProvidersFailed,
@@ -87,7 +87,7 @@ class Served:
         """Wait (shielded, briefly) until the serving attempt's row is in the ledger."""
         ledger = self.attempt.ledger if self.attempt else None
         if ledger is not None and not ledger.done():
-            await asyncio.wait({ledger}, timeout=LEDGER_WAIT_S)
+            await wait_briefly(ledger, LEDGER_WAIT_S)
 
 
 @dataclass(slots=True)
