@@ -22,7 +22,11 @@ _STREET_SUFFIXES = (
     "Canyon|Causeway|Cove|Crest|Curve|Dale|Divide|Extension|Forge|Fort|Gateway|Inlet|Isle|"
     "Knolls?|Overpass|Passage|Pines?|Plains?|Skyway|Stravenue|Throughway|Trafficway|"
     "Underpass|Bypass|Branch|Bridge|Brooks?|Burgs?|Bluffs?|Bend|Wynd|Broadway|Hill|View|Park|"
-    "Pathway|Strand|Copse|Gully|Mountain|Rise|Parade|Promenade|Esplanade|Quay|Wharf|Run"
+    "Pathway|Strand|Copse|Gully|Mountain|Rise|Parade|Promenade|Esplanade|Quay|Wharf|Run|"
+    "Green|Fork|Port|Point|Light|Mission|Key|Lock|Mall|Ford|Field|Flat|Garden|Common|Corner|"
+    "Course|Club|Center|Centre|Cliff|Cape|Camp|Burg|Bottom|Beach|Bayou|Arcade|Annex|Neck|"
+    "Radial|Ramp|Rest|Route|Shoal|Station|Track|Union|Walk|Wall|Island|Junction|Land|Loaf|"
+    "Manor|Mount|Passage|Path|Pine|Plain|Ridge|River|Shore|Spring|View|Vista|Way|Well"
 )
 _STREET_WORDS = (
     r"straße|strasse|str\.|weg|gasse|platz|allee|damm|ufer|chaussee|straat|laan|gracht|plein|"
@@ -68,12 +72,19 @@ _GERMANIC_BEFORE = re.compile(
 )
 _STATE_ZIP_BEFORE = re.compile(r", [A-Z]{2,3},? \Z")  # "Springfield, IL 62704", "Perth, WA, 6000"
 POSTAL_STREET = re.compile(r"(?i)(?:" + _STREET_WORDS + r")")
-_YEARISH = re.compile(r"(?:in|since|by|of|from|until|to|year|circa|c\.)\W*\Z")
+_YEARISH = re.compile(r"(?:in|since|by|of|from|until|to|year|circa|c\.|\(c\)|©|copyright)\W*\Z")
 
 # A business's address is not personal data: "Free Software Foundation, Inc., 51 Franklin St".
 _ORGANISATION_BEFORE = re.compile(
     r"\b(?:Inc|LLC|Ltd|GmbH|Foundation|Corporation|Corp|plc|AG|S\.A|B\.V|University|"
     r"Institute|Company|Co)\b\.?,?\s[^\n]{0,40}\Z"
+)
+
+
+# A number after a Romance or Slavic street name: "Piazza Ennio, 157", "ul. Długa 5".
+_STREET_NAME_BEFORE = re.compile(
+    r"(?i)\b(?:via|viale|vicolo|piazza|piazzale|corso|largo|calle|carrer|plaza|paseo|avenida|"
+    r"rua|travessa|praça|rue|ulica|ul\.|plac|aleja|al\.)\s[^\n\d]{1,40}\Z"
 )
 
 
@@ -86,7 +97,11 @@ def address_at(text: str, start: int) -> str | None:
         if street.group()[:4].isdigit() and _YEARISH.search(before.lower()):
             return None  # "In 2019 Apple Park opened"
         return street.group()
-    if _GERMANIC_BEFORE.search(before) or _STATE_ZIP_BEFORE.search(before):
+    if (
+        _GERMANIC_BEFORE.search(before)
+        or _STATE_ZIP_BEFORE.search(before)
+        or _STREET_NAME_BEFORE.search(before)
+    ):
         return text[max(0, start - 20) : start + 6]
     postcode = _POSTCODE_AFTER.match(text, start)
     if postcode and (

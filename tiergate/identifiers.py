@@ -27,15 +27,13 @@ from stdnum import iban, luhn
 from stdnum.br import cpf
 from stdnum.ca import sin
 from stdnum.cn import ric
-from stdnum.de import idnr
 from stdnum.es import dni, nie
 from stdnum.fr import nir
 from stdnum.gb import nhs
-from stdnum.in_ import aadhaar, pan
+from stdnum.in_ import pan
 from stdnum.it import codicefiscale
 from stdnum.kr import rrn
 from stdnum.mx import curp
-from stdnum.nl import bsn
 from stdnum.pl import pesel
 from stdnum.se import personnummer
 from stdnum.tr import tckimlik
@@ -71,7 +69,10 @@ _MAIN = re.compile(
     r"chemin|allée|impasse|place|quai|viale|piazza|corso|vicolo|travessa|ulica|ul\.|plac|"
     r"\d{4,5},? [^\W\d_]|\d\d-\d{3} [^\W\d_])"
     r"|(?<=[eg.zmrtnj] \d)(?:"
-    + "|".join(f"(?<={re.escape(suffix)} \\d)" for suffix in GERMANIC_SUFFIXES)
+    + "|".join(
+        f"(?<={re.escape(suffix)} \\d)"
+        for suffix in {*GERMANIC_SUFFIXES, *(s.capitalize() for s in GERMANIC_SUFFIXES)}
+    )
     + r")\d{0,3}[a-z]?\b"
     r"|(?:(?<=, [A-Z]{2} \d)|(?<=, [A-Z]{2}, \d)|(?<=, [A-Z]{3} \d)|(?<=, [A-Z]{3}, \d))"
     r"\d{3,4}(?:-\d{4})?\b)"
@@ -250,6 +251,8 @@ def _classify(span: str, before: str, after: str, has_extension: bool) -> str | 
         if national := _national_id(span, digits, groups, before):
             return national
         return "phone" if international_phone(span, digits, groups) else None
+    if n == 18 and len(groups) == 1 and _CN_RIC_SHAPE.fullmatch(digits):
+        return "national_id"
     if 12 <= n <= 19 and _card_shape(groups) and luhn.is_valid(digits):
         bare_timestamp = len(groups) == 1 and digits[0] == "1" and n == 13
         if _CARD_IIN.match(digits) and (n >= 13 or digits[0] in "56") and not bare_timestamp:
@@ -267,6 +270,8 @@ def _classify(span: str, before: str, after: str, has_extension: bool) -> str | 
         return "phone"
     if (has_extension or _near(PHONE_WEAK, before)) and len(groups) > 1 and 7 <= n <= 13:
         return "phone"
+    if len(groups) == 3 and n == 9 and sin.is_valid(digits):
+        return "national_id"  # Canadian SIN, 3-3-3 (after the phones written the same way)
     return None
 
 
@@ -343,11 +348,9 @@ def _national_id(span: str, digits: str, groups: list[str], before: str) -> str 
         return "national_id"  # Korean RRN: birth date and a sex digit, check digit or not
     if shape in ((6, 4), (8, 4)) and span[-5] in "-+" and personnummer.is_valid(digits):
         return "national_id"
-    if shape == (3, 3, 3) and sin.is_valid(digits):
+    if n == 15 and (len(groups) == 1 or shape[0] == 1) and nir.is_valid(digits):
         return "national_id"
-    if len(groups) == 1 or shape[0] == 1:
-        if n == 15 and nir.is_valid(digits):
-            return "national_id"
+    if len(groups) == 1:
         if n == 13 and za_idnr.is_valid(digits):
             return "national_id"
         if n == 11 and (
@@ -357,29 +360,15 @@ def _national_id(span: str, digits: str, groups: list[str], before: str) -> str 
     if n == 18 and len(groups) == 1 and (ric.is_valid(digits) or _CN_RIC_SHAPE.fullmatch(digits)):
         return "national_id"
     name, said = _id_context(before) or (None, "")
-    if not name:
+    if not name or not 5 <= n <= 20:
         return None
-    checks = {
-        "ssn": lambda: n == 9 and ssn.is_valid(digits),
-        "itin": lambda: n == 9 and itin.is_valid(digits),
-        "ein": lambda: n == 9 and ein.is_valid(digits),
-        "tin": lambda: 8 <= n <= 13,
-        "sin": lambda: n == 9 and sin.is_valid(digits),
-        "bsn": lambda: n == 9 and bsn.is_valid(digits),
-        "idnr": lambda: n == 11 and idnr.is_valid(digits),
-        "aadhaar": lambda: n == 12 and aadhaar.is_valid(digits),
-        "nir": lambda: n == 15 and nir.is_valid(digits),
-        "pesel": lambda: n == 11 and pesel.is_valid(digits),
-        "generic": lambda: 5 <= n <= 20,
-        "medical": lambda: 5 <= n <= 15,
-    }
-    if name and checks[name]():
-        if name == "medical":
-            if "nhs" in said and not nhs.is_valid(digits):
-                return None
-            return "medical_record"
-        return "national_id"
-    return None
+    # Announced ("SSN", "passport no.", "MRN"), any number of a plausible length counts:
+    # check digits only decide for numbers that come without a word before them.
+    if name == "medical":
+        return None if "nhs" in said and not nhs.is_valid(digits) else "medical_record"
+    if name in ("ssn", "itin") and n == 9 and not (ssn.is_valid(digits) or itin.is_valid(digits)):
+        return None  # a US number in a range never issued ("SSN 000-12-3456")
+    return "national_id"
 
 
 _SPACED_NINO = re.compile(r"[A-Z]{2} (\d{2} ?\d{2} ?\d{2}) ?[A-Z]\b")
