@@ -80,10 +80,10 @@ _AZURE_SAS = re.compile(r"[?&]sig=([A-Za-z0-9%+/=]{30,})")
 # every alternative starts with a literal.
 _ASSIGN_OP = re.compile(r"[:=]")
 _NAME_TAIL = re.compile(
-    r"(?:pass(?:word|wd|wort|phrase)?|pwd|secret|token|key|auth|credentials?|dsn|"
+    r"(?:pass(?:word|wd|wort|phrase)?|pwd?|secret|token|key|auth|credentials?|dsn|"
     r"conn(?:ection)?[_-]?str(?:ing)?)[a-z0-9_.\-]{0,30}[\"']?\s{0,3}\Z"
 )
-_ASSIGN_STEMS = ("pass", "pwd", "secret", "token", "key", "auth", "cred", "dsn", "conn")
+_ASSIGN_STEMS = ("pass", "pw", "secret", "token", "key", "auth", "cred", "dsn", "conn")
 _ASSIGN_VALUE = re.compile(r"""\s{0,8}(["']?)([^\s"',;]{6,256})\1""")
 _CODE = re.compile(r"[A-Za-z_][\w.]*[(\[].*|\(.*|[A-Za-z_]+(?:\.[A-Za-z_]\w*)*[):\]]*")
 _PLACEHOLDER = re.compile(
@@ -151,12 +151,12 @@ def scan(text: str, lowered: str) -> Iterator[Hit]:
             for m in _CONN.finditer(text):
                 if not _PLACEHOLDER.fullmatch(m.group(2)):
                     yield "credential", m.group()
-    if "sig=" in text:
+    if "=" in text and "sig=" in text:
         for m in _AZURE_SAS.finditer(text):
             yield "credential", m.group(1)
     if ("=" in text or ":" in text) and any(stem in lowered for stem in _ASSIGN_STEMS):
         yield from _assignments(text, lowered)
-    if "pass" in lowered or "pwd" in lowered or _foreign_password_word(lowered):
+    if "pass" in lowered or "pw" in lowered or _foreign_password_word(lowered):
         yield from _prose_passwords(text, lowered)
 
 

@@ -290,7 +290,12 @@ def _emails(text: str) -> Iterator[_Hit]:
 
 
 def _spelled_emails(text: str, lowered: str) -> Iterator[_Hit]:
-    starts = [m.start() for m in _AT_THEN_DOMAIN.finditer(lowered)]
+    starts = []
+    i = lowered.find(" at ")
+    while i >= 0:  # a find loop: " at " is in most prose, a domain after it is not
+        if _AT_THEN_DOMAIN.match(lowered, i):
+            starts.append(i)
+        i = lowered.find(" at ", i + 4)
     if any(bracket in text and gate in lowered for bracket, gate in _BRACKET_GATES):
         starts += [m.start() for m in _BRACKETED_AT.finditer(lowered)]
     for i in starts:

@@ -436,7 +436,7 @@ _CA_INWARD = re.compile(r" ?\d[A-Z]\d\b")
 _UK_INWARD = re.compile(r" \d[ABD-HJLNP-UW-Z]{2}\b")
 _ANALYTE_TOKENS = frozenset({"hba1c", "a1c", "spo2", "cd4", "b12", "vitd", "t4", "t3", "o2"})
 _ANALYTE_VALUE = re.compile(
-    r"\W{0,6}(?:(?:of|was|is|at|level)\W{1,4})*\d+(?:\.\d+)?\s*(?:%|mg|mmol|ng|pg|iu|u/l|g/dl)?"
+    r"\W{0,6}(?:[a-z]+\W{1,4}){0,4}?\d+(?:\.\d+)?\s*(?:%|mg|mmol|ng|pg|iu|u/l|g/dl)?"
 )
 
 

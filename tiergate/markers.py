@@ -279,7 +279,9 @@ FREQUENCY = _words(
 _HEALTH = re.compile(
     r"\b(?:diagnosed with|diagnosis(?: of|:| is| was)|dx(?: of|:)|suffers? from|suffering from|"
     r"history of|hx of|treated for|tested positive for|presents? with|presented with|"
-    r"admitted (?:for|with)|complains of|c/o|living with|battling|recovering from)\s+"
+    r"admitted (?:for|with)|complains of|c/o|living with|battling|recovering from|"
+    r"medical history:?|positive for|(?:his|her|their|my) (?:\w+ )?(?:therapist|doctor|"
+    r"psychiatrist|oncologist) (?:says|said|thinks|notes) (?:his|her|their|my))\s+"
     r"(?:(?:an?|acute|chronic|severe|mild|moderate|early|late|stage \w+|type [12i]+|"
     r"metastatic|recurrent|persistent|suspected|possible|her|his|their)\s+)*" + CONDITIONS + r"\b"
     r"|\bdiagnosed with\b"
@@ -293,6 +295,9 @@ _HEALTH = re.compile(
     r"|\b" + ANALYTES + r"(?: level)?(?: of| was| is|:|=)?\s*\d+(?:\.\d+)?(?:/\d+)?\s*"
     r"(?:%|mg/dl|mmol/l|g/dl|mmhg|bpm|ng/ml|miu/l|u/l|iu/l)"
     r"|\bicd-?(?:10|9)(?:-cm)?(?: code)?:?\s*[a-tv-z]\d[0-9ab](?:\.\w{1,4})?\b"
+    r"|\b(?:hiv|hepatitis [abc]|covid(?:-19)?|tb|std) positive\b"
+    r"|\b(?:is|was|am|are|currently|now) (?:\d{1,2} weeks |\w+ months )?pregnant\b"
+    r"|\b(?:his|her|their|my) (?:\w+ )?surgery\b|\bsurgery (?:is|was) scheduled\b"
 )
 # A condition, procedure or medication counts on its own only next to a patient.
 _PATIENT = re.compile(r"\bpatient(?:'s|s)?\b")
@@ -300,7 +305,18 @@ _PATIENT_FACT = re.compile(r"\b(?:" + CONDITIONS + "|" + PROCEDURES + "|" + MEDI
 _PATIENT_NAME = re.compile(
     r"\b[Pp]atient(?:'s)?(?: name)?:?\s+(?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?"
 )
-_HEALTH_STEMS = ("diagnos", "prescri", "patient", "underwent", "history of", "treated for")
+_HEALTH_STEMS = (
+    "diagnos",
+    "prescri",
+    "patient",
+    "history",
+    "suffer",
+    "admitted",
+    "medical",
+    "surgery",
+    "underwent",
+    "recovering",
+)
 
 
 _LEGAL = re.compile(
@@ -415,6 +431,14 @@ def health_context(window: str) -> bool:
 
 
 _DOSE_CONTEXT = re.compile(
-    r"\b(?:" + MEDICATIONS + "|" + FREQUENCY + "|" + CONDITIONS + r"|prescri\w*|dose|dosage|"
+    r"\b(?:"
+    + MEDICATIONS
+    + "|"
+    + FREQUENCY
+    + "|"
+    + CONDITIONS
+    + "|"
+    + ANALYTES
+    + r"|prescri\w*|dose|dosage|"
     r"diagnos\w*|icd|dx|take|takes|taking|rx)\b"
 )
