@@ -13,7 +13,8 @@ The work is split by what a hit starts with, so clean prose stays cheap:
 
 - ``identifiers``: one pass whose every alternative starts with a digit (phones,
   national IDs, cards, IBANs, IPv4, MAC, addresses, doses) and the letter-digit
-  tokens it cuts out (vendor keys, IDs with letters, base64/hex);
+  tokens it cuts out (vendor keys, IDs with letters, base64/hex), with
+  ``phones`` and ``addresses`` judging those shapes;
 - this module: e-mail addresses (an '@', or "at"/"dot" spelled out) and IPv6;
 - ``credentials``: PEM blocks, auth headers, connection strings, assignments,
   passwords in prose;
@@ -28,8 +29,8 @@ Decisions, for operators:
 - IPv4 addresses count only when globally routable (private, loopback,
   documentation ranges identify no one); a dotted quad after "version",
   "build", "python", "oid" is a version. IPv6 counts except unspecified,
-  loopback, multicast and documentation (2001:db8::/32): interface ids are
-  often derived from a device's MAC.
+  loopback, multicast, documentation (2001:db8::/32) and link-local without a
+  MAC-derived (EUI-64) interface id.
 - An address at example.com is still an e-mail address: the shape is what
   leaks. Use ``allow`` to exempt addresses the business owns.
 - A number written the way some country writes phone numbers counts as a phone
@@ -37,12 +38,23 @@ Decisions, for operators:
   too. After a weak word ("ring", "reach", "cell") only a phone-shaped number
   counts. After "order", "invoice", "version", "isbn", ... none does.
 - Bare digit runs that could be anything (a 9-digit SSN, a passport number)
-  need a context word just before them; distinctive formats (123-45-6789,
-  AB123456C, 123.456.789-09, +44 ...) do not.
+  need a context word just before them (a JSON key counts: the gateway joins
+  keys and values); after one, any 5-20 digits count, except a US SSN in a
+  range never issued. Distinctive formats (123-45-6789, AB 12 34 56 C,
+  123.456.789-09, 850101-1234567, +44 ...) and check-digit-valid bare numbers
+  (CPF, PESEL, TC Kimlik, South African and Chinese IDs) need no word.
+- In a long row of space-separated numbers (a table) only a window written
+  with phone or card punctuation counts; ranges ("60000-64999"), timezone
+  offsets and counting sequences are not phones.
 - A birth date counts next to a birth word ("DOB", "born", "geboren"); a
   street address by its shape (number + street name + suffix, or street +
-  number + postcode + town, or ", ST 12345"); health data by a diagnosis,
+  number + postcode + town, or ", ST 12345"), unless it follows a company
+  name ("Foundation, Inc., 51 Franklin Street"); health data by a diagnosis,
   prescription, procedure, dose, lab value or ICD-10 code in clinical wording.
+- Privilege markers ("attorney-client privileged", "privileged & confidential",
+  "under NDA", "without prejudice") are ``legal``; "confidential", "internal use
+  only", "do not distribute" markers are ``confidential``. Mentioning the words
+  ("what is confidential computing?", "explain attorney fees") is not a marker.
 - Connection-string and ``password=`` values that are placeholders (``***``,
   ``<password>``, ``${DB_PASS}``, the word "password") are not credentials.
 """
