@@ -55,7 +55,6 @@ LEAKS: dict[str, str] = {
     # phones
     "phone-SG1-national": "detector: a Singapore number (8 digits) in national format, no phone word",
     # e-mail
-    "email-curly-at": "detector: an e-mail with {at} / {dot}",
     "email-spaced-symbols": "detector: an e-mail with spaces around '@' (tom.baker @ proton.me)",
     "email-arobase-fr": "detector: an e-mail spelled in French (arobase / point)",
     # a person, health, legal, markers
@@ -83,7 +82,6 @@ LEAKS: dict[str, str] = {
     "assign-netrc": "detector: a .netrc line (machine … login … password …)",
     "prose-my-password": 'detector: "my password\'s <value>"',
     "prose-login-slash": "detector: 'login: admin / <password>'",
-    "prose-pw-colon": "detector: 'pw: <value>'",
     "basic-auth-curl-u": "detector: curl -u user:password",
     "secret-docker-login-p": "detector: docker login -u <user> -p <password>",
     "secret-mysql-p-flag": "detector: mysql -u<user> -p<password>",
