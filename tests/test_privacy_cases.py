@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import ollama
 import openai
@@ -466,6 +467,29 @@ def test_a_value_in_any_chat_field_stays_local_when_the_hosted_ollama_would_serv
     kwargs = FIELDS[placement](secret)
     chat(rig, kwargs.pop("messages"), hints={"quality": "high"}, **kwargs)
     rig.assert_kept_local(secret)
+
+
+# Content only a cloud provider can take (the local Ollama can't fetch a remote image or read an
+# unknown part type): with a value in it, no provider may serve it: a 403, and nothing is sent.
+CLOUD_ONLY_CONTENT: dict[str, Callable[[str], dict[str, Any]]] = {
+    "remote_image_url": lambda v: {
+        "type": "image_url",
+        "image_url": {"url": "https://crm.example/u/" + quote(v) + "/a.png"},
+    },
+    "unknown_part_type": lambda v: {"type": "input_text", "text": v},
+}
+
+
+@pytest.mark.parametrize("part", sorted(CLOUD_ONLY_CONTENT))
+def test_a_value_in_cloud_only_content_is_refused_and_sent_nowhere(rig: Rig, part: str) -> None:
+    rig.reset()
+    content = [
+        {"type": "text", "text": "Describe it."},
+        CLOUD_ONLY_CONTENT[part](FIELD_VALUES["email"]),
+    ]
+    with pytest.raises(openai.PermissionDeniedError):
+        chat(rig, [{"role": "user", "content": content}])
+    assert sum(f.count() for f in rig.tiers.all) == 0
 
 
 def test_a_card_as_a_json_number_stays_local(rig: Rig) -> None:
