@@ -10,7 +10,7 @@ and "internal use only" do not.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 Hit = tuple[str, str]
 
@@ -389,26 +389,70 @@ def birth_context(before: str) -> bool:
 
 
 def scan(text: str, lowered: str) -> Iterator[Hit]:
-    if any(stem in lowered for stem in _HEALTH_STEMS):
-        for m in _HEALTH.finditer(lowered):
-            yield "health", m.group()
-        if "patient" in lowered:
-            yield from _near_patient(text, lowered)
-    if any(stem in lowered for stem in _LEGAL_STEMS):
-        for m in _LEGAL.finditer(lowered):
-            yield "legal_privilege", m.group()
-    if any(stem in lowered for stem in _CONFIDENTIAL_STEMS):
-        for m in _CONFIDENTIAL.finditer(lowered):
-            yield "confidential_marker", m.group()
-        if "onfidential" in text:
-            for m in _CONFIDENTIAL_HEADER.finditer(text):
-                yield "confidential_marker", m.group()
+    """One hit per family at most: a kind found once is found (the allow-list is for
+    identifiers, not for words)."""
+    # Each family's phrase pattern is a long alternation that sre tries at every position,
+    # so it runs only in windows around the stems that were found, never over the text.
+    yield from _first(_health(text, lowered))
+    yield from _first(_phrases(lowered, _LEGAL_STEMS, _LEGAL, "legal_privilege"))
+    confidential = _first(
+        _phrases(lowered, _CONFIDENTIAL_STEMS, _CONFIDENTIAL, "confidential_marker")
+    )
+    if not confidential and "onfidential" in lowered and (m := _CONFIDENTIAL_HEADER.search(text)):
+        confidential = [("confidential_marker", m.group())]
+    yield from confidential
     if any(stem in lowered for stem in _BIRTH_STEMS):
-        for m in _BIRTH.finditer(lowered):
-            yield "date_of_birth", m.group()
+        yield from _first(("date_of_birth", m.group()) for m in _BIRTH.finditer(lowered))
 
 
-_PATIENT_REACH = 160
+def _first(hits: Iterable[Hit]) -> list[Hit]:
+    return next(([hit] for hit in hits), [])
+
+
+def _phrases(
+    lowered: str, stems: tuple[str, ...], pattern: re.Pattern[str], kind: str
+) -> Iterator[Hit]:
+    for start, end in _windows(lowered, stems, _PHRASE_REACH):
+        for m in pattern.finditer(lowered, start, end):
+            yield kind, m.group()
+
+
+def _health(text: str, lowered: str) -> Iterator[Hit]:
+    windows = _windows(lowered, _HEALTH_STEMS, _HEALTH_REACH)
+    for start, end in windows:
+        for m in _HEALTH.finditer(lowered, start, end):
+            yield "health", m.group()
+    if windows and "patient" in lowered:
+        yield from _near_patient(text, lowered)
+
+
+# How far around a stem its phrase may reach ("this report is strictly confidential",
+# "Patient … presents with pneumonia").
+_PHRASE_REACH = 80
+_HEALTH_REACH = 200
+
+
+def _windows(lowered: str, stems: tuple[str, ...], reach: int) -> list[tuple[int, int]]:
+    """Merged spans of ``reach`` characters around every occurrence of the stems."""
+    spans: list[tuple[int, int]] = []
+    for stem in stems:
+        i = lowered.find(stem)
+        while i >= 0:
+            spans.append((max(0, i - reach), i + len(stem) + reach))
+            i = lowered.find(stem, i + len(stem))
+    if len(spans) < 2:
+        return spans
+    spans.sort()
+    merged = [spans[0]]
+    for start, end in spans[1:]:
+        if start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+_PATIENT_REACH = 120
 
 
 def _near_patient(text: str, lowered: str) -> Iterator[Hit]:
