@@ -52,6 +52,7 @@ DISGUISED = [
     ("email", "jane@example\u3002com"),
     # encodings, whole or in part
     ("email", "contact: " + b64("jane.doe@example.com")),
+    ("email", "reply to " + b64("jane@example.com")),  # no digit in it, only '=' padding
     ("national_id", "blob=" + b64("SSN 123-45-6789")),
     ("payment_card", "payload " + hexed("card 4111111111111111")),
     ("email", "jane%40example.com"),

@@ -267,9 +267,11 @@ class Detector:
         yield from markers.scan(text, lowered)
         if depth < _DECODE_DEPTH:
             decoded.extend(decodings(text))
-            for inner in decoded:
-                if inner and inner != text:
-                    yield from self._hits(inner, depth + 1)
+            # One text for everything decoded here: thousands of small base64 tokens cost
+            # one more scan, not thousands.
+            inner = "\n".join(d for d in decoded if d and d != text)
+            if inner:
+                yield from self._hits(inner, depth + 1)
 
 
 def _lower(text: str) -> str:

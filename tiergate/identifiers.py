@@ -139,6 +139,8 @@ _VERSION = re.compile(
 
 def scan(text: str, sink: list[str]) -> Iterator[Hit]:
     """Every hit the digit pass finds; decoded token text goes to ``sink`` to be scanned too."""
+    if "=" in text:
+        _padded_base64(text, sink)
     pos = 0
     while m := _MAIN.search(text, pos):
         pos = m.end()
@@ -163,6 +165,18 @@ def scan(text: str, sink: list[str]) -> Iterator[Hit]:
                 yield "street_address", address  # "Sauerplatz 30/64", not a blood pressure
         elif group == "addr" and (address := address_at(text, m.start())):
             yield "street_address", address
+
+
+# Base64 without a digit escapes the digit pass; its '=' padding gives it away.
+_PADDING = re.compile(r"={1,2}(?![A-Za-z0-9+/=])")
+
+
+def _padded_base64(text: str, sink: list[str]) -> None:
+    for m in _PADDING.finditer(text):
+        start, _ = _token_bounds(text, m.start())
+        token = text[start : m.end()]
+        if len(token) >= 16 and not _DIGIT.search(token) and (decoded := decode_token(token)):
+            sink.append(decoded)
 
 
 def _glued(text: str, i: int, step: int) -> bool:
