@@ -63,11 +63,15 @@ class Writer(threading.Thread):
         self.conn: sqlite3.Connection
         self.now: datetime = store.clock()
         self.head: tuple[int, str] = (0, GENESIS)
+        self.totals_changed = False
 
     def run(self) -> None:
         try:
             self.conn = connect(self.store.path, self.store.busy_timeout_s)
             self.store.chain.adopt(self.conn, writable=True)
+            # From here every statement runs inside a transaction that _begin() obtained with
+            # its own short retries; nothing else may wait in SQLite's busy handler.
+            self.conn.execute("PRAGMA busy_timeout = 0")
         except (sqlite3.Error, OSError, StoreUnavailable) as exc:
             self.startup_error = (
                 exc
@@ -107,6 +111,7 @@ class Writer(threading.Thread):
         return row_id
 
     def add(self, month: str, scopes: tuple[str, ...], *, spent: int, held: int) -> None:
+        self.totals_changed = True
         for scope in scopes:
             self.conn.execute(
                 "INSERT INTO totals (month, scope, spent_pico, held_pico) VALUES (?, ?, ?, ?) "
@@ -127,6 +132,7 @@ class Writer(threading.Thread):
             )
 
     def renew(self) -> None:
+        self.totals_changed = True  # a heartbeat also re-reads what other processes hold
         until = stamp(self.now + timedelta(seconds=self.store.lease_s))
         self.conn.execute(
             "INSERT INTO owners (owner, lease_until) VALUES (?, ?) "
@@ -137,22 +143,12 @@ class Writer(threading.Thread):
     # -- batches -----------------------------------------------------------------------------
 
     def _run_batch(self, batch: list[Job]) -> None:
-        results: list[tuple[Job, bool, Any]] = []
         try:
-            self._begin()
-            self.now = self.store.clock()
-            start = self.head = self.store.chain.read_head(self.conn)
-            for job in batch:
-                results.append(self._run_one(job))
-            if self.head != start:
-                self.store.chain.write_head(self.conn, self.head)
-            used = dict(
-                self.conn.execute(
-                    "SELECT scope, spent_pico + held_pico FROM totals WHERE month = ?",
-                    (month_of(self.now),),
-                ).fetchall()
-            )
-            self.conn.execute("COMMIT")
+            results = self._transaction(batch, savepoints=False)
+            if any(not ok for _, ok, _ in results):
+                # One operation's own mistake: run the batch again with a savepoint around each
+                # operation, so that it fails alone and the others still commit.
+                results = self._transaction(batch, savepoints=True)
         except sqlite3.Error as exc:
             if self.conn.in_transaction:
                 with contextlib.suppress(sqlite3.Error):
@@ -164,11 +160,39 @@ class Writer(threading.Thread):
             self.healthy = True
             self.commits += 1
             self.ops += len(batch)
-            self.store.used_cache = used
-            self.store.used_month = month_of(self.now)
         for job, ok, value in results:
             with contextlib.suppress(RuntimeError):  # a closed loop: nobody is left to tell
                 job.loop.call_soon_threadsafe(_resolve, job.future, ok, value)
+
+    def _transaction(self, batch: list[Job], *, savepoints: bool) -> list[tuple[Job, bool, Any]]:
+        """Run the batch in one transaction; without savepoints, the first failing operation
+        rolls it all back and is returned failed (the caller then retries with savepoints)."""
+        self._begin()
+        self.now = self.store.clock()
+        start = self.head = self.store.chain.read_head(self.conn)
+        self.totals_changed = False
+        results: list[tuple[Job, bool, Any]] = []
+        for job in batch:
+            result = self._run_one(job) if savepoints else self._run_bare(job)
+            results.append(result)
+            if not savepoints and not result[1]:
+                self.conn.execute("ROLLBACK")
+                return results
+        if self.head != start:
+            self.store.chain.write_head(self.conn, self.head)
+        month = month_of(self.now)
+        used = None
+        if self.totals_changed or self.store.used_month != month:
+            used = dict(
+                self.conn.execute(
+                    "SELECT scope, spent_pico + held_pico FROM totals WHERE month = ?", (month,)
+                ).fetchall()
+            )
+        self.conn.execute("COMMIT")
+        if used is not None:
+            self.store.used_cache = used
+            self.store.used_month = month
+        return results
 
     def _begin(self) -> None:
         """BEGIN IMMEDIATE, waiting for another process's write with short sleeps of our own:
@@ -176,20 +200,21 @@ class Writer(threading.Thread):
         all the time although a transaction here lasts well under a millisecond."""
         deadline = time.monotonic() + self.store.busy_timeout_s
         delay = BUSY_FIRST_S
-        self.conn.execute("PRAGMA busy_timeout = 0")
+        while True:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() + delay > deadline:
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, BUSY_MAX_S)
+
+    def _run_bare(self, job: Job) -> tuple[Job, bool, Any]:
         try:
-            while True:
-                try:
-                    self.conn.execute("BEGIN IMMEDIATE")
-                    return
-                except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) or time.monotonic() + delay > deadline:
-                        raise
-                time.sleep(delay)
-                delay = min(delay * 2, BUSY_MAX_S)
-        finally:
-            # Any other statement that meets a busy file waits in SQLite, as before.
-            self.conn.execute(f"PRAGMA busy_timeout = {int(self.store.busy_timeout_s * 1000)}")
+            return job, True, job.op(self)
+        except (sqlite3.IntegrityError, ValueError, TypeError, OverflowError) as exc:
+            return job, False, exc
 
     def _run_one(self, job: Job) -> tuple[Job, bool, Any]:
         """Run one operation inside a savepoint, so that its own mistake fails only itself."""
