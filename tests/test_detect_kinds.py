@@ -134,6 +134,12 @@ FOUND: list[tuple[str, str]] = [
     ("street_address", "Flat 2, Mill House\nLondon SW1A 2AA"),
     ("street_address", "Regina, SK S4P 3Y2"),
     ("street_address", "9 Orchard Drives, Leeds"),
+    ("street_address", "東京都港区芝公園4丁目2番8号"),
+    ("street_address", "서울특별시 중구 세종대로 110"),
+    ("street_address", "北京市东城区景山前街4号 100009"),
+    ("street_address", "Rua das Flores, 12\n01310100 São Paulo / SP"),
+    ("street_address", "Guadalajara, JAL 44100"),
+    ("street_address", "ул. Тверская, д. 7"),
     # health near a patient
     ("health", "Patient was diagnosed with type 2 diabetes last spring"),
     ("health", "prescribed metformin 500 mg twice daily"),

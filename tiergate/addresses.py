@@ -51,6 +51,7 @@ GERMANIC_SUFFIXES = (
     "gatan",
     "veien",
     "vegen",
+    "д.",
 )
 
 # What follows a house number: "221B Baker Street", "12 rue de Rivoli", "5, 10115 Berlin".
@@ -77,7 +78,7 @@ _YEARISH = re.compile(r"(?:in|since|by|of|from|until|to|year|circa|c\.|\(c\)|©|
 # A business's address is not personal data: "Free Software Foundation, Inc., 51 Franklin St".
 _ORGANISATION_BEFORE = re.compile(
     r"\b(?:Inc|LLC|Ltd|GmbH|Foundation|Corporation|Corp|plc|AG|S\.A|B\.V|University|"
-    r"Institute|Company|Co)\b\.?,?\s[^\n]{0,40}\Z"
+    r"Institute|Company|Co)\b\.?,?\s[^\n]{0,60}\Z"
 )
 
 
@@ -88,10 +89,42 @@ _STREET_NAME_BEFORE = re.compile(
 )
 
 
+# Postcodes the digit pass sees as plain numbers: after ", ST" (US, MX, AU states), a
+# Brazilian CEP before "Town / UF", a 6-digit code after a Chinese or Indian address line.
+_STATE_BEFORE = re.compile(r", [A-Z]{2,3},? \Z")
+_CEP = re.compile(r"\d{5}-?\d{3}")
+_CEP_TOWN_AFTER = re.compile(r" [^\n/]{1,40} / [A-Z]{2}\b")
+_CJK_ADDRESS_BEFORE = re.compile(
+    r"[省市区县路街道号座]\s?\Z|[省市][^\n]{0,30}[路街道号座][^\n]{0,6}\Z"
+)
+# East Asian addresses end in block and house numbers: 24丁目20番16号, 백제고분91로 565-30.
+_EAST_ASIAN_NUMBER = re.compile(r"\d{1,4}(?:丁目|番地|番|号)")
+_EAST_ASIAN_BEFORE = re.compile(r"[都道府県][^\n]{0,20}[市区町村]|[시군구][^\n]{0,20}[로길가]\s?\Z")
+
+
+def postcode_at(text: str, start: int, span: str, before: str) -> bool:
+    """A number the digit pass could not place that is an address's postcode."""
+    if _ORGANISATION_BEFORE.search(text, max(0, start - 120), start):
+        return False
+    if _STATE_BEFORE.search(before) and span[:5].isdigit() and len(span) in (5, 10):
+        return True
+    end = start + len(span)
+    if _CEP.fullmatch(span) and _CEP_TOWN_AFTER.match(text, end):
+        return True
+    return len(span) == 6 and span.isdigit() and bool(_CJK_ADDRESS_BEFORE.search(before))
+
+
+def east_asian_address_at(text: str, start: int) -> str | None:
+    m = _EAST_ASIAN_NUMBER.match(text, start)
+    if m and _EAST_ASIAN_BEFORE.search(text, max(0, start - 40), start):
+        return m.group()
+    return None
+
+
 def address_at(text: str, start: int) -> str | None:
     """A street address whose house number (or ZIP code) starts at ``start``."""
     before = text[max(0, start - 40) : start]
-    if _ORGANISATION_BEFORE.search(text, max(0, start - 100), start):
+    if _ORGANISATION_BEFORE.search(text, max(0, start - 120), start):
         return None
     if street := _STREET_AFTER.match(text, start):
         if street.group()[:4].isdigit() and _YEARISH.search(before.lower()):

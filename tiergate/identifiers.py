@@ -41,7 +41,13 @@ from stdnum.us import ein, itin, ssn
 from stdnum.za import idnr as za_idnr
 
 from . import credentials, markers
-from .addresses import GERMANIC_SUFFIXES, POSTAL_STREET, address_at
+from .addresses import (
+    GERMANIC_SUFFIXES,
+    POSTAL_STREET,
+    address_at,
+    east_asian_address_at,
+    postcode_at,
+)
 from .normalize import decode_token
 from .phones import (
     NOT_PHONE,
@@ -68,6 +74,7 @@ _MAIN = re.compile(
     r"|(?P<addr>\d{0,4}[A-Za-z]?,?[ \n](?:[A-Z]|rue|calle|via|avenida|rua|boulevard|avenue|"
     r"chemin|allée|impasse|place|quai|viale|piazza|corso|vicolo|travessa|ulica|ul\.|plac|"
     r"\d{4,5},? [^\W\d_]|\d\d-\d{3} [^\W\d_])"
+    r"|(?P<east>\d{0,3}(?:丁目|番地|番|号)|(?<=[로길가] \d)|(?<=[로길가]\d))"
     r"|(?<=[eg.zmrtnj] \d)(?:"
     + "|".join(
         f"(?<={re.escape(suffix)} \\d)"
@@ -163,8 +170,10 @@ def scan(text: str, sink: list[str]) -> Iterator[Hit]:
                 yield "health", m.group()
             elif address := address_at(text, m.start()):
                 yield "street_address", address  # "Sauerplatz 30/64", not a blood pressure
-        elif group == "addr" and (address := address_at(text, m.start())):
-            yield "street_address", address
+        elif group == "addr":
+            east = m.group("east") is not None
+            if address := _east_asian(text, m) if east else address_at(text, m.start()):
+                yield "street_address", address
 
 
 # Base64 without a digit escapes the digit pass; its '=' padding gives it away.
@@ -177,6 +186,12 @@ def _padded_base64(text: str, sink: list[str]) -> None:
         token = text[start : m.end()]
         if len(token) >= 16 and not _DIGIT.search(token) and (decoded := decode_token(token)):
             sink.append(decoded)
+
+
+def _east_asian(text: str, m: re.Match[str]) -> str | None:
+    if m.group().isdigit():  # a number right after a Korean road name (로, 길, 가)
+        return text[max(0, m.start() - 12) : m.end() + 4]
+    return east_asian_address_at(text, m.start())
 
 
 def _glued(text: str, i: int, step: int) -> bool:
@@ -210,6 +225,8 @@ def _number(text: str, start: int, end: int, sink: list[str]) -> tuple[int, list
     kind = _classify(span, before, after, bool(ext))
     if kind:
         return end, [(kind, span)]
+    if postcode_at(text, start, text[start:end], text[max(0, left - _CONTEXT_WINDOW) : left]):
+        return end, [("street_address", span)]
     # A run can swallow neighbouring numbers ("call 415 555 2671 24/7", table rows):
     # try windows of up to five space-separated parts holding 7 to 19 digits.
     parts = span.split(" ")
