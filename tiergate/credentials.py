@@ -49,7 +49,7 @@ VENDOR_KEY = re.compile(
     r"|NRAK-[A-Z0-9]{27}"  # New Relic
     r"|sntry[su]_[A-Za-z0-9+/=_\-]{40,}"  # Sentry
     r"|PMAK-[a-f0-9]{24}-[a-f0-9]{34}"  # Postman
-    r"|dp\.(?:st|ct|sa|scim)\.[A-Za-z0-9_\-]{40,}"  # Doppler
+    r"|dp\.(?:st|ct|sa|scim|pt|audit)\.[A-Za-z0-9_\-]{40,}"  # Doppler
     r"|lin_(?:api|oauth)_[A-Za-z0-9]{40}"  # Linear
     r"|(?:secret|ntn)_[A-Za-z0-9]{43,46}"  # Notion
     r"|sbp_[a-f0-9]{40}"  # Supabase
@@ -57,6 +57,11 @@ VENDOR_KEY = re.compile(
     r"|LTAI[A-Za-z0-9]{12,20}"  # Alibaba Cloud
     r"|AKID[A-Za-z0-9]{32}"  # Tencent Cloud
     r"|AGE-SECRET-KEY-1[0-9A-Z]{58}"  # age
+    r"|pul-[a-f0-9]{40}"  # Pulumi
+    r"|[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_\-=]{60,}"  # Terraform Cloud
+    r"|sl\.[A-Za-z0-9_\-]{100,}"  # Dropbox short-lived access token
+    r"|v1\.0-[a-f0-9]{24}-[a-f0-9]{140,}"  # Cloudflare Origin CA key
+    r"|sk\.eyJ[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_\-]{16,}"  # Mapbox secret token
     r"|[a-zA-Z0-9_~.\-]{3}\dQ~[a-zA-Z0-9_~.\-]{31,34}"  # Azure AD client secret
     r"|00[A-Za-z0-9_\-]{40}(?=\b)"  # Okta API token (checked for context below)
 )
@@ -84,21 +89,34 @@ _NAME_TAIL = re.compile(
     r"conn(?:ection)?[_-]?str(?:ing)?)[a-z0-9_.\-]{0,30}[\"']?\s{0,3}\Z"
 )
 _ASSIGN_STEMS = ("pass", "pw", "secret", "token", "key", "auth", "cred", "dsn", "conn")
+_PUBLIC_NAME = re.compile(r"public[\w.\-]{0,30}[\"']?\s{0,3}[:=]?\s{0,3}\Z")
 _ASSIGN_VALUE = re.compile(r"""\s{0,8}(["']?)([^\s"',;]{6,256})\1""")
 _CODE = re.compile(r"[A-Za-z_][\w.]*[(\[].*|\(.*|[A-Za-z_]+(?:\.[A-Za-z_]\w*)*[):\]]*")
 _PLACEHOLDER = re.compile(
     r"(?i)\*+|x{3,}|\.{3}|<[^>]*>|\$\{?\w+\}?|\{\{?[^}]*\}\}?|%s|%\(\w+\)s|\[[^\]]*\]|"
     r"password|passwd|pass|secret|your[\w-]*|changeme|redacted|none|null|true|false|"
-    r"example\w*|placeholder|dummy|test|string|required|optional|env|os\.environ.*"
+    r"example\w*|placeholder|dummy|test|string|required|optional|env|os\.environ.*|"
+    r"value\d*|val\d*|foo\w*|bar\w*|baz\w*|hello\w*|abc\d*|123\d*"
 )
 
 _PROSE_PASSWORD = re.compile(  # matched in the lowered text; the value is cut from the original
     r"\b(?:password|passwd|passphrase|passcode|pwd|pw|passwort|kennwort|mot de passe|"
     r"contraseña|contrasena|senha|parola d'ordine|wachtwoord|hasło|haslo)\b"
     r"(?:\s+(?:for|to|of|on)(?:\s+[\w.@\-]{1,40}){1,3}?)?"
-    r"\s+(?:is|was|will be|lautet|ist|est|es|é|è|is now|is set to|set to)\s+"
+    r"(?:\s+(?:is|was|will be|lautet|ist|est|es|é|è|is now|is set to|set to)|'s|\u2019s)\s+"
     r"[\"'\u201c\u2018\u00ab]?([^\s\"'\u201d\u2019\u00bb]{3,64})"
 )
+# ".netrc": "machine host login user password value".
+_NETRC = re.compile(r"\blogin\s+\S{1,128}\s+password\s+(\S{3,128})")
+# "login: admin / Adm1n!": a user and a password written as a pair.
+_LOGIN_PAIR = re.compile(
+    r"\b(?:login|user(?:name)?|credentials?|creds)\s{0,3}[:=]\s{0,3}[^\s/]{1,64}\s{0,3}/\s{0,3}(\S{4,128})"
+)
+# Command lines: "curl -u user:pw", "docker login -u ci -p pw", "mysql -uroot -ppw".
+_CLI_USER_PASS = re.compile(r"(?<!\S)(?:-u|--user)[ =]?['\"]?[^\s:'\"]{1,64}:([^\s'\"]{4,128})")
+_CLI_PASSWORD = re.compile(r"(?<!\S)(?:-p|--password)(?:[ =]|(?=[^\s-]))['\"]?([^\s'\"]{6,128})")
+_CLI_USER_FLAG = re.compile(r"(?<!\S)(?:-u|--user)")
+_URL_TOKEN = re.compile(r"://([A-Za-z0-9_\-]{20,128})@[A-Za-z0-9.\-]{2,}")
 _WORDISH = re.compile(r"[a-z]+|[A-Z][a-z]+|[A-Z]+")
 _TRAILING = ".,;:)]}"
 _OPENING_QUOTES = "\"'\u201c\u2018\u00ab"
@@ -123,6 +141,8 @@ def vendor_keys(token: str, before: str) -> Iterator[str]:
 def random_token_near_key_word(token: str, before: str) -> bool:
     """A high-entropy token right after a word like "key" or "token"."""
     if len(token) < 16 or not _random(token) or not _KEY_WORDS.search(before):
+        return False
+    if _PUBLIC_NAME.search(before.lower()):
         return False
     return _entropy(token) >= 3.0
 
@@ -151,6 +171,9 @@ def scan(text: str, lowered: str) -> Iterator[Hit]:
             for m in _CONN.finditer(text):
                 if not _PLACEHOLDER.fullmatch(m.group(2)):
                     yield "credential", m.group()
+            for m in _URL_TOKEN.finditer(text):  # a Sentry DSN, "https://<token>@github.com"
+                if _random(m.group(1)):
+                    yield "credential", m.group(1)
     if "=" in text and "sig=" in text:
         for m in _AZURE_SAS.finditer(text):
             yield "credential", m.group(1)
@@ -158,6 +181,13 @@ def scan(text: str, lowered: str) -> Iterator[Hit]:
         yield from _assignments(text, lowered)
     if "pass" in lowered or "pw" in lowered or _foreign_password_word(lowered):
         yield from _prose_passwords(text, lowered)
+    if "-u" in text:
+        yield from _command_lines(text)
+    if "/" in text and ("login" in lowered or "user" in lowered or "cred" in lowered):
+        for m in _LOGIN_PAIR.finditer(lowered):
+            value = text[m.start(1) : m.end(1)].rstrip(_TRAILING)
+            if _secret_looking(value):
+                yield "credential", value
 
 
 def _foreign_password_word(lowered: str) -> bool:
@@ -172,6 +202,8 @@ def _assignments(text: str, lowered: str) -> Iterator[Hit]:
         at = op.start()
         if not _NAME_TAIL.search(lowered, max(0, at - 48), at):
             continue
+        if _PUBLIC_NAME.search(lowered, max(0, at - 48), at):
+            continue  # "PublicKeyToken=", "public_key:": published on purpose
         value_match = _ASSIGN_VALUE.match(text, at + 1)
         if not value_match:
             continue
@@ -195,6 +227,29 @@ def _prose_passwords(text: str, lowered: str) -> Iterator[Hit]:
         if not quoted and _WORDISH.fullmatch(value):
             continue
         yield "credential", value
+    for m in _NETRC.finditer(lowered):
+        value = text[m.start(1) : m.end(1)]
+        if not _PLACEHOLDER.fullmatch(value):
+            yield "credential", value
+
+
+def _command_lines(text: str) -> Iterator[Hit]:
+    for m in _CLI_USER_PASS.finditer(text):
+        if _secret_looking(m.group(1)):
+            yield "credential", m.group(1)
+    if "-p" not in text:
+        return
+    for m in _CLI_PASSWORD.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        # "-p" is a port or "make parents" as often: only one in a command that names a user.
+        named = _CLI_USER_FLAG.search(text, max(line_start, m.start() - 200), m.start())
+        if named and _secret_looking(m.group(1)):
+            yield "credential", m.group(1)
+
+
+def _secret_looking(value: str) -> bool:
+    """A value with letters and digits that is not a placeholder ("$PASS", "<password>")."""
+    return _random(value) and not _PLACEHOLDER.fullmatch(value) and not value.startswith("$")
 
 
 def _basic_pair(encoded: str) -> bool:

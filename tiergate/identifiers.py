@@ -109,7 +109,7 @@ _ID_WORDS = {
     "ssn": r"ssn|social security(?: number| no\.?)?|soc\.? sec\.?",
     "itin": r"itin",
     "ein": r"ein|employer identification(?: number)?|fein",
-    "tin": r"tin|tax ?id|tax identification(?: number)?|tax number|taxpayer id",
+    "tin": r"tin|tax ?id|tax identification(?: number)?|tax number|taxpayer id|tax file(?: number)?",
     "sin": r"sin|social insurance(?: number)?",
     "bsn": r"bsn|burgerservicenummer|sofinummer",
     "idnr": r"steuer-?id|steuerliche identifikationsnummer|identifikationsnummer|idnr",
@@ -120,7 +120,8 @@ _ID_WORDS = {
     r"driver'?s? ?licen[cs]e|driving licen[cs]e|licen[cs]e (?:no|number|#)|dl ?(?:no|number|#)|"
     r"führerschein|permis de conduire|licencia de conducir|carteira de motorista|"
     r"national id|national identity|id number|id no|id card|id#|identity (?:card|number|no)|"
-    r"identification number|citizen id|personal id|personalausweis|ausweis|"
+    r"identification number|citizen id|personal id|personalausweis(?:nummer)?|ausweis(?:nummer)?|"
+    r"reisepass(?:nummer)?|passnummer|"
     r"dni|nie|cédula|cedula|curp|rfc|rut|nric|hkid|emirates id|"
     r"resident registration|rrn|주민등록번호|身份证|cpf|nif|nin|bvn|codice fiscale|"
     r"nino|national insurance|ni number|personnummer|henkilötunnus|my ?number|"
@@ -133,10 +134,12 @@ _ID_WORDS = {
 # One flat alternation (each branch starts with a literal, which sre checks first), then
 # the kind is read off the words it matched.
 _ID_CONTEXT = re.compile(
-    r"\b(?:" + "|".join(_ID_WORDS.values()) + r")\b[^0-9a-z]{0,12}"
+    r"\b(?:" + "|".join(_ID_WORDS.values()) + r")(?![a-z0-9])[^0-9a-z]{0,12}"
     r"(?:(?:is|was|number|no|num|nr)\b[^0-9a-z]{0,6})*\Z"
 )
-_ID_KIND = tuple((kind, re.compile(f"(?:{words})\\b")) for kind, words in _ID_WORDS.items())
+_ID_KIND = tuple(
+    (kind, re.compile(f"(?:{words})(?![a-z0-9])")) for kind, words in _ID_WORDS.items()
+)
 _VERSION = re.compile(
     r"\b(?:v|ver|versions?|builds?|releases?|firmware|kernel|sections?|chapters?|clauses?|steps?|"
     r"tables?|figures?|fig|rules?|items?|paragraphs?|python|oid|snmp|§)\W*"
@@ -148,6 +151,8 @@ def scan(text: str, sink: list[str]) -> Iterator[Hit]:
     """Every hit the digit pass finds; decoded token text goes to ``sink`` to be scanned too."""
     if "=" in text:
         _padded_base64(text, sink)
+    if "<<" in text:
+        yield from _machine_readable_zones(text)
     pos = 0
     while m := _MAIN.search(text, pos):
         pos = m.end()
@@ -174,6 +179,18 @@ def scan(text: str, sink: list[str]) -> Iterator[Hit]:
             east = m.group("east") is not None
             if address := _east_asian(text, m) if east else address_at(text, m.start()):
                 yield "street_address", address
+
+
+# A passport's or ID card's machine-readable zone: a run of capitals, digits and '<' fillers.
+_MRZ = re.compile(r"[A-Z0-9<]{30,}")
+
+
+def _machine_readable_zones(text: str) -> Iterator[Hit]:
+    for m in _MRZ.finditer(text):
+        line = m.group()
+        if "<<" in line and sum(c != "<" for c in line) >= 10 and line[:1] != "<":
+            yield "national_id", line
+            return
 
 
 # Base64 without a digit escapes the digit pass; its '=' padding gives it away.
@@ -271,6 +288,8 @@ def _classify(span: str, before: str, after: str, has_extension: bool) -> str | 
     if _DATE.fullmatch(span):
         return "date_of_birth" if _near(_BIRTH, before) else None
     if _DECIMAL.fullmatch(span.lstrip("+(")) or _TIMEZONE_TAIL.search(span):
+        if n == 9 and (_id_context(before) or ("",))[0] in ("ein", "tin", "ssn", "itin"):
+            return "national_id"  # "employer identification number 12.3456789"
         return None  # a decimal, or "19 2010 -0700" from a date line
     if (len(groups) == 1 and n >= 10 and digits in _COUNTING_UP) or _is_range(span, groups):
         return None  # "0123456789", "60000-64999"
@@ -444,7 +463,7 @@ def _token_bounds(text: str, pos: int) -> tuple[int, int]:
 _IBAN_COMPACT = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}")
 _IBAN_SPACED = re.compile(r"[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]{1,4}){3,9}")
 _NINO = re.compile(r"[A-Z]{2}\d{6}[A-Z]")
-_NIE_DNI = re.compile(r"[XYZ]?\d{7,8}[A-Z]")
+_NIE_DNI = re.compile(r"[XYZ]?-?\d{7,8}-?[A-Z]")
 _CF = re.compile(r"[A-Z]{6}[0-9LMNP-V]{2}[A-Z][0-9LMNP-V]{2}[A-Z][0-9LMNP-V]{3}[A-Z]")
 _CURP = re.compile(r"[A-Z]{4}\d{6}[HMX][A-Z]{5}[0-9A-Z]\d")
 _PAN = re.compile(r"[A-Z]{3}[PCHABGJLFT][A-Z]\d{4}[A-Z]")
@@ -536,7 +555,8 @@ def _token_part(text: str, start: int, core: str, before: str, sink: list[str]) 
             yield "national_id", core
             return
         if _NIE_DNI.fullmatch(core) and (
-            (core[0] in "XYZ" and nie.is_valid(core)) or (core[0].isdigit() and dni.is_valid(core))
+            (core[0] in "XYZ" and nie.is_valid(core.replace("-", "")))
+            or (core[0].isdigit() and dni.is_valid(core.replace("-", "")))
         ):
             yield "national_id", core
             return
@@ -562,6 +582,9 @@ def _token_part(text: str, start: int, core: str, before: str, sink: list[str]) 
                 return
     if core.lower() in _ANALYTE_TOKENS and _ANALYTE_VALUE.match(text, start + len(core)):
         yield "health", core
+        return
+    if len(core) == 16 and _CF.fullmatch(upper) and codicefiscale.is_valid(upper):
+        yield "national_id", core  # a codice fiscale typed in lower case
         return
     if _CA_POSTCODE_COMPACT.fullmatch(core) and _STATE_BEFORE.search(before):
         yield "street_address", core  # "Regina, SK S4P3Y2"
