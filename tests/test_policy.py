@@ -6,7 +6,7 @@ import pytest
 
 from tiergate.config import parse_config
 from tiergate.outbound import Outbound
-from tiergate.policy import Features, State, decide
+from tiergate.policy import Features, State, decide, never_candidates
 from tiergate.pricing import build
 
 CONFIG = """
@@ -218,3 +218,26 @@ def test_trace_explains_every_provider() -> None:
     assert "ollama_cloud: removed as sensitive" in text
     assert "local: kept" in text
     assert decision.removed == {"openai": "sensitive", "ollama_cloud": "sensitive"}
+
+
+@pytest.mark.parametrize(
+    ("tenant", "down", "never"),
+    [
+        (None, frozenset(), set()),
+        (None, frozenset({"openai"}), {"openai"}),
+        ("clinic", frozenset(), {"ollama_cloud", "openai"}),
+        ("studio", frozenset(), {"openai"}),
+        ("narrow", frozenset({"local"}), {"local", "ollama_cloud"}),
+    ],
+)
+def test_never_candidates_are_what_decide_drops_before_reading_their_request(
+    tenant: str | None, down: frozenset[str], never: set[str]
+) -> None:
+    assert never_candidates(config, config.tenant(tenant) if tenant else None, down) == never
+    # decide() keeps the same candidates, with the same trace, when those were never encoded.
+    outbound = sized()
+    state = State(down=down)
+    full = decide(Features("internal", outbound=outbound, tenant=tenant), config, state, prices)
+    lean = {name: o for name, o in outbound.items() if name not in never}
+    fewer = decide(Features("internal", outbound=lean, tenant=tenant), config, state, prices)
+    assert fewer == full

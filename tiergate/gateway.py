@@ -28,7 +28,7 @@ from .errors import BudgetExhausted, InvalidRequest, PolicyDenied, StoreUnavaila
 from .hints import Classified, classify, parse_hints
 from .stores import Store, open_store
 from .metrics import Gauge, Metrics
-from .policy import Decision, Features, State, decide
+from .policy import Decision, Features, State, decide, never_candidates
 from .reload import Generation
 from .outbound import Outbound, Request, encode_all, media
 from .pricing import PriceBook, pico_to_usd
@@ -257,7 +257,10 @@ class Gateway:
             pinned=pinned,
             pinned_model=model if pinned else None,
         )
-        outbound = encode_all(generation.config, request)
+        # Providers decide() drops before reading their request are neither encoded nor scanned.
+        known = generation.config.tenant(caller.tenant.name) if caller.tenant else None
+        skip = never_candidates(generation.config, known, generation.down) - {pinned}
+        outbound = encode_all(generation.config, request, skip=skip)
         detected, kinds = await self.scan(outbound, request)
         tenant = caller.tenant
         classified = classify(

@@ -21,7 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,14 +62,21 @@ class Request:
     pinned_model: str | None = None
 
 
-def encode_all(config: Config, request: Request) -> dict[str, Outbound]:
-    """The outbound request for every provider that could serve `request` (a pin: just that one)."""
+def encode_all(
+    config: Config, request: Request, *, skip: Collection[str] = ()
+) -> dict[str, Outbound]:
+    """The outbound request for every provider that could serve `request` (a pin: just that one).
+
+    `skip`: providers that can never be candidates for it (policy.never_candidates): a request
+    that is never sent needs neither encoding nor scanning."""
     media_tokens, media_bytes = media(request.body) if request.endpoint == "chat" else (0, 0)
     messages = request.body.get("messages")
     count = len(messages) if isinstance(messages, list) else 1
     out: dict[str, Outbound] = {}
     for provider in config.providers:
         if request.pinned and provider.name != request.pinned:
+            continue
+        if provider.name in skip:
             continue
         model = request.pinned_model or provider.model_for(request.task)
         out[provider.name] = _encode(provider, model, request, count, media_tokens, media_bytes)

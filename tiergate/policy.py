@@ -37,7 +37,9 @@ class Features:
     tenant: str | None = None
     pinned: str | None = None  # a provider that the requested model name pins
     pinned_model: str | None = None  # ... and that model
-    keep_local: bool = False  # the tenant requires a label and the request has none: stay on premises
+    keep_local: bool = (
+        False  # the tenant requires a label and the request has none: stay on premises
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,20 +91,11 @@ def decide(features: Features, config: Config, state: State, prices: PriceBook) 
         if features.pinned and name != features.pinned:
             trace.append(f"{name}: skipped, the request pins provider {features.pinned!r}")
             continue
-        if tenant is not None:
-            max_tier = MODE_MAX_TIER[tenant.mode]
-            if provider.tier > max_tier:
-                removed[name] = "policy"
-                trace.append(
-                    f"{name}: removed by policy, tenant {tenant.name!r} is {tenant.mode} (tier <= {max_tier})"
-                )
-                continue
-            if tenant.allowed_providers is not None and name not in tenant.allowed_providers:
-                removed[name] = "policy"
-                trace.append(
-                    f"{name}: removed by policy, not in tenant {tenant.name!r} allowed_providers"
-                )
-                continue
+        why = policy_removal(provider, tenant)
+        if why is not None:
+            removed[name] = "policy"
+            trace.append(why)
+            continue
         if sensitive and not (
             provider.on_premises or features.classification in provider.allowed_classifications
         ):
@@ -173,6 +166,30 @@ def decide(features: Features, config: Config, state: State, prices: PriceBook) 
                 + ", ".join(c.name for c in escalation)
             )
     return Decision(tuple(ordered), rule, tuple(trace), removed, over_budget, escalation)
+
+
+def policy_removal(provider: ProviderConfig, tenant: TenantConfig | None) -> str | None:
+    """Rule 1: why `tenant` may not use `provider` (its trace line), or None when it may."""
+    if tenant is None:
+        return None
+    max_tier = MODE_MAX_TIER[tenant.mode]
+    if provider.tier > max_tier:
+        return f"{provider.name}: removed by policy, tenant {tenant.name!r} is {tenant.mode} (tier <= {max_tier})"
+    if tenant.allowed_providers is not None and provider.name not in tenant.allowed_providers:
+        return (
+            f"{provider.name}: removed by policy, not in tenant {tenant.name!r} allowed_providers"
+        )
+    return None
+
+
+def never_candidates(
+    config: Config, tenant: TenantConfig | None, down: frozenset[str]
+) -> frozenset[str]:
+    """Providers that decide() drops before it reads their outbound request (rule 1, or down):
+    they need no encoding, and what they would have been sent is never sent, so needs no scan."""
+    return frozenset(
+        p.name for p in config.providers if p.name in down or policy_removal(p, tenant) is not None
+    )
 
 
 def _short_cap(
