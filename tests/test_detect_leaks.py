@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from stdnum import luhn
 from stdnum.es import dni
 from stdnum.it import codicefiscale
 
@@ -57,6 +58,31 @@ FOUND: list[tuple[str, str]] = [
     ("national_id", "DL# 712 604 233"),
     ("national_id", "the id# 55123 9876"),
     ("national_id", "EIN 27.1948375 on the W-9"),
+    # health, privilege and confidentiality in words, in English and German
+    ("health", "Pt: J. Moreno. Dx: generalized anxiety disorder"),
+    ("health", "her HIV viral load was undetectable at the last visit"),
+    ("health", "he is booked for a robotic prostatectomy next week"),
+    ("health", "Assessment: E11.9, I10"),
+    ("health", "Der Patient leidet an Lungenkrebs und bekommt Chemotherapie."),
+    ("health", "my colleague is 20 weeks pregnant"),
+    ("legal_privilege", "Unterliegt der Verschwiegenheitsvereinbarung gemäß § 4."),
+    ("legal_privilege", "This memo is subject to legal advice privilege."),
+    ("confidential_marker", "Streng vertraulich: Quartalszahlen für den Vorstand"),
+    ("confidential_marker", "Document à usage interne uniquement"),
+    # birth dates
+    ("date_of_birth", "M. Paul Henry, né le 14 mars 1979"),
+    ("date_of_birth", "山田太郎 1985年11月3日生まれ"),
+    ("date_of_birth", "생년월일: 1992년 7월 21일"),
+    # e-mail written with spaces or in other languages
+    ("email", "write to lena.vogt @ mailbox.org please"),
+    ("email", "mi correo: pablo.ruiz arroba gmail punto com"),
+    # cards cut in unusual ways (Luhn-valid test numbers)
+    ("payment_card", "card: 4000_0566_5566_5556"),
+    ("payment_card", "Visa card 40 00 05 66 55 66 55 56"),
+    ("payment_card", "credit card\n5555\n5555\n5555\n4444"),
+    ("payment_card", "| card | 3782 | 822463 | 10005 |"),
+    ("payment_card", "Kartennummer 1234-5678-9012-34" + luhn.calc_check_digit("12345678901234")),
+    ("payment_card", "0x" + b"card 4000056655665556".hex()),
     (
         "national_id",
         "P<GBRWHITE<<JOHN<HENRY<<<<<<<<<<<<<<<<<<<<<\n1204567891GBR8001014M2901019<<<<<<<<<<<<<<04",
@@ -76,7 +102,33 @@ CLEAN = [
     "<<<<<<< HEAD\nconflict\n>>>>>>> main",
     "std::cout << VALUE << std::endl;",
     "the mean was 12.3456789 over the run",
+    "Linux 3 was born on 5 October 1991 in a newsgroup post",
+    "the project was born on 12 May 2015",
+    "the internet archive and a false dichotomy",
+    "what does legal professional privilege cover?",
+    "what is a Geheimhaltungsvereinbarung?",
+    "HIV research funding rose in 2020",
+    "Risk assessment: v1.2 released",
+    "the card game had 52 cards and 4 suits",
+    "follow @ example on social media",
+    "PO 4500098765 was approved",
+    "pipeline 7712093344 passed on main",
+    "job 5512098876 retried twice",
+    "order_id,revenue_cents\n88,6612093345\n89,7712093346",
+    "rng seeds: [3141592653, 2718281828, 1618033988]",
 ]
+
+PHONES_STILL = [
+    "call me at 4155550123",
+    "Ana Ruiz 3125550188",
+    "name,phone\nAna,3125550188",
+    "phone numbers: 2025550143, 2025550177",
+]
+
+
+@pytest.mark.parametrize("text", PHONES_STILL)
+def test_bare_phones_outside_numbers_still_count(text: str) -> None:
+    assert "phone" in DETECTOR.scan([text]).kinds
 
 
 @pytest.mark.parametrize(("kind", "text"), FOUND, ids=[f"{k}:{t[:30]}" for k, t in FOUND])

@@ -181,13 +181,10 @@ def scan(text: str, lowered: str) -> Iterator[Hit]:
         yield from _assignments(text, lowered)
     if "pass" in lowered or "pw" in lowered or _foreign_password_word(lowered):
         yield from _prose_passwords(text, lowered)
-    if "-u" in text:
+    if "-" in text and "-u" in text:
         yield from _command_lines(text)
-    if "/" in text and ("login" in lowered or "user" in lowered or "cred" in lowered):
-        for m in _LOGIN_PAIR.finditer(lowered):
-            value = text[m.start(1) : m.end(1)].rstrip(_TRAILING)
-            if _secret_looking(value):
-                yield "credential", value
+    if "/" in text:
+        yield from _login_pairs(text, lowered)
 
 
 def _foreign_password_word(lowered: str) -> bool:
@@ -231,6 +228,18 @@ def _prose_passwords(text: str, lowered: str) -> Iterator[Hit]:
         value = text[m.start(1) : m.end(1)]
         if not _PLACEHOLDER.fullmatch(value):
             yield "credential", value
+
+
+def _login_pairs(text: str, lowered: str) -> Iterator[Hit]:
+    for stem in ("login", "user", "cred"):
+        i = lowered.find(stem)
+        while i >= 0:  # a find loop: the pair pattern is tried only where a stem starts
+            m = _LOGIN_PAIR.match(lowered, i)
+            if m and (not i or not lowered[i - 1].isalnum()):
+                value = text[m.start(1) : m.end(1)].rstrip(_TRAILING)
+                if _secret_looking(value):
+                    yield "credential", value
+            i = lowered.find(stem, i + len(stem))
 
 
 def _command_lines(text: str) -> Iterator[Hit]:

@@ -35,8 +35,11 @@ Decisions, for operators:
   leaks. Use ``allow`` to exempt addresses the business owns.
 - A number written the way some country writes phone numbers counts as a phone
   even in an unassigned or fictional range (555); a bare ten-digit number counts
-  too. After a weak word ("ring", "reach", "cell") only a phone-shaped number
-  counts. After "order", "invoice", "version", "isbn", ... none does.
+  too, unless engineering words stand just before it ("pipeline", "job",
+  "revenue_cents", "PO") or it sits in a list or row of other numbers and is no
+  assigned number. After a weak word ("ring", "reach", "cell") only a
+  phone-shaped number counts. After "order", "invoice", "version", "isbn", ...
+  none does.
 - Bare digit runs that could be anything (a 9-digit SSN, a passport number)
   need a context word just before them (a JSON key counts: the gateway joins
   keys and values); after one, any 5-20 digits count, except a US SSN in a
@@ -52,9 +55,15 @@ Decisions, for operators:
   name ("Foundation, Inc., 51 Franklin Street"); health data by a diagnosis,
   prescription, procedure, dose, lab value or ICD-10 code in clinical wording.
 - Privilege markers ("attorney-client privileged", "privileged & confidential",
-  "under NDA", "without prejudice") are ``legal``; "confidential", "internal use
+  "under NDA", "without prejudice", "gemäß Geheimhaltungsvereinbarung") are ``legal``; "confidential", "internal use
   only", "do not distribute" markers are ``confidential``. Mentioning the words
   ("what is confidential computing?", "explain attorney fees") is not a marker.
+- Markers, health words and birth words of other languages are looked for only
+  in text that is not pure ASCII (an O(1) test keeps English prompts cheap), so
+  German written without umlauts can slip by.
+- A card's digits cut in any way (pairs, '_', one group per line, table cells)
+  count within 40 characters after the word "card" when Luhn and an issuer
+  prefix agree. A "-p" value counts only in a command that names a user ("-u").
 - Connection-string and ``password=`` values that are placeholders (``***``,
   ``<password>``, ``${DB_PASS}``, the word "password") are not credentials.
 """
@@ -260,9 +269,15 @@ class Detector:
         yield from identifiers.scan(text, decoded)
         if "@" in text:
             yield from _emails(text)
+            if " @ " in text:
+                yield from _spaced_at_emails(text)
+        if "rob" in lowered:  # "arobase", "arroba"
+            yield from _foreign_spelled_emails(text, lowered)
         yield from _spelled_emails(text, lowered)
         if ":" in text:
             yield from _colon_addresses(text)
+        if "card" in lowered:
+            yield from identifiers.loose_cards(text, lowered)
         yield from credentials.scan(text, lowered)
         yield from markers.scan(text, lowered)
         if depth < _DECODE_DEPTH:
@@ -339,6 +354,43 @@ def _spelled_email(text: str, at: re.Match[str]) -> Iterator[_Hit]:
     if tld in _FILE_ENDINGS:
         return
     yield "email", found
+
+
+# "jane.doe @ example.com": an address with spaces around its '@'.
+_SPACED_DOMAIN = re.compile(r"((?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+([^\W\d_]{2,24}))(?![\w-])")
+
+
+def _spaced_at_emails(text: str) -> Iterator[_Hit]:
+    i = text.find(" @ ")
+    while i >= 0:
+        domain = _SPACED_DOMAIN.match(text, i + 3)
+        local = _EMAIL_LOCAL.search(text, max(0, i - 64), i)
+        if domain and local and domain.group(2).lower() not in _FILE_ENDINGS:
+            name = local.group().lstrip(".")
+            if name and not name.endswith("."):
+                yield "email", name + "@" + domain.group(1)
+        i = text.find(" @ ", i + 3)
+
+
+# Addresses spelled in French, Spanish, Portuguese: "claire arobase orange point fr".
+_FOREIGN_AT = re.compile(r"\s+(?:arobase|arroba)\s+")
+_FOREIGN_DOT = r"(?:\.|\s+(?:point|punto|ponto|punkt|dot)\s+)"
+_FOREIGN_DOMAIN = re.compile(
+    r"[^\W_][\w-]{0,62}(?:"
+    + _FOREIGN_DOT
+    + r"[^\W_][\w-]{0,62}){0,3}"
+    + _FOREIGN_DOT
+    + r"[^\W\d_]{2,24}(?![\w-])"
+)
+_FOREIGN_LOCAL = re.compile(r"[\w%+-]{1,64}(?:" + _FOREIGN_DOT + r"[\w%+-]{1,64}){0,3}\Z")
+
+
+def _foreign_spelled_emails(text: str, lowered: str) -> Iterator[_Hit]:
+    for at in _FOREIGN_AT.finditer(lowered):
+        domain = _FOREIGN_DOMAIN.match(text, at.end())
+        local = _FOREIGN_LOCAL.search(text, max(0, at.start() - 100), at.start())
+        if domain and local:
+            yield "email", text[local.start() : domain.end()]
 
 
 _SPELLED_MARK = re.compile(r"(?i)[\[({<]\s*(?:at|@|dot)\s*[\])}>]|\sdot\s")

@@ -50,12 +50,16 @@ from .addresses import (
 )
 from .normalize import decode_token
 from .phones import (
+    BARE_NOT_PHONE,
     NOT_PHONE,
+    NUMBER_AFTER,
+    NUMBER_BEFORE,
     PHONE_STRONG,
     PHONE_WEAK,
     UNIT_AFTER,
     international_phone,
     phone_shape,
+    valid_bare_phone,
 )
 
 Hit = tuple[str, str]
@@ -100,8 +104,13 @@ _EXTENSION = re.compile(r"(?i) ?(?:x|ext\.?|extension|#) ?\d{1,6}(?![\w])")
 # RuPay, Verve and Elo (5, 6), UnionPay and RuPay (81, 82), Troy (9792).
 _CARD_IIN = re.compile(r"[2-6]|1800|8[12]|9792")
 _CARD_CONTEXT = re.compile(
-    r"\b(?:card|cc|visa|mastercard|amex|credit|debit|pan|cartão|tarjeta|carte|karte|kort)\b"
+    r"\b(?:card|cc|visa|mastercard|amex|credit|debit|pan|cartão|tarjeta|carte|karte|kort|"
+    r"kartennummer|kreditkarte|cardnumber|card_number|card-number)\b"
 )
+# After a card word, the digits of a card however they are cut: pairs, '_', one group per line,
+# markdown table cells ("| 4243 | 0230 | ...").
+_CARD_WORD = re.compile(r"card")
+_LOOSE_CARD = re.compile(r"\d(?:[ \t\n|_.:\-]{1,5}\d{1,6}|\d){11,18}")
 
 # Context words that must come shortly before an otherwise ambiguous number.
 _CONTEXT_WINDOW = 48
@@ -151,7 +160,7 @@ def scan(text: str, sink: list[str]) -> Iterator[Hit]:
     """Every hit the digit pass finds; decoded token text goes to ``sink`` to be scanned too."""
     if "=" in text:
         _padded_base64(text, sink)
-    if "<<" in text:
+    if "<" in text and "<<" in text:
         yield from _machine_readable_zones(text)
     pos = 0
     while m := _MAIN.search(text, pos):
@@ -179,6 +188,26 @@ def scan(text: str, sink: list[str]) -> Iterator[Hit]:
             east = m.group("east") is not None
             if address := _east_asian(text, m) if east else address_at(text, m.start()):
                 yield "street_address", address
+
+
+def loose_cards(text: str, lowered: str) -> Iterator[Hit]:
+    """Card digits cut in any way, within a few characters after a card word."""
+    for word in _CARD_WORD.finditer(lowered):
+        if (
+            word.start()
+            and lowered[word.start() - 1].isalpha()
+            and (lowered[max(0, word.start() - 6) : word.start()] not in ("master", "credit"))
+        ):
+            continue  # "discard", "wildcard"
+        m = _LOOSE_CARD.search(text, word.end(), word.end() + 120)
+        if not m or m.start() - word.end() > 40:
+            continue
+        digits = "".join(c for c in m.group() if c.isdigit())
+        for n in (19, 18, 17, 16, 15, 14, 13):
+            card = digits[:n]
+            if len(card) == n and luhn.is_valid(card) and _CARD_IIN.match(card):
+                yield "payment_card", m.group()
+                return
 
 
 # A passport's or ID card's machine-readable zone: a run of capitals, digits and '<' fillers.
@@ -316,6 +345,13 @@ def _classify(span: str, before: str, after: str, has_extension: bool) -> str | 
     if 7 <= n <= 15 and _near(PHONE_STRONG, before):
         return "phone"
     shaped = phone_shape(span, digits, groups)
+    if shaped and len(groups) == 1:
+        if _near(BARE_NOT_PHONE, before):
+            return None  # "pipeline 4410234567", "revenue_cents: 4410234567"
+        if (NUMBER_BEFORE.search(before) or NUMBER_AFTER.match(after)) and not valid_bare_phone(
+            digits
+        ):
+            return None  # a list or a row of numbers: seeds, ids, amounts
     if shaped and (len(groups) > 1 or not UNIT_AFTER.match(after)):
         return "phone"
     if (has_extension or _near(PHONE_WEAK, before)) and len(groups) > 1 and 7 <= n <= 13:
@@ -476,7 +512,9 @@ _MAC = re.compile(
     r"[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}"
 )
 _ICD10 = re.compile(r"[A-TV-Z]\d[0-9AB]\.[0-9A-TV-Z]{1,4}")
-_ICD_CONTEXT = re.compile(r"icd|diagnos|\bdx\b|patient|condition|clinical|code[sd]?\b")
+_ICD_CONTEXT = re.compile(
+    r"icd|diagnos|\bdx\b|patient|condition|clinical|code[sd]?\b|assessment|impression|problem list"
+)
 _UK_POSTCODE = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?")
 _STATE_BEFORE = re.compile(r", [a-z]{2} \Z")
 _ADDRESS_LINE_END = re.compile(r"(?:\n|, |[A-Z][a-z]+,? )\Z")

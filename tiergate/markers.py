@@ -106,13 +106,13 @@ CONDITIONS = _words(
 )
 # Drug and procedure families named by their ending; one "[a-z]+(?:…)" alternative
 # costs a word's length per word, many "\w+statin"-style ones cost that many times over.
-CONDITION_ENDINGS = r"[a-z]+(?:carcinoma|arthritis)"
+CONDITION_ENDINGS = r"[a-zäöüß]+(?:carcinoma|arthritis|karzinom|krebs)"
 PROCEDURE_ENDINGS = r"[a-z]+(?:ectomy|oscopy|otomy|plasty)"
 MEDICATION_ENDINGS = r"[a-z]+(?:statin|olol|pril|sartan|prazole|cillin|mycin|floxacin|mab|vir)"
 
 PROCEDURES = _words(
     "biopsy",
-    "chemo(?:therapy)?",
+    r"chemo(?:therap\w*)?",
     "radiation therapy",
     "radiotherapy",
     "dialysis",
@@ -278,29 +278,36 @@ FREQUENCY = _words(
 
 _HEALTH = re.compile(
     r"\b(?:diagnosed with|diagnosis(?: of|:| is| was)|dx(?: of|:)|suffers? from|suffering from|"
+    r"leidet (?:an|unter)|erkrankt an|diagnose:|"
     r"history of|hx of|treated for|tested positive for|presents? with|presented with|"
     r"admitted (?:for|with)|complains of|c/o|living with|battling|recovering from|"
     r"medical history:?|positive for|(?:his|her|their|my) (?:\w+ )?(?:therapist|doctor|"
     r"psychiatrist|oncologist) (?:says|said|thinks|notes) (?:his|her|their|my))\s+"
     r"(?:(?:an?|acute|chronic|severe|mild|moderate|early|late|stage \w+|type [12i]+|"
-    r"metastatic|recurrent|persistent|suspected|possible|her|his|their)\s+)*" + CONDITIONS + r"\b"
+    r"metastatic|recurrent|persistent|suspected|possible|generali[sz]ed|her|his|their)\s+)*"
+    + CONDITIONS
+    + r"\b"
     r"|\bdiagnosed with\b"
     r"|\b(?:prescribed|taking|takes|started on)\s+(?:\w+\s+){0,2}?"
     + MEDICATIONS
     + r"\b(?:\s+\d+(?:\.\d+)?\s*"
     + DOSE_UNIT
     + r")?"
-    r"|\b(?:underwent|undergoing|scheduled for|recovering from|post-op|s/p|had an?|had)\s+"
-    r"(?:an?\s+|emergency\s+|elective\s+|her\s+|his\s+)*" + PROCEDURES + r"\b"
+    r"|\b(?:underwent|undergoing|scheduled for|booked for|recovering from|post-op|s/p|had an?|had)\s+"
+    r"(?:an?\s+|emergency\s+|elective\s+|her\s+|his\s+|laparoscopic\s+|robotic\s+|partial\s+|"
+    r"total\s+|open\s+|minor\s+|major\s+)*" + PROCEDURES + r"\b"
     r"|\b" + ANALYTES + r"(?: level)?(?: of| was| is|:|=)?\s*\d+(?:\.\d+)?(?:/\d+)?\s*"
     r"(?:%|mg/dl|mmol/l|g/dl|mmhg|bpm|ng/ml|miu/l|u/l|iu/l)"
     r"|\bicd-?(?:10|9)(?:-cm)?(?: code)?:?\s*[a-tv-z]\d[0-9ab](?:\.\w{1,4})?\b"
     r"|\b(?:hiv|hepatitis [abc]|covid(?:-19)?|tb|std) positive\b"
+    r"|\b(?:hiv )?viral load (?:is|was|remains|has been|of) (?:\w+ )?(?:un)?detectable\b"
+    r"|\bhiv(?:-| )(?:status|infection|diagnosis|medication|treatment)\b"
     r"|\b(?:is|was|am|are|currently|now) (?:\d{1,2} weeks |\w+ months )?pregnant\b"
     r"|\b(?:his|her|their|my) (?:\w+ )?surgery\b|\bsurgery (?:is|was) scheduled\b"
+    r"|\b(?:his|her|their|my) (?:\w+ )?" + PROCEDURE_ENDINGS + r"\b"
 )
 # A condition, procedure or medication counts on its own only next to a patient.
-_PATIENT = re.compile(r"\bpatient(?:'s|s)?\b")
+_PATIENT = re.compile(r"\bpatient(?:'s|s|in|en)?\b")
 _PATIENT_FACT = re.compile(r"\b(?:" + CONDITIONS + "|" + PROCEDURES + "|" + MEDICATIONS + r")\b")
 _PATIENT_NAME = re.compile(
     r"\b[Pp]atient(?:'s)?(?: name)?:?\s+(?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?"
@@ -316,12 +323,22 @@ _HEALTH_STEMS = (
     "surgery",
     "underwent",
     "recovering",
+    "viral",
+    "pregnan",
+    "tomy",
 )
+# Stems looked for only when their gate is met: a rare character, or text beyond ASCII.
+_HEALTH_STEMS_COLON = ("dx:",)
+_HEALTH_STEMS_FOREIGN = ("leidet", "erkrankt")
 
 
 _LEGAL = re.compile(
     r"attorney[- ]client|privileged\s*(?:and|&|/)\s*confidential|legally privileged|"
-    r"subject to (?:the )?(?:legal |attorney[- ]client |litigation |solicitor[- ]client )?privilege|"
+    r"subject to (?:the )?(?:legal (?:professional |advice )?|attorney[- ]client |litigation |"
+    r"solicitor[- ]client )?privilege|"
+    r"(?:gemäß|gem\.|laut|unter|unterliegt|unterliegen|im rahmen) (?:der |einer |unserer |dieser )?"
+    r"(?:geheimhaltungs|vertraulichkeits|verschwiegenheits)vereinbarung|anwaltsgeheimnis|"
+    r"anwaltliche[rs]? (?:verschwiegenheit|korrespondenz)|"
     r"privileged (?:communication|information|material|document|and protected)|"
     r"(?:attorney|lawyer) work[- ]product|work[- ]product (?:doctrine|privilege|protected)|"
     r"prepared (?:at|by|under) the (?:request|direction) of (?:legal )?counsel|"
@@ -330,6 +347,7 @@ _LEGAL = re.compile(
     r"\bwithout prejudice\b|do not waive (?:any )?privilege"
 )
 _LEGAL_STEMS = ("privilege", "attorney", "nda", "disclosure", "prejudice")
+_LEGAL_STEMS_FOREIGN = ("vereinbarung", "anwalt")
 
 _CONFIDENTIAL = re.compile(
     r"\b(?:strictly|highly|company|business|commercially|commercial|proprietary (?:and|&)|"
@@ -348,9 +366,20 @@ _CONFIDENTIAL = re.compile(
     r"\bdo not (?:distribute|forward|circulate|disclose|copy or distribute|share (?:this|externally|"
     r"outside))|\bnot for (?:external |public |further |outside )?(?:distribution|release|"
     r"circulation|disclosure)\b|\bproprietary (?:and|&) confidential|\bcontains trade secrets?\b|"
-    r"need[- ]to[- ]know basis|\brestricted distribution\b"
+    r"need[- ]to[- ]know basis|\brestricted distribution\b|"
+    r"\b(?:streng|strikt) vertraulich|\bnur (?:für den|zum) internen gebrauch|"
+    r"\bnur für interne zwecke|\bstrictement confidentiel|\busage interne uniquement|"
+    r"\bdiffusion restreinte|\bestrictamente confidencial|\bsolo para uso interno|"
+    r"\bsomente para uso interno|\bestritamente confidencial"
 )
 _CONFIDENTIAL_STEMS = ("confiden", "internal", "distribut", "proprietary", "do not")
+_CONFIDENTIAL_STEMS_FOREIGN = (
+    "vertraulich",
+    "gebrauch",
+    "usage interne",
+    "diffusion",
+    "uso interno",
+)
 # Markers written as a header: "CONFIDENTIAL", "[Confidential]", "Confidential:" at a line start.
 _CONFIDENTIAL_HEADER = re.compile(
     r"\bCONFIDENTIAL\b|^[ \t]*+[\[(*#]{0,3}+[ \t]*+Confidential[ \t]*+[\]):*]", re.MULTILINE
@@ -380,6 +409,19 @@ _BIRTH = re.compile(BIRTH_WORDS + r"(?:\s+(?:on|am|le|el|il|em|in|at|date))?\W{0
 # Numeric birth dates in any language are judged by the digit pass (``birth_context``);
 # here only dates written with month names.
 _BIRTH_STEMS = ("born", "birth")
+_BIRTH_STEMS_FOREIGN = ("né", "geb", "nacid", "nascid", "naissance", "nacimiento", "nascita")
+# Dates written the East Asian way with a birth word: "1990年4月12日生まれ", "생년월일: 1988년 3월 2일".
+_CJK_DATE = r"\d{4}\s?[年년]\s?\d{1,2}\s?[月월]\s?\d{1,2}\s?[日일]"
+_CJK_BIRTH = re.compile(
+    _CJK_DATE
+    + r"\s?(?:生まれ|生|出生|생|출생)|(?:生年月日|出生日期|出生年月日|出生于|생년월일)\W{0,3}"
+    + _CJK_DATE
+)
+# "Python 3 was born on ...", "the project was born in": things, not people, have versions.
+_BORN_THING = re.compile(
+    r"(?:\b[a-z]+ \d+(?:\.\d+)* |\b(?:project|idea|company|language|product|library|framework|"
+    r"startup|movement|software|app|brand|concept|format|protocol|standard)s? )(?:was|were|is) born\b"
+)
 BIRTH_CONTEXT = re.compile(BIRTH_WORDS + r"(?:\s+(?:on|am|le|el|il|em|in|at|date))?\W{0,4}\s*\Z")
 
 
@@ -393,16 +435,35 @@ def scan(text: str, lowered: str) -> Iterator[Hit]:
     identifiers, not for words)."""
     # Each family's phrase pattern is a long alternation that sre tries at every position,
     # so it runs only in windows around the stems that were found, never over the text.
-    yield from _first(_health(text, lowered))
-    yield from _first(_phrases(lowered, _LEGAL_STEMS, _LEGAL, "legal_privilege"))
-    confidential = _first(
-        _phrases(lowered, _CONFIDENTIAL_STEMS, _CONFIDENTIAL, "confidential_marker")
+    # Words of other languages are looked for only in text beyond ASCII (an O(1) test):
+    # "gemäß", "für", "née" carry their language's letters.
+    foreign = not lowered.isascii()
+    yield from _first(_health(text, lowered, foreign))
+    legal_stems = _LEGAL_STEMS + _LEGAL_STEMS_FOREIGN if foreign else _LEGAL_STEMS
+    yield from _first(_phrases(lowered, legal_stems, _LEGAL, "legal_privilege"))
+    confidential_stems = (
+        _CONFIDENTIAL_STEMS + _CONFIDENTIAL_STEMS_FOREIGN if foreign else _CONFIDENTIAL_STEMS
     )
-    if not confidential and "onfidential" in lowered and (m := _CONFIDENTIAL_HEADER.search(text)):
+    windows = _windows(lowered, confidential_stems, _PHRASE_REACH)
+    confidential = _first(_in_windows(lowered, windows, _CONFIDENTIAL, "confidential_marker"))
+    # A header needs the "confiden" stem: no window, no header to look for.
+    if (
+        not confidential
+        and windows
+        and "onfidential" in lowered
+        and (m := _CONFIDENTIAL_HEADER.search(text))
+    ):
         confidential = [("confidential_marker", m.group())]
     yield from confidential
-    if any(stem in lowered for stem in _BIRTH_STEMS):
-        yield from _first(("date_of_birth", m.group()) for m in _BIRTH.finditer(lowered))
+    birth_stems = _BIRTH_STEMS + _BIRTH_STEMS_FOREIGN if foreign else _BIRTH_STEMS
+    if any(stem in lowered for stem in birth_stems):
+        yield from _first(
+            ("date_of_birth", m.group())
+            for m in _BIRTH.finditer(lowered)
+            if not _BORN_THING.search(lowered, max(0, m.start() - 40), m.start() + 4)
+        )
+    if foreign and ("年" in text or "년" in text):
+        yield from _first(("date_of_birth", m.group()) for m in _CJK_BIRTH.finditer(text))
 
 
 def _first(hits: Iterable[Hit]) -> list[Hit]:
@@ -412,13 +473,24 @@ def _first(hits: Iterable[Hit]) -> list[Hit]:
 def _phrases(
     lowered: str, stems: tuple[str, ...], pattern: re.Pattern[str], kind: str
 ) -> Iterator[Hit]:
-    for start, end in _windows(lowered, stems, _PHRASE_REACH):
+    yield from _in_windows(lowered, _windows(lowered, stems, _PHRASE_REACH), pattern, kind)
+
+
+def _in_windows(
+    lowered: str, windows: list[tuple[int, int]], pattern: re.Pattern[str], kind: str
+) -> Iterator[Hit]:
+    for start, end in windows:
         for m in pattern.finditer(lowered, start, end):
             yield kind, m.group()
 
 
-def _health(text: str, lowered: str) -> Iterator[Hit]:
-    windows = _windows(lowered, _HEALTH_STEMS, _HEALTH_REACH)
+def _health(text: str, lowered: str, foreign: bool) -> Iterator[Hit]:
+    stems: tuple[str, ...] = _HEALTH_STEMS
+    if ":" in lowered:
+        stems += _HEALTH_STEMS_COLON
+    if foreign:
+        stems += _HEALTH_STEMS_FOREIGN
+    windows = _windows(lowered, stems, _HEALTH_REACH)
     for start, end in windows:
         for m in _HEALTH.finditer(lowered, start, end):
             yield "health", m.group()

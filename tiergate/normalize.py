@@ -86,8 +86,9 @@ _PRINTABLE_SHARE = 0.9
 
 def decode_token(token: str) -> str | None:
     """What a base64 or hex token says, if it says something readable; else None."""
-    if len(token) >= 12 and _HEX.fullmatch(token):
-        decoded = _readable(binascii.unhexlify(token))
+    digits = token[2:] if token[:2] in ("0x", "0X") else token  # a C-style hex literal
+    if len(digits) >= 12 and _HEX.fullmatch(digits):
+        decoded = _readable(binascii.unhexlify(digits))
         if decoded is not None:
             return decoded
     core = token.rstrip("=")

@@ -33,7 +33,8 @@ NOT_PHONE = re.compile(
     r"(?:\b(?:order|invoice|inv|ref|reference|tracking|sku|part|item|ticket|account|acct|"
     r"isbn|issn|doi|pmid|arxiv|serial|batch|lot|build|version|ver|v|release|rev|revision|"
     r"commit|pid|port|issue|pr|bug|case|claim|shipment|confirmation|booking|transaction|txn|"
-    r"receipt|model|id|no\.|upc|ean|gtin|asin|barcode)|#)\W*(?:number\W*|no\.?\W*|id\W*)?(?:is\W*|was\W*)?\Z"
+    r"receipt|model|id|no\.|upc|ean|gtin|asin|barcode|po|p\.o\.|purchase order|pipeline|job|"
+    r"run|seeds?|cents)|#)\W*(?:number\W*|no\.?\W*|id\W*)?(?:is\W*|was\W*)?\Z"
 )
 UNIT_AFTER = re.compile(
     r" ?(?:bytes?|b|kb|mb|gb|tb|kib|mib|gib|ms|µs|ns|s|sec|seconds|rows|records|items|times|"
@@ -41,6 +42,29 @@ UNIT_AFTER = re.compile(
     r"%|€|\$|usd|eur|dollars)\b",
     re.IGNORECASE,
 )
+# A bare number in these surroundings is a figure, not a phone: engineering words anywhere in
+# the few words before ("revenue_cents", "pipeline", "job"), or a list or row of numbers.
+BARE_NOT_PHONE = re.compile(
+    r"(?:\b|_)(?:po|purchase order|pipeline|job|jobs|run|runs|seeds?|builds?|cents|revenue|amount|"
+    r"total|price|balance|count|bytes|size|epoch|timestamp|ts|offset|nonce|hash|checksum|crc|"
+    r"duration|elapsed|rows?|quantity|qty|sku|inode|pid|uid|gid)\b"
+)
+NUMBER_BEFORE = re.compile(r"[\d.:\-]{4,}[\"']?\s?[,;|\t]\s?[\"']?\Z")
+NUMBER_AFTER = re.compile(r"[\"']?\s?[,;|\t]\s?[\"']?[\d.\-]{4,}")
+
+
+def valid_bare_phone(digits: str) -> bool:
+    """A bare number among other numbers counts only if it is an assigned phone number."""
+    for region in ("US", "IN"):
+        try:
+            number = phonenumbers.parse(digits, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return True
+    return False
+
+
 # Integer limits that turn up in docs and logs; in bare ten-digit phone shape but nobody's.
 _FAMOUS = frozenset({"2147483647", "2147483648", "4294967295", "4294967296", "9223372036"})
 _COUNTRY_CODES = frozenset(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
