@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -422,8 +422,8 @@ class Relay:
     def __aiter__(self) -> Relay:
         return self
 
-    async def __anext__(self) -> bytes:
-        return await self._body.__anext__()
+    def __anext__(self) -> Awaitable[bytes]:
+        return self._body.__anext__()  # no coroutine of our own per chunk
 
     async def aclose(self) -> None:
         try:
