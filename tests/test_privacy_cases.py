@@ -38,65 +38,10 @@ CRITICAL_HEADERS = {"X-Tiergate-Quality": "critical", "X-Tiergate-Complexity": "
 
 # id -> what the detector is missing. Every entry is a case that reached the cloud at the last run.
 LEAKS: dict[str, str] = {
-    # cards
-    "card-sep-mir-underscores": "detector: a card grouped with '_' (2202_8655_4818_6772)",
-    "card-sep-visa-pairs": "detector: a card written in pairs of digits (41 62 91 53 ...)",
-    "card-uatp-dash": "detector: a UATP card (1…, 15 digits, 4-4-4-3); caught until 00:33 UTC, then regressed",
-    "card-sep-newlines": "detector: a card with one group of four per line",
-    "card-markdown-table": "detector: a card split over markdown table cells (| 4243 | 0230 | ...)",
-    # US tax ids
-    "ein-dot": "detector: an EIN with a '.' separator next to 'employer identification number'",
-    # national ids, passports, licences
-    "id-es-dni-no-word": "detector: a Spanish DNI with a dash before its check letter, no key word",
-    "id-it-codice-fiscale-lower": "detector: a lower-case Italian codice fiscale",
-    "id-au-tfn": "detector: an Australian tax file number",
-    "id-de-personalausweis": "detector: a German ID card number (Personalausweisnummer)",
-    "passport-mrz": "detector: a passport machine-readable zone",
-    "dl-new-york": "detector: a driving licence number after 'DL#'",
     # phones
     "phone-SG1-national": "detector: a Singapore number (8 digits) in national format, no phone word",
-    # e-mail
-    "email-spaced-symbols": "detector: an e-mail with spaces around '@' (tom.baker @ proton.me)",
-    "email-arobase-fr": "detector: an e-mail spelled in French (arobase / point)",
-    # a person, health, legal, markers
-    "dob-fr": "detector: a French date of birth (née le 5 juin 1991)",
-    "dob-jp": "detector: a Japanese date of birth (1990年4月12日生まれ)",
-    "address-br": "detector: a Brazilian street address (Rua ..., CEP)",
-    "address-jp": "detector: a Japanese address (東京都…区…2-14-7)",
-    "health-diagnosis-dx": "detector: 'Dx:' with a psychiatric diagnosis",
-    "health-hiv": "detector: HIV status / viral load of a named person",
-    "health-procedure": "detector: a surgical procedure (laparoscopic cholecystectomy)",
-    "health-icd10-bare-codes": "detector: bare ICD-10 codes after 'Assessment:'",
-    "health-german": "detector: German health data (Patientin, Mammakarzinom, Chemotherapie)",
-    "health-pregnancy": "detector: pregnancy and gestational diabetes of a named employee",
-    "legal-nda-german": "detector: German NDA marker (Geheimhaltungsvereinbarung)",
-    "legal-privileged-communication": "detector: 'legal professional privilege'",
-    "marker-german-vertraulich": "detector: German confidentiality marker (STRENG VERTRAULICH)",
-    # secrets
-    "key-doppler": "detector: Doppler token (dp.pt.)",
-    "key-sentry-dsn": "detector: Sentry DSN (https://<32 hex>@o….ingest.sentry.io/…)",
-    "key-pulumi": "detector: Pulumi access token (pul-)",
-    "key-terraform-cloud": "detector: Terraform Cloud token (….atlasv1.…)",
-    "key-dropbox": "detector: Dropbox short-lived token (sl.B…)",
-    "key-cloudflare-origin-ca": "detector: Cloudflare Origin CA key (v1.0-…)",
-    "key-mapbox-secret": "detector: Mapbox secret token (sk.eyJ1Ijoi…)",
-    "assign-netrc": "detector: a .netrc line (machine … login … password …)",
-    "prose-my-password": 'detector: "my password\'s <value>"',
-    "prose-login-slash": "detector: 'login: admin / <password>'",
-    "basic-auth-curl-u": "detector: curl -u user:password",
-    "secret-docker-login-p": "detector: docker login -u <user> -p <password>",
-    "secret-mysql-p-flag": "detector: mysql -u<user> -p<password>",
     # obfuscation
-    "obf-hex-card": "detector: hex after a '0x' prefix is not decoded",
     "obf-spelled-digits-ssn": "detector: an SSN spelled out in words after 'my SSN is'",
-    # fields
-    "message_name-ssn": "detector: 'SSN' joined to the number by '_' (SSN_123-45-6789)",
-    "message_name-ssn_fullwidth": "detector: 'SSN' joined to full-width digits by '_'",
-    # hard negatives held back
-    "neg-assembly-qualified": "detector: a .NET PublicKeyToken (public, 16 hex) is held as a secret",
-    "neg-po-number": "detector: a 10-digit SAP purchase order number after 'PO' is held as a phone",
-    "neg-real-0": "detector: a Python list of 10-digit RNG seeds (real comment; none a valid NANP number) is held as phones",
-    "neg-born-project": "detector: 'was born on <date>' about a software project is held as a date of birth",
 }
 
 
