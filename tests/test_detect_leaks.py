@@ -28,6 +28,7 @@ def rand(n: int, alphabet: str = ALNUM) -> str:
             return out
 
 
+FULLWIDTH = {ord(d): 0xFF10 + int(d) for d in "0123456789"}
 _DNI = "48151623"
 _CF = "RSSMRA85T10A562"
 
@@ -58,6 +59,11 @@ FOUND: list[tuple[str, str]] = [
     ("national_id", "DL# 712 604 233"),
     ("national_id", "the id# 55123 9876"),
     ("national_id", "EIN 27.1948375 on the W-9"),
+    ("national_id", "SSN_536-22-1470"),
+    ("national_id", "ssn_" + "536-22-1470".translate(FULLWIDTH)),
+    ("phone", "mobile_4155550123"),
+    ("street_address", "住所:大阪府大阪市北区梅田3-1-1"),
+    ("street_address", "Av. Paulista, 900 - Bela Vista, São Paulo - SP, 01310-100"),
     # health, privilege and confidentiality in words, in English and German
     ("health", "Pt: J. Moreno. Dx: generalized anxiety disorder"),
     ("health", "her HIV viral load was undetectable at the last visit"),
@@ -116,6 +122,11 @@ CLEAN = [
     "job 5512098876 retried twice",
     "order_id,revenue_cents\n88,6612093345\n89,7712093346",
     "rng seeds: [3141592653, 2718281828, 1618033988]",
+    "build_20240101 and run_4410234567",
+    "東京都の人口は1400万人",
+    "period,units,avg,total_cents\n2023-02,512,3.7,6612093345\n2023-03,498,3.9,7712093346",
+    "tokens = [(NAME, 'x'), (OP, '=')]",
+    "meta = {'author': 'Zoë', 'author_email': 'n/a'}",
 ]
 
 PHONES_STILL = [

@@ -94,6 +94,22 @@ _STREET_NAME_BEFORE = re.compile(
 _STATE_BEFORE = re.compile(r", [A-Z]{2,3},? \Z")
 _CEP = re.compile(r"\d{5}-?\d{3}")
 _CEP_TOWN_AFTER = re.compile(r" [^\n/]{1,40} / [A-Z]{2}\b")
+# ... or after its state: "São Paulo - SP, 01304-001", "CEP 01304-001".
+_CEP_AFTER_STATE = re.compile(
+    r"(?:[-,] (?:AC|AL|AP|AM|BA|CE|DF|ES|GO|MA|MT|MS|MG|PA|PB|PR|PE|PI|RJ|RN|RS|RO|RR|SC|SP|SE|"
+    r"TO),? (?:CEP:? )?|\bCEP:? )\Z"
+)
+# Japanese block addresses written with dashes: "東京都世田谷区北沢2-14-7".
+_JP_BLOCK_ADDRESS = re.compile(
+    r"(?:都|道|府|県)[^\s\d]{1,12}?(?:区|市|町|村|郡)[^\s\d]{0,12}\d{1,4}(?:[-\u30fc]\d{1,4}){1,2}"
+)
+
+
+def japanese_block_address(text: str) -> str | None:
+    m = _JP_BLOCK_ADDRESS.search(text)
+    return m.group() if m else None
+
+
 _CJK_ADDRESS_BEFORE = re.compile(
     r"[省市区县路街道号座]\s?\Z|[省市][^\n]{0,30}[路街道号座][^\n]{0,6}\Z"
 )
@@ -109,7 +125,9 @@ def postcode_at(text: str, start: int, span: str, before: str) -> bool:
     if _STATE_BEFORE.search(before) and span[:5].isdigit() and len(span) in (5, 10):
         return True
     end = start + len(span)
-    if _CEP.fullmatch(span) and _CEP_TOWN_AFTER.match(text, end):
+    if _CEP.fullmatch(span) and (
+        _CEP_TOWN_AFTER.match(text, end) or _CEP_AFTER_STATE.search(text, max(0, start - 12), start)
+    ):
         return True
     return len(span) == 6 and span.isdigit() and bool(_CJK_ADDRESS_BEFORE.search(before))
 

@@ -85,13 +85,13 @@ _AZURE_SAS = re.compile(r"[?&]sig=([A-Za-z0-9%+/=]{30,})")
 # every alternative starts with a literal.
 _ASSIGN_OP = re.compile(r"[:=]")
 _NAME_TAIL = re.compile(
-    r"(?:pass(?:word|wd|wort|phrase)?|pwd?|secret|token|key|auth|credentials?|dsn|"
+    r"(?:pass(?:word|wd|wort|phrase)?|pwd?|secret|token|key|auth(?!or)|credentials?|dsn|"
     r"conn(?:ection)?[_-]?str(?:ing)?)[a-z0-9_.\-]{0,30}[\"']?\s{0,3}\Z"
 )
 _ASSIGN_STEMS = ("pass", "pw", "secret", "token", "key", "auth", "cred", "dsn", "conn")
 _PUBLIC_NAME = re.compile(r"public[\w.\-]{0,30}[\"']?\s{0,3}[:=]?\s{0,3}\Z")
 _ASSIGN_VALUE = re.compile(r"""\s{0,8}(["']?)([^\s"',;]{6,256})\1""")
-_CODE = re.compile(r"[A-Za-z_][\w.]*[(\[].*|\(.*|[A-Za-z_]+(?:\.[A-Za-z_]\w*)*[):\]]*")
+_CODE = re.compile(r"[A-Za-z_][\w.]*[(\[].*|[(\[{].*|[A-Za-z_]+(?:\.[A-Za-z_]\w*)*[):\]]*")
 _PLACEHOLDER = re.compile(
     r"(?i)\*+|x{3,}|\.{3}|<[^>]*>|\$\{?\w+\}?|\{\{?[^}]*\}\}?|%s|%\(\w+\)s|\[[^\]]*\]|"
     r"password|passwd|pass|secret|your[\w-]*|changeme|redacted|none|null|true|false|"

@@ -46,20 +46,19 @@ from .addresses import (
     POSTAL_STREET,
     address_at,
     east_asian_address_at,
+    japanese_block_address,
     postcode_at,
 )
 from .normalize import decode_token
 from .phones import (
     BARE_NOT_PHONE,
     NOT_PHONE,
-    NUMBER_AFTER,
-    NUMBER_BEFORE,
     PHONE_STRONG,
     PHONE_WEAK,
     UNIT_AFTER,
+    among_numbers,
     international_phone,
     phone_shape,
-    valid_bare_phone,
 )
 
 Hit = tuple[str, str]
@@ -162,6 +161,12 @@ def scan(text: str, sink: list[str]) -> Iterator[Hit]:
         _padded_base64(text, sink)
     if "<" in text and "<<" in text:
         yield from _machine_readable_zones(text)
+    if (
+        not text.isascii()
+        and ("区" in text or "市" in text or "町" in text or "村" in text)
+        and (address := japanese_block_address(text))
+    ):
+        yield "street_address", address
     pos = 0
     while m := _MAIN.search(text, pos):
         pos = m.end()
@@ -348,9 +353,7 @@ def _classify(span: str, before: str, after: str, has_extension: bool) -> str | 
     if shaped and len(groups) == 1:
         if _near(BARE_NOT_PHONE, before):
             return None  # "pipeline 4410234567", "revenue_cents: 4410234567"
-        if (NUMBER_BEFORE.search(before) or NUMBER_AFTER.match(after)) and not valid_bare_phone(
-            digits
-        ):
+        if among_numbers(before, after):
             return None  # a list or a row of numbers: seeds, ids, amounts
     if shaped and (len(groups) > 1 or not UNIT_AFTER.match(after)):
         return "phone"
@@ -531,9 +534,18 @@ _ANALYTE_VALUE = re.compile(
 _PART_SPLIT = re.compile(r"=(?=[^=])|/")
 
 
+# "SSN_123-45-6789", "phone_4155550123": a name joined to its value by '_' (a field name).
+_NAMED_NUMBER = re.compile(r"([A-Za-z]{2,24})_(\d[\d\-.]{4,24})")
+
+
 def _token(text: str, start: int, end: int, sink: list[str]) -> Iterator[Hit]:
     token = text[start:end]
     before = text[max(0, start - _CONTEXT_WINDOW) : start]
+    if "_" in token and (named := _NAMED_NUMBER.fullmatch(token)):
+        context = (before + " " + named.group(1)).lower().replace("_", " ") + " "
+        if kind := _classify(named.group(2), context[-_CONTEXT_WINDOW:], "", False):
+            yield kind, named.group(2)
+            return
     if len(token) < 5:
         yield from _token_part(text, start, token, before.lower(), sink)
         return

@@ -49,20 +49,17 @@ BARE_NOT_PHONE = re.compile(
     r"total|price|balance|count|bytes|size|epoch|timestamp|ts|offset|nonce|hash|checksum|crc|"
     r"duration|elapsed|rows?|quantity|qty|sku|inode|pid|uid|gid)\b"
 )
-NUMBER_BEFORE = re.compile(r"[\d.:\-]{4,}[\"']?\s?[,;|\t]\s?[\"']?\Z")
-NUMBER_AFTER = re.compile(r"[\"']?\s?[,;|\t]\s?[\"']?[\d.\-]{4,}")
+NUMBER_BEFORE = re.compile(r"\d[\"']?\s?[,;|\t]\s?[\"']?\Z")
+NUMBER_AFTER = re.compile(r"[\"']?\s?[,;|\t]\s?[\"']?\d")
 
 
-def valid_bare_phone(digits: str) -> bool:
-    """A bare number among other numbers counts only if it is an assigned phone number."""
-    for region in ("US", "IN"):
-        try:
-            number = phonenumbers.parse(digits, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            return True
-    return False
+def among_numbers(before: str, after: str) -> bool:
+    """True if a number is one field of a row or list of numbers ("96.71,3569461565\n")."""
+    number_before = NUMBER_BEFORE.search(before) is not None
+    number_after = NUMBER_AFTER.match(after) is not None
+    edge_before = before.rstrip(" \t")[-1:] in ("", "\n", "[", "(", "{")
+    edge_after = after.lstrip(" \t")[:1] in ("", "\n", "]", ")", "}")
+    return (number_before and (number_after or edge_after)) or (number_after and edge_before)
 
 
 # Integer limits that turn up in docs and logs; in bare ten-digit phone shape but nobody's.
