@@ -31,7 +31,16 @@ from tiergate.server import BackgroundServer, create_app
 from tiergate.testing import FakeUpstream
 
 from .conftest import Start, Tiers, make_config
-from .privacy_cases import FIELD_VALUES, NEGATIVES, POSITIVES, SPLITS, Case, needles
+from .privacy_cases import (
+    FIELD_VALUES,
+    HELD_OUT,
+    HELD_OUT_NEGATIVES,
+    NEGATIVES,
+    POSITIVES,
+    SPLITS,
+    Case,
+    needles,
+)
 
 CRITICAL = {"quality": "critical", "complexity": "high"}
 CRITICAL_HEADERS = {"X-Tiergate-Quality": "critical", "X-Tiergate-Complexity": "high"}
@@ -42,6 +51,31 @@ LEAKS: dict[str, str] = {
     "phone-SG1-national": "detector: a Singapore number (8 digits) in national format, no phone word",
     # obfuscation
     "obf-spelled-digits-ssn": "detector: an SSN spelled out in words after 'my SSN is'",
+    # held out (written at 01:25 UTC, after the detector was fitted to the cases above)
+    "ho-card-uatp-word": "detector: a bare 15-digit UATP card after 'UATP'",
+    "ho-id-be-rijksregister": "detector: a Belgian national number (rijksregisternummer 85.07.30-489.57)",
+    "ho-phone-hk": "detector: a Hong Kong mobile (8 digits) next to a Chinese name",
+    "ho-phone-dk-words": "detector: a Danish number after Danish phone words (ring til mig på)",
+    "ho-email-at-only-spelled": "detector: an e-mail with only 'AT' spelled (jsmith AT contoso.com)",
+    "ho-email-punkt-de": "detector: an e-mail spelled in German ((at) ... (punkt) de)",
+    "ho-health-colonoscopy": "detector: a procedure (colonoscopy, biopsy) of a relative",
+    "ho-health-abbreviations": "detector: clinical abbreviations (T2DM, HTN, CKD) with insulin dose",
+    "ho-legal-fre-408": "detector: a settlement communication marker (FRE 408)",
+    "ho-legal-mutual-nda": "detector: 'mutual non-disclosure agreement'",
+    "ho-marker-french": "detector: a French confidentiality marker (Confidentiel - ne pas diffuser)",
+    "ho-key-replicate": "detector: Replicate token (r8_)",
+    "ho-key-groq": "detector: Groq key (gsk_)",
+    "ho-key-langsmith": "detector: LangSmith key (lsv2_pt_)",
+    "ho-key-docker-hub": "detector: Docker Hub PAT (dckr_pat_)",
+    "ho-key-rubygems": "detector: RubyGems key (rubygems_)",
+    "ho-key-nuget": "detector: NuGet key (oy2…)",
+    "ho-key-nvidia": "detector: NVIDIA key (nvapi-)",
+    "ho-key-tavily": "detector: Tavily key (tvly-)",
+    "ho-pw-creds-pair": "detector: 'the creds admin:<password>'",
+    "ho-pw-kennwort": "detector: German 'Kennwort: <value>'",
+    "ho-pw-senha": "detector: Portuguese 'a senha ... é <value>'",
+    "ho-pw-russian": "detector: Russian 'пароль: <value>'",
+    "ho-obf-hex-bytes-spaced": "detector: an e-mail as space-separated hex bytes",
 }
 
 
@@ -168,6 +202,24 @@ def test_the_recorded_class_is_the_kinds_class(rig: Rig, case: Case, expected: s
     rig.reset()
     raw = chat(rig, [{"role": "user", "content": case.text}])
     assert raw.headers["x-tiergate-classification"] == expected
+
+
+# -- held out: fresh wording and values, written after the detector was fitted to the cases above --
+
+
+@pytest.mark.parametrize("case", params(HELD_OUT))
+def test_a_held_out_positive_stays_local(rig: Rig, case: Case) -> None:
+    rig.reset()
+    chat(rig, [{"role": "user", "content": case.text}])
+    rig.assert_kept_local(case.secret)
+
+
+@pytest.mark.parametrize("case", params(HELD_OUT_NEGATIVES))
+def test_a_held_out_negative_reaches_the_cloud(rig: Rig, case: Case) -> None:
+    rig.reset()
+    chat(rig, [{"role": "user", "content": case.text}])
+    assert rig.tiers.local.count() == 0, "held back on premises"
+    assert rig.tiers.openai.count() == 1
 
 
 # -- hard negatives still reach the cloud ----------------------------------------------------------
