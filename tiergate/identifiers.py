@@ -313,6 +313,8 @@ def _number(text: str, start: int, end: int, sink: list[str]) -> tuple[int, list
     return end, []
 
 
+# Pure in its arguments; rows of a table or a log repeat the same number in the same words.
+@lru_cache(maxsize=4096)
 def _classify(span: str, before: str, after: str, has_extension: bool) -> str | None:
     groups = [g for g in _GROUP_SEPARATOR.split(span) if g]
     digits = "".join(groups)
