@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from . import foreign_markers
+
 Hit = tuple[str, str]
 
 
@@ -103,6 +105,30 @@ CONDITIONS = _words(
     "mental illness",
     "ocd",
     "insomnia",
+    "hyperlipid(?:a)?emia",
+    "hypercholesterol(?:a)?emia",
+    "gerd",
+    "gastro(?:-| )?(?:o)?esophageal reflux(?: disease)?",
+    "celiac disease",
+    "coeliac disease",
+    "irritable bowel syndrome",
+    "sickle cell (?:disease|an(?:a)?emia)",
+    "cystic fibrosis",
+    "myeloma",
+    "heart disease",
+    "angina",
+    "sarcoidosis",
+    "diverticulitis",
+    "pancreatitis",
+    "appendicitis",
+    "cellulitis",
+    "bronchitis",
+    "meningitis",
+    "shingles",
+    "long covid",
+    "panic disorder",
+    "personality disorder",
+    "post-traumatic stress disorder",
 )
 # Drug and procedure families named by their ending; one "[a-z]+(?:…)" alternative
 # costs a word's length per word, many "\w+statin"-style ones cost that many times over.
@@ -293,9 +319,10 @@ _HEALTH = re.compile(
     + r"\b(?:\s+\d+(?:\.\d+)?\s*"
     + DOSE_UNIT
     + r")?"
-    r"|\b(?:underwent|undergoing|scheduled for|booked for|recovering from|post-op|s/p|had an?|had)\s+"
+    r"|\b(?:underwent|undergoing|scheduled for|booked for|referred for|referral for|awaiting|"
+    r"recovering from|post-op|s/p|had an?|had)\s+"
     r"(?:an?\s+|emergency\s+|elective\s+|her\s+|his\s+|laparoscopic\s+|robotic\s+|partial\s+|"
-    r"total\s+|open\s+|minor\s+|major\s+)*" + PROCEDURES + r"\b"
+    r"total\s+|open\s+|minor\s+|major\s+)*(?:[a-z]+\s+)?" + PROCEDURES + r"\b"
     r"|\b" + ANALYTES + r"(?: level)?(?: of| was| is|:|=)?\s*\d+(?:\.\d+)?(?:/\d+)?\s*"
     r"(?:%|mg/dl|mmol/l|g/dl|mmhg|bpm|ng/ml|miu/l|u/l|iu/l)"
     r"|\bicd-?(?:10|9)(?:-cm)?(?: code)?:?\s*[a-tv-z]\d[0-9ab](?:\.\w{1,4})?\b"
@@ -326,6 +353,8 @@ _HEALTH_STEMS = (
     "viral",
     "pregnan",
     "tomy",
+    "scopy",
+    "referr",
 )
 # Stems looked for only when their gate is met: a rare character, or text beyond ASCII.
 _HEALTH_STEMS_COLON = ("dx:",)
@@ -438,6 +467,8 @@ def scan(text: str, lowered: str) -> Iterator[Hit]:
     # Words of other languages are looked for only in text beyond ASCII (an O(1) test):
     # "gemäß", "für", "née" carry their language's letters.
     foreign = not lowered.isascii()
+    if foreign:
+        yield from foreign_markers.scan(lowered)
     yield from _first(_health(text, lowered, foreign))
     legal_stems = _LEGAL_STEMS + _LEGAL_STEMS_FOREIGN if foreign else _LEGAL_STEMS
     yield from _first(_phrases(lowered, legal_stems, _LEGAL, "legal_privilege"))
