@@ -22,6 +22,9 @@ FOUND = [
     ("legal_privilege", "Dokument unterliegt dem Anwaltsgeheimnis und ist vertraulich für Müller."),
     ("legal_privilege", "Comunicação protegida por sigilo profissional do advogado."),
     ("legal_privilege", "本件は守秘義務の対象です。"),
+    ("credential", "Kennwort: Qm4!tRz8Lp"),
+    ("credential", "пароль: Vb6Nm1Kq9z"),
+    ("credential", "密码\uff1aLk3Jh7Gf2D"),
 ]
 
 CLEAN = [
@@ -31,6 +34,8 @@ CLEAN = [
     "Ich habe eine Frage zur Rechnung für März.",
     "Le musée est fermé le lundi.",
     "Plasmafernseher für das Büro bestellt.",
+    "Kennwort: erforderlich",
+    "Kennwort vergessen? Hier zurücksetzen.",
 ]
 
 

@@ -86,6 +86,7 @@ _AZURE_SAS = re.compile(r"[?&]sig=([A-Za-z0-9%+/=]{30,})")
 _ASSIGN_OP = re.compile(r"[:=]")
 _NAME_TAIL = re.compile(
     r"(?:pass(?:word|wd|wort|phrase)?|pwd?|secret|token|key|auth(?!or)|credentials?|dsn|"
+    r"kennwort|senha|contraseña|contrasena|пароль|hasło|haslo|密码|パスワード|비밀번호|"
     r"conn(?:ection)?[_-]?str(?:ing)?)[a-z0-9_.\-]{0,30}[\"']?\s{0,3}\Z"
 )
 _ASSIGN_STEMS = ("pass", "pw", "secret", "token", "key", "auth", "cred", "dsn", "conn")
@@ -177,9 +178,12 @@ def scan(text: str, lowered: str) -> Iterator[Hit]:
     if "=" in text and "sig=" in text:
         for m in _AZURE_SAS.finditer(text):
             yield "credential", m.group(1)
-    if ("=" in text or ":" in text) and any(stem in lowered for stem in _ASSIGN_STEMS):
+    foreign_word = _foreign_password_word(lowered)
+    if ("=" in text or ":" in text) and (
+        foreign_word or any(stem in lowered for stem in _ASSIGN_STEMS)
+    ):
         yield from _assignments(text, lowered)
-    if "pass" in lowered or "pw" in lowered or _foreign_password_word(lowered):
+    if foreign_word or "pass" in lowered or "pw" in lowered:
         yield from _prose_passwords(text, lowered)
     if "-" in text and "-u" in text:
         yield from _command_lines(text)
@@ -191,7 +195,10 @@ def _foreign_password_word(lowered: str) -> bool:
     if "kennwort" in lowered:
         return True
     # "contraseña", "a senha é": written with accents, so only non-ASCII text needs the look.
-    return not lowered.isascii() and ("contrase" in lowered or "senha" in lowered)
+    return not lowered.isascii() and any(word in lowered for word in _FOREIGN_PASSWORD_WORDS)
+
+
+_FOREIGN_PASSWORD_WORDS = ("contrase", "senha", "пароль", "hasło", "密码", "パスワード", "비밀번호")
 
 
 def _assignments(text: str, lowered: str) -> Iterator[Hit]:
