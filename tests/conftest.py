@@ -7,7 +7,9 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import openai
 import pytest
 
 from tiergate.config import Config, parse_config
@@ -23,6 +25,24 @@ TENANT_KEYS = {
     "tiny": "tg-tiny-key",
 }
 ADMIN_KEY = "tg-admin-key"
+
+
+_CLIENTS: list[openai.OpenAI] = []
+
+
+def sdk(base_url: str, api_key: str = "unused", **options: Any) -> openai.OpenAI:
+    """The official openai client, closed when the test ends: no pooled socket is left for the
+    garbage collector to report (pytest turns that warning into an error)."""
+    client = openai.OpenAI(base_url=base_url, api_key=api_key, **options)
+    _CLIENTS.append(client)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _close_sdk_clients() -> Iterator[None]:
+    yield
+    while _CLIENTS:
+        _CLIENTS.pop().close()
 
 
 def sha(key: str) -> str:

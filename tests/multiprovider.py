@@ -19,6 +19,8 @@ from tiergate.config import Config, parse_config
 from tiergate.server import BackgroundServer, create_app
 from tiergate.testing import FakeUpstream
 
+from .conftest import sdk
+
 ANTHROPIC_KEY = "sk-ant-fake-key"
 AZURE_KEY = "azure-fake-key"
 CLAUDE = "claude-haiku-4-5"  # priced by the bundled genai-prices table
@@ -110,7 +112,7 @@ def gateway_url(fakes: Fakes, tmp_path: Path) -> Iterator[str]:
 
 
 def client(url: str) -> openai.OpenAI:
-    return openai.OpenAI(base_url=url + "/v1", api_key="unused", max_retries=0, timeout=10)
+    return sdk(base_url=url + "/v1", api_key="unused", max_retries=0, timeout=10)
 
 
 def hints(**values: Any) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 import openai
 import pytest
 
-from .conftest import Start, Tiers
+from .conftest import Start, Tiers, sdk
 
 CRITICAL = {"quality": "critical", "complexity": "high"}
 PRICES = {"openai_input": 2, "openai_output": 8}
@@ -24,7 +24,7 @@ def rows(store: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
 
 
 def client(url: str) -> openai.OpenAI:
-    return openai.OpenAI(base_url=url + "/v1", api_key="unused", max_retries=0)
+    return sdk(base_url=url + "/v1", api_key="unused", max_retries=0)
 
 
 def ask(url: str, *, stream: bool = False, behaviour: str | None = None) -> Any:

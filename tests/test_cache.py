@@ -19,7 +19,7 @@ import pytest
 from tiergate.config import parse_config
 from tiergate.server import BackgroundServer, create_app
 
-from .conftest import TENANT_KEYS, Tiers, make_config
+from .conftest import TENANT_KEYS, Tiers, make_config, sdk
 from .redis_server import RedisServer, redis_server
 
 __all__ = ["redis_server"]
@@ -54,7 +54,7 @@ def ask(
     headers: dict[str, str] | None = None,
     temperature: float | None = 0,
 ) -> tuple[Any, str]:
-    client = openai.OpenAI(base_url=url + "/v1", api_key=key, max_retries=0)
+    client = sdk(base_url=url + "/v1", api_key=key, max_retries=0)
     extra: dict[str, Any] = {"tiergate": hints if hints is not None else CRITICAL}
     if temperature is not None:
         extra["temperature"] = temperature
@@ -86,7 +86,7 @@ def test_an_identical_request_is_a_hit_at_no_cost(
     assert second["x-tiergate-provider"] == "openai"
     assert second["x-tiergate-cost-usd"] == "0"
     assert first["x-tiergate-request-id"] != second["x-tiergate-request-id"]
-    metrics = openai.OpenAI(base_url=url, api_key="x").get("/metrics", cast_to=str)
+    metrics = sdk(base_url=url, api_key="x").get("/metrics", cast_to=str)
     assert "tiergate_cache_hits_total" in metrics
     deadline = time.monotonic() + 10  # the hit's free row is group-committed after the answer
     rows: list[tuple[Any, ...]] = []

@@ -11,7 +11,7 @@ import pytest
 from tiergate.config import parse_config
 from tiergate.server import BackgroundServer, create_app
 
-from .conftest import Tiers, make_config
+from .conftest import Tiers, make_config, sdk
 
 
 def start(tiers: Tiers, tmp_path: Path, *, escalate: bool) -> BackgroundServer:
@@ -21,7 +21,7 @@ def start(tiers: Tiers, tmp_path: Path, *, escalate: bool) -> BackgroundServer:
 
 
 def ask(url: str, text: str, **hints: str) -> dict[str, str]:
-    client = openai.OpenAI(base_url=url + "/v1", api_key="unused", max_retries=0)
+    client = sdk(base_url=url + "/v1", api_key="unused", max_retries=0)
     raw = client.chat.completions.with_raw_response.create(
         model="auto",
         messages=[{"role": "user", "content": text}],

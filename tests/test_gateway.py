@@ -11,11 +11,11 @@ import openai
 import orjson
 import pytest
 
-from .conftest import Start, Tiers
+from .conftest import Start, Tiers, sdk
 
 
 def client(url: str, key: str = "unused") -> openai.OpenAI:
-    return openai.OpenAI(base_url=url + "/v1", api_key=key, max_retries=0, timeout=10)
+    return sdk(base_url=url + "/v1", api_key=key, max_retries=0, timeout=10)
 
 
 def chat(

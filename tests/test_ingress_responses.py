@@ -25,7 +25,7 @@ from tiergate.errors import InvalidRequest
 from tiergate.ingress.responses import Responses
 
 from . import multiprovider
-from .conftest import Start, Tiers
+from .conftest import Start, Tiers, sdk
 from .jsonfuzz import bodies, either, fuzz_gateway, hint_headers, hint_objects
 
 WEATHER = {
@@ -56,7 +56,7 @@ TEXT_EVENTS = [
 
 
 def client(url: str, **headers: str) -> openai.OpenAI:
-    return openai.OpenAI(
+    return sdk(
         base_url=url + "/v1", api_key="unused", max_retries=0, timeout=10, default_headers=headers
     )
 

@@ -24,6 +24,8 @@ from tiergate.errors import BudgetExhausted, InvalidRequest
 from tiergate.exchange import retry_headers
 from tiergate.testing import FakeUpstream
 
+from .conftest import sdk
+
 KEYS = {"acme": "tg-ops-acme-key", "clinic": "tg-ops-clinic-key", "tiny": "tg-ops-tiny-key"}
 ADMIN = "tg-ops-admin-key"
 WORDS = "quartz-lantern-meadow"  # in every prompt: must never reach the log
@@ -134,7 +136,7 @@ def test_every_response_has_a_request_id_and_one_access_log_line(
                 json=chat(f"plan {WORDS} [[fake:fail-500]]", **CRITICAL),
                 headers=bearer("acme"),
             )
-        client = openai.OpenAI(base_url=server.url + "/v1", api_key=KEYS["acme"], max_retries=0)
+        client = sdk(base_url=server.url + "/v1", api_key=KEYS["acme"], max_retries=0)
         raw = client.chat.completions.with_raw_response.create(
             model="auto",
             messages=[{"role": "user", "content": f"Plan {WORDS}"}],
@@ -198,7 +200,7 @@ def test_a_budget_429_says_when_to_retry(fakes: Fakes, tmp_path: Path) -> None:
     server = Serve(config, tmp_path / "serve.log")
     before = datetime.now(UTC)
     try:
-        client = openai.OpenAI(base_url=server.url + "/v1", api_key=KEYS["tiny"], max_retries=0)
+        client = sdk(base_url=server.url + "/v1", api_key=KEYS["tiny"], max_retries=0)
         with pytest.raises(openai.RateLimitError) as raised:
             client.chat.completions.create(
                 model="auto",
@@ -246,9 +248,7 @@ def test_shutdown_grace_answers_a_waiting_request_503_and_ends_a_stream_with_its
     server = Serve(config, tmp_path / "serve.log")
     outcomes: dict[str, Any] = {}
     first_chunk = threading.Event()
-    client = openai.OpenAI(
-        base_url=server.url + "/v1", api_key=KEYS["acme"], max_retries=0, timeout=30
-    )
+    client = sdk(base_url=server.url + "/v1", api_key=KEYS["acme"], max_retries=0, timeout=30)
 
     def waiting() -> None:  # the local fake holds it: it is still waiting at the end of the grace
         try:

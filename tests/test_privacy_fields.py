@@ -16,7 +16,7 @@ import openai
 import orjson
 import pytest
 
-from .conftest import Start, Tiers
+from .conftest import Start, Tiers, sdk
 
 CRITICAL = {"quality": "critical", "complexity": "high"}
 # Values the detector must catch in any field; each is valid (checksums) and plainly personal.
@@ -106,7 +106,7 @@ def cloud_received(tiers: Tiers, value: str) -> bool:
 
 
 def create(url: str, body: dict[str, Any], *, stream: bool = False) -> Any:
-    client = openai.OpenAI(base_url=url + "/v1", api_key="unused", max_retries=0)
+    client = sdk(base_url=url + "/v1", api_key="unused", max_retries=0)
     extra = {k: v for k, v in body.items() if k != "messages"}
     extra["tiergate"] = CRITICAL
     if stream:
@@ -152,7 +152,7 @@ def test_a_value_in_any_field_stays_local(gateway: Start, tiers: Tiers, placemen
 def test_an_object_where_text_belongs_is_refused(
     gateway: Start, tiers: Tiers, message: dict[str, Any], param: str
 ) -> None:
-    client = openai.OpenAI(base_url=gateway() + "/v1", api_key="unused", max_retries=0)
+    client = sdk(base_url=gateway() + "/v1", api_key="unused", max_retries=0)
     with pytest.raises(openai.BadRequestError) as caught:
         client.chat.completions.create(model="auto", messages=[message])  # type: ignore[list-item]
     assert caught.value.body["param"] == param  # type: ignore[index]
@@ -177,7 +177,7 @@ def test_streams_scan_every_field_too(gateway: Start, tiers: Tiers, placement: s
 
 
 def test_embeddings_scan_every_field(gateway: Start, tiers: Tiers) -> None:
-    client = openai.OpenAI(base_url=gateway() + "/v1", api_key="unused", max_retries=0)
+    client = sdk(base_url=gateway() + "/v1", api_key="unused", max_retries=0)
     for extra in (
         {"user": VALUES["email"]},
         {"x_note": VALUES["card"]},
@@ -196,7 +196,7 @@ def test_embeddings_scan_every_field(gateway: Start, tiers: Tiers) -> None:
 def test_a_pin_to_the_cloud_with_a_value_in_metadata_is_refused(
     gateway: Start, tiers: Tiers
 ) -> None:
-    client = openai.OpenAI(base_url=gateway() + "/v1", api_key="unused", max_retries=0)
+    client = sdk(base_url=gateway() + "/v1", api_key="unused", max_retries=0)
     with pytest.raises(openai.PermissionDeniedError) as caught:
         client.chat.completions.create(
             model="gpt-4o",
@@ -209,7 +209,7 @@ def test_a_pin_to_the_cloud_with_a_value_in_metadata_is_refused(
 
 def test_with_the_local_tier_down_nothing_goes_to_the_cloud(gateway: Start, tiers: Tiers) -> None:
     tiers.local.behaviour = "fail-503"
-    client = openai.OpenAI(base_url=gateway() + "/v1", api_key="unused", max_retries=0)
+    client = sdk(base_url=gateway() + "/v1", api_key="unused", max_retries=0)
     for placement in ("metadata", "stop", "user", "unknown_top_level_key"):
         with pytest.raises(openai.InternalServerError) as caught:
             client.chat.completions.create(
@@ -229,7 +229,7 @@ def test_with_the_local_tier_down_nothing_goes_to_the_cloud(gateway: Start, tier
 
 
 def test_price_changing_fields_are_refused_naming_the_field(gateway: Start, tiers: Tiers) -> None:
-    client = openai.OpenAI(base_url=gateway() + "/v1", api_key="unused", max_retries=0)
+    client = sdk(base_url=gateway() + "/v1", api_key="unused", max_retries=0)
     for extra, field in (
         ({"service_tier": "priority"}, "service_tier"),
         ({"modalities": ["text", "audio"]}, "modalities"),

@@ -18,7 +18,7 @@ from tiergate.config import parse_config
 from tiergate.errors import ConfigError
 from tiergate.server import BackgroundServer, create_app
 
-from .conftest import TENANT_KEYS, Tiers, make_config
+from .conftest import TENANT_KEYS, Tiers, make_config, sdk
 
 CRITICAL = {"quality": "critical", "complexity": "high"}
 
@@ -29,9 +29,7 @@ def test_require_label_keeps_unlabelled_requests_on_premises(tiers: Tiers, tmp_p
         tenant["require_label"] = tenant["name"] == "acme"
     config = parse_config(orjson.dumps(data).decode(), env={})
     with BackgroundServer(create_app(config)) as server:
-        acme = openai.OpenAI(
-            base_url=server.url + "/v1", api_key=TENANT_KEYS["acme"], max_retries=0
-        )
+        acme = sdk(base_url=server.url + "/v1", api_key=TENANT_KEYS["acme"], max_retries=0)
 
         def ask(label: str | None) -> str:
             hints = dict(CRITICAL, **({"classification": label} if label else {}))
@@ -175,7 +173,7 @@ def test_a_pdf_reserves_per_page_and_a_file_id_is_refused(tiers: Tiers, tmp_path
     assert media(body(pdf(40)))[0] == 40 * PDF_PAGE_TOKENS
     config = make_config(tiers, tmp_path / "l.db")
     with BackgroundServer(create_app(config)) as server:
-        client = openai.OpenAI(base_url=server.url + "/v1", api_key="x", max_retries=0)
+        client = sdk(base_url=server.url + "/v1", api_key="x", max_retries=0)
         with pytest.raises(openai.BadRequestError) as caught:
             client.chat.completions.create(
                 model="auto",

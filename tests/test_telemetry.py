@@ -29,6 +29,7 @@ from tiergate.server import BackgroundServer, create_app
 from tiergate.telemetry import OtelTracer, Tracer, build
 
 from .conftest import Tiers, make_config
+from .conftest import sdk as closing_sdk
 
 SECRET = "quokkaparliament"  # in every prompt; never in any span
 
@@ -82,7 +83,7 @@ def no_text(found: list[ReadableSpan]) -> None:
 
 
 def sdk(url: str) -> openai.OpenAI:
-    return openai.OpenAI(base_url=url + "/v1", api_key="x", max_retries=0, timeout=10)
+    return closing_sdk(base_url=url + "/v1", api_key="x", max_retries=0, timeout=10)
 
 
 def test_a_request_and_its_attempt_carry_the_genai_conventions(

@@ -21,7 +21,7 @@ import openai
 import orjson
 import pytest
 
-from .conftest import ADMIN_KEY, TENANT_KEYS, Start, Tiers
+from .conftest import ADMIN_KEY, TENANT_KEYS, Start, Tiers, sdk
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 PANELS = {"caps", "days", "tiers", "rules", "fallback", "latency", "ttft", "privacy", "recent"}
@@ -94,9 +94,7 @@ def traffic(url: str, tiers: Tiers) -> None:
     """A mixed workload through the official SDK: tenants, tiers, streams, pii, a fallback."""
 
     def client(tenant: str) -> openai.OpenAI:
-        return openai.OpenAI(
-            base_url=url + "/v1", api_key=TENANT_KEYS[tenant], max_retries=0, timeout=10
-        )
+        return sdk(base_url=url + "/v1", api_key=TENANT_KEYS[tenant], max_retries=0, timeout=10)
 
     def ask(c: openai.OpenAI, text: str, **hints: str) -> None:
         c.chat.completions.create(
