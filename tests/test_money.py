@@ -291,22 +291,25 @@ def test_kill_9_mid_burst_loses_no_answered_request_and_spend_never_drops(
 def config_yaml(tiers: Tiers, store: Path) -> str:
     from .conftest import BASE
 
-    return BASE.format(
-        store=store,
-        local=tiers.local.url,
-        cloud=tiers.cloud.url,
-        openai=tiers.openai.openai_base_url,
-        cloud_budget=120,
-        openai_budget=80,
-        on_exceeded="fallback",
-        breaker_failures=3,
-        breaker_cooldown_s=30,
-        openai_input=2,
-        openai_output=8,
-        total_budget=200,
-        daily_alert="null",
-        local_concurrency=64,
-    ) + "store_lease_s: 1\nstore_heartbeat_s: 0.2\n"
+    return (
+        BASE.format(
+            store=store,
+            local=tiers.local.url,
+            cloud=tiers.cloud.url,
+            openai=tiers.openai.openai_base_url,
+            cloud_budget=120,
+            openai_budget=80,
+            on_exceeded="fallback",
+            breaker_failures=3,
+            breaker_cooldown_s=30,
+            openai_input=2,
+            openai_output=8,
+            total_budget=200,
+            daily_alert="null",
+            local_concurrency=64,
+        )
+        + "store_lease_s: 1\nstore_heartbeat_s: 0.2\n"
+    )
 
 
 def test_spend_json_shape_through_http_equals_the_cli(
