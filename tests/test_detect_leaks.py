@@ -128,6 +128,7 @@ CLEAN = [
     "build_20240101 and run_4410234567",
     "東京都の人口は1400万人",
     "we referred the ticket to the storage team",
+    "passenger_count: 4 and passport_office: Lyon",
     "period,units,avg,total_cents\n2023-02,512,3.7,6612093345\n2023-03,498,3.9,7712093346",
     "tokens = [(NAME, 'x'), (OP, '=')]",
     "meta = {'author': 'Zoë', 'author_email': 'n/a'}",
