@@ -85,7 +85,7 @@ _AZURE_SAS = re.compile(r"[?&]sig=([A-Za-z0-9%+/=]{30,})")
 # every alternative starts with a literal.
 _ASSIGN_OP = re.compile(r"[:=]")
 _NAME_TAIL = re.compile(
-    r"(?:pass(?:word|wd|wort|phrase|code)?(?![a-z])|pwd?|secret|token|key|auth(?!or)|credentials?|dsn|"
+    r"(?:pass(?:word|wd|wort|phrase|code)?s?(?![a-z])|pwd?|secret|token|key|auth(?!or)|credentials?|dsn|"
     r"kennwort|senha|contraseña|contrasena|пароль|hasło|haslo|密码|パスワード|비밀번호|"
     r"conn(?:ection)?[_-]?str(?:ing)?)[a-z0-9_.\-]{0,30}[\"']?\s{0,3}\Z"
 )
