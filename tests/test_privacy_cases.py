@@ -58,7 +58,6 @@ LEAKS: dict[str, str] = {
     "ho-phone-dk-words": "detector: a Danish number after Danish phone words (ring til mig på)",
     "ho-email-at-only-spelled": "detector: an e-mail with only 'AT' spelled (jsmith AT contoso.com)",
     "ho-email-punkt-de": "detector: an e-mail spelled in German ((at) ... (punkt) de)",
-    "ho-health-colonoscopy": "detector: a procedure (colonoscopy, biopsy) of a relative",
     "ho-health-abbreviations": "detector: clinical abbreviations (T2DM, HTN, CKD) with insulin dose",
     "ho-legal-fre-408": "detector: a settlement communication marker (FRE 408)",
     "ho-legal-mutual-nda": "detector: 'mutual non-disclosure agreement'",
@@ -72,9 +71,7 @@ LEAKS: dict[str, str] = {
     "ho-key-nvidia": "detector: NVIDIA key (nvapi-)",
     "ho-key-tavily": "detector: Tavily key (tvly-)",
     "ho-pw-creds-pair": "detector: 'the creds admin:<password>'",
-    "ho-pw-kennwort": "detector: German 'Kennwort: <value>'",
     "ho-pw-senha": "detector: Portuguese 'a senha ... é <value>'",
-    "ho-pw-russian": "detector: Russian 'пароль: <value>'",
     "ho-obf-hex-bytes-spaced": "detector: an e-mail as space-separated hex bytes",
 }
 
