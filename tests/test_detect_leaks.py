@@ -49,6 +49,9 @@ FOUND: list[tuple[str, str]] = [
     ("credential", "curl -s -u builder:Hb3Nm8Kp2 https://ci.acme.test/"),
     ("credential", "podman login --username bot --password Zx8Cv5Bn1Lk quay.acme.test"),
     ("credential", "mysqldump -ureport -pT6yU8iO0pL shop"),
+    # IBANs typed in lower case with spaces
+    ("iban", "iban: gb33 bukb 2020 1555 5555 55 for the refund"),
+    ("iban", "conta de89 3704 0044 0532 0130 00"),
     # identity documents
     ("national_id", f"Ana Gil Soto, {_DNI}-{dni.calc_check_digit(_DNI)}, Madrid"),
     ("national_id", "cf: " + (_CF + codicefiscale.calc_check_digit(_CF)).lower()),

@@ -68,7 +68,9 @@ Hit = tuple[str, str]
 _MAIN = re.compile(
     r"\d(?<!\d\d)"
     # Most numbers in prose are short and followed by a word: "in 1997 we", "116 cases (81%)".
-    r"(?!\d{0,3}(?:%|\s(?!mg\b|mcg\b|mmol|iu\b|rue\b|calle\b|via\b|avenida\b|rua\b)[a-z]))"
+    # A digit right after a letter starts a token ("gb82 west ...", a lower-case IBAN) regardless.
+    r"(?:(?<=[A-Za-z]\d)|(?!\d{0,3}(?:%|\s(?!mg\b|mcg\b|mmol|iu\b|rue\b|calle\b|via\b|"
+    r"avenida\b|rua\b)[a-z])))"
     r"(?:"
     r"(?P<num>(?:[ ).\-/(]{0,3}\d){5,}+)"
     r"|(?P<ip>\d{0,2}(?:\.\d{1,3}){3})"
