@@ -251,7 +251,7 @@ def test_spend_json_has_the_documented_shape_and_the_table_names_every_provider(
     done = cli("spend", "--config", str(run.config), "--json", cwd=run.elsewhere)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout, parse_float=Decimal)  # exact figures, as printed
-    assert set(report) == {"month", "providers", "total", "projection_usd"}
+    assert set(report) == {"month", "providers", "total", "projection_usd", "cache"}
     assert re.fullmatch(r"\d{4}-\d{2}", report["month"])
     line = {"spent_usd", "reserved_usd", "budget_usd", "requests"}
     assert list(report["providers"]) == ["local", "ollama_cloud", "openai"]

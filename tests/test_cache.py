@@ -224,3 +224,28 @@ def test_an_off_premises_cache_never_stores_a_sensitive_answer(
     ask(url, "Plan the release.")
     time.sleep(0.2)  # entries are written after the answer
     assert redis_server.keys() == 1  # only the plain one
+
+
+def test_spend_reports_the_hits_and_what_they_saved(
+    tiers: Tiers, tmp_path: Path, cached: Start
+) -> None:
+    from decimal import Decimal
+
+    from tiergate import reports
+
+    url = cached()
+    first, _ = ask(url)
+    ask(url)
+    ask(url)
+    deadline = time.monotonic() + 10  # hits' rows are group-committed after their answers
+    data = make_config(tiers, tmp_path / "ledger.db").model_dump(mode="json")
+    config = parse_config(orjson.dumps(data).decode(), env={})
+    report = reports.spend(config)
+    while report["cache"]["hits"] < 2:
+        assert time.monotonic() < deadline, report["cache"]
+        time.sleep(0.05)
+        report = reports.spend(config)
+    assert report["cache"]["hits"] == 2
+    # each hit saved what the answer cost when it was made
+    assert Decimal(report["cache"]["savings_usd"]) == 2 * Decimal(first["x-tiergate-cost-usd"])
+    assert "Cache: 2 answers replayed" in reports.format_spend(report)

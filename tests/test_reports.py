@@ -147,6 +147,7 @@ def test_spend_has_exactly_the_documented_shape_with_exact_usd(config: Config) -
             "requests": 4,
         },
         "projection_usd": D("3.524602000014"),
+        "cache": {"hits": 0, "savings_usd": D(0)},
     }
     # The JSON carries the exact figure as a number: no float rounding on the way out.
     assert b'"spent_usd":1.512301000007' in to_json(report)

@@ -324,6 +324,10 @@ class Attempt:
         self.cost_pico = cost
         call = self.call
         now = self.services.monotonic()
+        if self.hit is not None:
+            # A replayed answer costs nothing; its row keeps the usage it represents, which is
+            # what `tiergate spend` prices as the cache's savings.
+            usage = Usage(self.hit.prompt_tokens, self.hit.completion_tokens)
         record = AttemptRecord(
             request_id=call.request_id,
             attempt=self.number,

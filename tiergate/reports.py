@@ -26,9 +26,11 @@ import orjson
 
 from .budget import project
 from .config import Config
-from .stores import PICO_PER_USD, SpendLine, Store, open_store, usd_text
+from .pricing import build as build_prices
+from .pricing import cost_pico
+from .stores import PICO_PER_USD, SpendLine, SpendRows, Store, open_store, usd_text
 from .stores.calendar import month_of, utcnow
-from .types import CLASSIFICATIONS
+from .types import CLASSIFICATIONS, Usage
 
 T = TypeVar("T")
 By = Literal["provider", "tenant", "day"]
@@ -52,7 +54,8 @@ async def spend_report(
     """Month-to-date spend against budgets (see the module docstring for what is counted).
 
     Always has "month", "providers" (every configured provider), "total" and
-    "projection_usd"; "tenants" with by="tenant", "days" with by="day". With
+    "projection_usd" and "cache" (hits, and what they saved at today's prices); "tenants"
+    with by="tenant", "days" with by="day". With
     `tenant`, only that tenant's rows count, "total" carries its budget and
     "tenants" holds it alone: what a tenant may see of its own spend.
     """
@@ -96,7 +99,20 @@ async def spend_report(
             d: {"spent_usd": usd(line.spent_pico), "requests": line.requests}
             for d, line in rows.days.items()
         }
+    report["cache"] = _cache_savings(config, rows)
     return report
+
+
+def _cache_savings(config: Config, rows: SpendRows) -> dict[str, Any]:
+    """Cache hits this month and what they would have cost at today's prices."""
+    book = build_prices(config)
+    hits = saved = 0
+    for (provider, model), (n, prompt, completion) in rows.cache_hits.items():
+        hits += n
+        price = book.prices.get((provider, model))
+        if price is not None:
+            saved += cost_pico(Usage(prompt, completion), price)
+    return {"hits": hits, "savings_usd": usd(saved)}
 
 
 async def audit_report(config: Config, store: Store, month: str | None = None) -> dict[str, Any]:
@@ -219,6 +235,12 @@ def format_spend(report: dict[str, Any]) -> str:
         rows = [["day", "spent USD", "requests"]]
         rows += [[d, _money(v["spent_usd"]), str(v["requests"])] for d, v in report["days"].items()]
         blocks += [_table(rows), ""]
+    cache = report.get("cache") or {}
+    if cache.get("hits"):
+        blocks.append(
+            f"Cache: {cache['hits']} answers replayed, saving "
+            f"${_money(cache['savings_usd'])} at the providers' prices."
+        )
     blocks.append(
         f"Projected month-end spend at the current rate: ${Decimal(report['projection_usd']):.2f}"
     )

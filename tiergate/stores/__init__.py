@@ -128,6 +128,9 @@ class SpendRows:
     providers: Mapping[str, SpendLine] = field(default_factory=dict)
     tenants: Mapping[str | None, SpendLine] = field(default_factory=dict)  # None: no tenant
     days: Mapping[str, SpendLine] = field(default_factory=dict)  # "YYYY-MM-DD", held 0
+    # Cache hits by (provider, model): (hits, prompt tokens, completion tokens) of the answers
+    # they replayed, which is what they would have cost (the savings, priced by the reader).
+    cache_hits: Mapping[tuple[str, str], tuple[int, int, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

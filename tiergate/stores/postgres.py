@@ -645,6 +645,10 @@ class PostgresStore:
                 held_tenant = await conn.fetch(
                     f"SELECT tenant AS k, sum(pico) AS held {held} GROUP BY 1", *args
                 )
+                hits = await conn.fetch(
+                    f"SELECT provider, model, count(*) AS n, sum(prompt_tokens) AS i, "
+                    f"sum(completion_tokens) AS o {rows} AND cache = 'hit' GROUP BY 1, 2", *args
+                )  # fmt: skip
             assert total is not None
             hp = {r["k"]: int(r["held"]) for r in held_provider}
             ht = {r["k"]: int(r["held"]) for r in held_tenant}
@@ -661,6 +665,10 @@ class PostgresStore:
                 providers=lines(by_provider, hp),
                 tenants=lines(by_tenant, ht),
                 days={r["k"]: _line(r, 0) for r in by_day},
+                cache_hits={
+                    (r["provider"], r["model"]): (int(r["n"]), int(r["i"]), int(r["o"]))
+                    for r in hits
+                },
             )
 
         return await self._call("read spend", call)

@@ -489,7 +489,17 @@ def _spend_rows(conn: sqlite3.Connection, month: str, tenant: str | None) -> Spe
     ).fetchone()
     held = conn.execute(f"SELECT COALESCE(SUM(pico), 0) {r}", args).fetchone()[0]
     total = SpendLine(int(spent), int(held), int(attempts), int(requests))
-    return SpendRows(month=month, total=total, providers=providers, tenants=tenants, days=days)
+    hits = {
+        (p, m): (int(n), int(i), int(o))
+        for p, m, n, i, o in conn.execute(
+            f"SELECT provider, model, COUNT(*), SUM(prompt_tokens), SUM(completion_tokens) {q} "
+            "AND cache = 'hit' GROUP BY 1, 2",
+            args,
+        )
+    }
+    return SpendRows(
+        month=month, total=total, providers=providers, tenants=tenants, days=days, cache_hits=hits
+    )
 
 
 def _audit_rows(conn: sqlite3.Connection, month: str | None) -> AuditRows:
