@@ -16,8 +16,8 @@ import orjson
 
 from . import __version__
 from .config import Config, load_config
-from .errors import ConfigError, TiergateError
 from .detect import Detector, ExtraPattern
+from .errors import ConfigError, TiergateError
 from .hints import Hints, classify
 from .outbound import Request, encode_all, scan_texts
 from .policy import Features, State, decide

@@ -19,24 +19,22 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import orjson
-
 from . import intake, telemetry
+from .attempt import Services
 from .budget import Budget
+from .cache import ResponseCache, cacheable, open_cache
+from .coalesce import Coalescer
 from .config import Config, TenantConfig
 from .errors import BudgetExhausted, InvalidRequest, PolicyDenied, StoreUnavailable, Unauthorized
 from .hints import Classified, classify, parse_hints
-from .stores import Store, open_store
 from .metrics import Gauge, Metrics
-from .policy import Decision, Features, State, decide, never_candidates
-from .reload import Generation
 from .outbound import Outbound, Request, encode_all, media
+from .policy import Decision, Features, State, decide, never_candidates
 from .pricing import PriceBook, pico_to_usd
-from .scanner import Scanner
-from .attempt import Services
-from .cache import ResponseCache, cacheable, open_cache
-from .coalesce import Coalescer
+from .reload import Generation
 from .router import Call, Router, Served
+from .scanner import Scanner
+from .stores import Store, open_store
 from .telemetry import Tracer
 from .types import most_restrictive
 from .upstream import Upstream
@@ -351,7 +349,7 @@ class Gateway:
         if pinned is not None and pinned.unsupported:
             raise InvalidRequest(
                 f"model {model!r} (provider {features.pinned!r}) cannot serve this request: "
-                f"{pinned.unsupported}. Use another model, or \"auto\".",
+                f'{pinned.unsupported}. Use another model, or "auto".',
                 param="model",
             )
         why = sorted(set(decision.removed.values()))

@@ -15,12 +15,12 @@ import orjson
 from . import intake, reports, ui
 from .config import Config
 from .errors import AllProvidersFailed, MethodNotAllowed, NotFound, TiergateError, Unauthorized
+from .exchange import handle, of, retry_headers
 from .gateway import Gateway
 from .ingress import Translate, error_body
 from .ingress.routes import route_path
 from .ingress.routes import routes as ingress_routes
 from .pricing import PriceBook, build
-from .exchange import handle, of, retry_headers
 from .reload import Reloader
 from .router import Served
 from .shutdown import Shutdown
