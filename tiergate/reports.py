@@ -238,7 +238,7 @@ def format_spend(report: dict[str, Any]) -> str:
     cache = report.get("cache") or {}
     if cache.get("hits"):
         blocks.append(
-            f"Cache: {cache['hits']} answers replayed, saving "
+            f"Cache: {cache['hits']} answer{'' if cache['hits'] == 1 else 's'} replayed, saving "
             f"${_money(cache['savings_usd'])} at the providers' prices."
         )
     blocks.append(
