@@ -145,6 +145,38 @@ def raise_if_error(obj: Mapping[str, Any]) -> None:
         raise MalformedResponse(f"upstream error: {message}")
 
 
+class ChunkWriter:
+    """Shapes OpenAI chat.completion.chunk objects for a stream translated from another format:
+    the first delta carries role "assistant"; with include_usage every chunk has `usage: None`."""
+
+    def __init__(self, *, model: str, request_id: str, created: int, include_usage: bool) -> None:
+        self._model = model
+        self._request_id = request_id
+        self._created = created
+        self._include_usage = include_usage
+        self._started = False
+
+    def _chunk(self, delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
+        if not self._started:
+            self._started = True
+            delta = {"role": "assistant", **delta}
+        chunk = self._head()
+        chunk["choices"] = [
+            {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+        ]
+        if self._include_usage:
+            chunk["usage"] = None
+        return chunk
+
+    def _head(self) -> dict[str, Any]:
+        return {
+            "id": self._request_id,
+            "object": "chat.completion.chunk",
+            "created": self._created,
+            "model": self._model,
+        }
+
+
 def usage_object(usage: Usage) -> dict[str, int]:
     """OpenAI's usage object for a chat completion."""
     return {

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from tiergate.protocols import (
+    ChunkWriter,
     MalformedResponse,
     UntranslatableRequest,
     describe_error,
@@ -359,7 +360,7 @@ def decode_chat(
     return response, _usage(counts) if counts is not None else None
 
 
-class ChatStream:
+class ChatStream(ChunkWriter):
     """Translates one /v1/messages SSE stream, line by line, into OpenAI chunks.
 
     feed() takes one line (``event: ...``, ``data: {...}``, blank lines, comments) and
@@ -372,11 +373,9 @@ class ChatStream:
     """
 
     def __init__(self, *, model: str, request_id: str, created: int, include_usage: bool) -> None:
-        self._model = model
-        self._request_id = request_id
-        self._created = created
-        self._include_usage = include_usage
-        self._started = False
+        super().__init__(
+            model=model, request_id=request_id, created=created, include_usage=include_usage
+        )
         self._calls: dict[int, int] = {}  # content block index -> OpenAI tool call index
         self._json_blocks: set[int] = set()
         self._counts: dict[str, int] | None = None
@@ -479,26 +478,6 @@ class ChatStream:
     def _count(self, raw: Any) -> None:
         if raw is not None:
             self._counts = _counts(raw, self._counts or {})
-
-    def _chunk(self, delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
-        if not self._started:
-            self._started = True
-            delta = {"role": "assistant", **delta}
-        chunk = self._head()
-        chunk["choices"] = [
-            {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
-        ]
-        if self._include_usage:
-            chunk["usage"] = None
-        return chunk
-
-    def _head(self) -> dict[str, Any]:
-        return {
-            "id": self._request_id,
-            "object": "chat.completion.chunk",
-            "created": self._created,
-            "model": self._model,
-        }
 
 
 def decode_embed(

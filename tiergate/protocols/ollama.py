@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from tiergate.protocols import (
+    ChunkWriter,
     MalformedResponse,
     UntranslatableRequest,
     describe_error,
@@ -116,7 +117,7 @@ def decode_chat(
     return response, usage
 
 
-class ChatStream:
+class ChatStream(ChunkWriter):
     """Translates one /api/chat NDJSON stream, line by line, into OpenAI chunks.
 
     feed() takes one line and returns the chunks to send on: the first carries
@@ -128,11 +129,9 @@ class ChatStream:
     """
 
     def __init__(self, *, model: str, request_id: str, created: int, include_usage: bool) -> None:
-        self._model = model
-        self._request_id = request_id
-        self._created = created
-        self._include_usage = include_usage
-        self._started = False
+        super().__init__(
+            model=model, request_id=request_id, created=created, include_usage=include_usage
+        )
         self._tool_calls = 0
         self.done = False
         self.usage: Usage | None = None
@@ -176,26 +175,6 @@ class ChatStream:
             if self._include_usage and self.usage is not None:
                 chunks.append({**self._head(), "choices": [], "usage": usage_object(self.usage)})
         return chunks
-
-    def _chunk(self, delta: dict[str, Any], finish_reason: str | None) -> dict[str, Any]:
-        if not self._started:
-            self._started = True
-            delta = {"role": "assistant", **delta}
-        chunk = self._head()
-        chunk["choices"] = [
-            {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
-        ]
-        if self._include_usage:
-            chunk["usage"] = None
-        return chunk
-
-    def _head(self) -> dict[str, Any]:
-        return {
-            "id": self._request_id,
-            "object": "chat.completion.chunk",
-            "created": self._created,
-            "model": self._model,
-        }
 
 
 def encode_embed(body: Mapping[str, Any], *, model: str) -> dict[str, Any]:
