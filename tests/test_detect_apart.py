@@ -37,7 +37,7 @@ RECALL_FLOOR: dict[str, float] = {
     "legal_privilege": 0.71,  # 0.76
     "confidential_marker": 0.80,  # 0.85
     "credential": 0.91,  # 0.96
-    "split": 0.14,  # 0.19
+    "split": 0.85,  # 0.92 on the benchmark seed, read as the gateway reads (texts joined)
 }
 OBFUSCATED_FLOOR = 0.87  # all techniques, all kinds together; measured 0.92
 # Maximum share of negatives that get any classification, per source (measured: 3/1050, 0/400, 0/400).

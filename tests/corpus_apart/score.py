@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from tests.corpus_apart.generate import Sample
 from tiergate.detect import Detector
+from tiergate.outbound import Request, scan_texts
 
 ORDER = ("public", "internal", "confidential", "legal", "pii", "hipaa")
 
@@ -47,7 +48,7 @@ def run(
     started = time.perf_counter()
     for sample in samples:
         try:
-            finding = detector.scan(list(sample.texts))
+            finding = detector.scan(as_gateway_reads(sample.texts))
         except Exception as exc:
             if not keep_going:
                 raise
@@ -55,6 +56,13 @@ def run(
             continue
         out.append(Outcome(sample, finding.classification, tuple(finding.kinds)))
     return out, time.perf_counter() - started
+
+
+def as_gateway_reads(texts: Sequence[str]) -> list[str]:
+    """What the gateway's detector reads for a chat request with one user message per text:
+    every string of the encoded body, and the message texts joined end to end."""
+    body = {"messages": [{"role": "user", "content": text} for text in texts]}
+    return scan_texts([body], Request("chat", body, "chat", False, None))
 
 
 @dataclass
