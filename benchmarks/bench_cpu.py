@@ -9,6 +9,9 @@ CPU time (/proc/PID/stat) over the measured requests, divided by their number.
 Paths: the free on-premises path (OpenAI and Ollama protocol), a three-tier config (local
 Ollama, a paid Ollama cloud, paid OpenAI: every provider a candidate), the paid path (reserve,
 call, settle), a stream, and a cache hit; and the bare pass-through proxy (bare_proxy.py).
+`traced` and `sampled` are the free path with OpenTelemetry on (the `otel` extra), exporting
+over OTLP/HTTP to a sink in the FakeUpstream's process (so encoding and sending count, the
+collector's work does not): every request traced, and the default telemetry.sample_ratio.
 
     python benchmarks/bench_cpu.py [--requests 3000] [--concurrency 1] [--only free,paid]
     python benchmarks/bench_cpu.py --profile free   # cProfile of the gateway on that path
@@ -38,11 +41,20 @@ BASELINE = " (baseline)"
 
 FAKE = """
 import asyncio, sys
+from aiohttp import web
 from tiergate.testing import FakeUpstream
+async def sink(request):  # an OTLP/HTTP collector that keeps nothing
+    await request.read()
+    return web.Response(body=b"", content_type="application/x-protobuf")
 async def main():
     fake = FakeUpstream(name="bench", reply_words=12, port=int(sys.argv[1]),
                         models=("bench-model", "bench-embed"))
     await fake.astart()
+    collector = web.Application()
+    collector.router.add_post("/v1/traces", sink)
+    runner = web.AppRunner(collector, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", int(sys.argv[2])).start()
     print("ready", flush=True)
     await asyncio.Event().wait()
 asyncio.run(main())
@@ -131,7 +143,7 @@ def provider(name: str, protocol: str, base: str, tier: int, *, paid: bool) -> s
     )
 
 
-def configs(base: str) -> dict[str, str]:
+def configs(base: str, sink: str) -> dict[str, str]:
     free = provider("local", "openai", base, 1, paid=False)
     three = (
         provider("local", "ollama", base, 1, paid=False)
@@ -145,6 +157,10 @@ def configs(base: str) -> dict[str, str]:
         "paid": "providers:\n" + provider("openai", "openai", base, 1, paid=True),
         "stream": "providers:\n" + free,
         "cache": "providers:\n" + free + "cache: {ttl_s: 60}\n",
+        "traced": "providers:\n"
+        + free
+        + f"telemetry: {{otlp_endpoint: {sink}, sample_ratio: 1}}\n",
+        "sampled": "providers:\n" + free + f"telemetry: {{otlp_endpoint: {sink}}}\n",
     }
 
 
@@ -252,14 +268,16 @@ def main() -> None:
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="tiergate-cpu-"))
-    fake_port = free_port()
+    fake_port, sink_port = free_port(), free_port()
     fake = subprocess.Popen(
-        [sys.executable, "-c", FAKE, str(fake_port)], stdout=subprocess.PIPE, cwd=tmp
+        [sys.executable, "-c", FAKE, str(fake_port), str(sink_port)],
+        stdout=subprocess.PIPE,
+        cwd=tmp,
     )
     assert fake.stdout is not None
     fake.stdout.readline()
-    base = f"http://127.0.0.1:{fake_port}"
-    paths = ["bare", *configs(base)]
+    base, sink = f"http://127.0.0.1:{fake_port}", f"http://127.0.0.1:{sink_port}"
+    paths = ["bare", *configs(base, sink)]
     if args.profile:
         paths = [args.profile]
     elif args.only:
@@ -277,7 +295,7 @@ def main() -> None:
                     url = f"http://127.0.0.1:{port}/"
                 else:
                     config = tmp / f"{path}.yaml"
-                    config.write_text(f"store: sqlite:///{path}.db\n" + configs(base)[path])
+                    config.write_text(f"store: sqlite:///{path}.db\n" + configs(base, sink)[path])
                     prof = str(tmp / f"{path}.prof") if args.profile else ""
                     argv = [sys.executable, "-c", SERVE, str(config), str(port),
                             args.log_level, prof]  # fmt: skip

@@ -21,12 +21,13 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.trace import SpanKind, StatusCode
 
 from tiergate.config import parse_config
 from tiergate.errors import ConfigError
 from tiergate.server import BackgroundServer, create_app
-from tiergate.telemetry import OtelTracer, Tracer, build
+from tiergate.telemetry import OtelTracer, Tracer, build, tracer_provider
 
 from .conftest import Tiers, make_config
 from .conftest import sdk as closing_sdk
@@ -318,6 +319,7 @@ def test_spans_reach_an_otlp_collector(tiers: Tiers, tmp_path: Path) -> None:
             "otlp_endpoint": f"http://127.0.0.1:{collector.port}",
             "service_name": "tiergate-test",
             "headers": {"x-collector-token": "t0ken"},
+            "sample_ratio": 1.0,
         }
         config = type(config).model_validate(text)
         with BackgroundServer(create_app(config)) as server, sdk(server.url) as client:
@@ -339,3 +341,126 @@ def test_spans_reach_an_otlp_collector(tiers: Tiers, tmp_path: Path) -> None:
         for span in found:
             for a in span.attributes:
                 assert SECRET not in str(a.value)
+
+
+class SpreadIds(IdGenerator):
+    """Trace ids whose low 64 bits (what TraceIdRatioBased reads) cover [0, 2**64) evenly.
+
+    The k-th of `count` trace ids sits in the middle of slot (7k mod count), so exactly
+    round(ratio * count) of any `count` consecutive ids fall under a ratio's bound, in an
+    order that mixes them with the rest.
+    """
+
+    def __init__(self, count: int) -> None:
+        assert count % 7
+        self.count = count
+        self.traces = 0
+        self.spans = 0
+
+    def generate_trace_id(self) -> int:
+        slot = self.traces * 7 % self.count
+        self.traces += 1
+        return self.traces << 64 | (2 * slot + 1) * 2**63 // self.count
+
+    def generate_span_id(self) -> int:
+        self.spans += 1
+        return self.spans
+
+
+def sampled_run(
+    tiers: Tiers,
+    tmp_path: Path,
+    *,
+    requests: int,
+    ratio: float | None,
+    traceparent: str | None = None,
+) -> tuple[list[ReadableSpan], SpreadIds]:
+    """`requests` chat requests through a gateway sampling at `ratio` (None: the default).
+
+    The spans are read once the gateway has stopped: every request span has ended by then.
+    """
+    config = make_config(tiers, tmp_path / "ledger.db")
+    text = config.model_dump(mode="json")
+    if ratio is not None:
+        text["telemetry"] = {**text["telemetry"], "sample_ratio": ratio}
+    config = type(config).model_validate(text)
+    ids = SpreadIds(requests)
+    provider = tracer_provider(config.telemetry, id_generator=ids)
+    exporter = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    headers = {"traceparent": traceparent} if traceparent else None
+    app = create_app(config, tracer=OtelTracer(provider))
+    with BackgroundServer(app) as server, sdk(server.url) as client:
+        for _ in range(requests):
+            client.chat.completions.create(
+                model="auto", messages=[{"role": "user", "content": "hi"}], extra_headers=headers
+            )
+    return list(exporter.get_finished_spans()), ids
+
+
+def traces(found: list[ReadableSpan]) -> dict[int, list[ReadableSpan]]:
+    """Spans by trace id; each trace must be one request span and its one attempt."""
+    by_trace: dict[int, list[ReadableSpan]] = {}
+    for span in found:
+        by_trace.setdefault(span.context.trace_id, []).append(span)
+    for group in by_trace.values():
+        request, (attempt,) = split(group)
+        assert attempt.parent is not None and attempt.parent.span_id == request.context.span_id
+    return by_trace
+
+
+def test_sample_ratio_0_records_no_span(tiers: Tiers, tmp_path: Path) -> None:
+    found, ids = sampled_run(tiers, tmp_path, requests=10, ratio=0.0)
+    assert found == []
+    assert ids.traces == 10  # every request was offered to the sampler
+
+
+def test_sample_ratio_1_records_every_request_and_attempt(tiers: Tiers, tmp_path: Path) -> None:
+    found, _ = sampled_run(tiers, tmp_path, requests=10, ratio=1.0)
+    assert len(found) == 20
+    assert len(traces(found)) == 10
+
+
+@pytest.mark.parametrize(("ratio", "expected"), [(None, 4), (0.25, 10), (0.5, 20)])
+def test_a_ratio_records_its_share_of_requests(
+    tiers: Tiers, tmp_path: Path, ratio: float | None, expected: int
+) -> None:
+    """40 requests whose trace ids spread evenly: the sampler keeps exactly ratio * 40."""
+    if ratio is None:
+        assert parse_config(MINIMAL, env={}).telemetry.sample_ratio == 0.1
+    found, ids = sampled_run(tiers, tmp_path, requests=40, ratio=ratio)
+    assert ids.traces == 40
+    assert len(traces(found)) == expected
+    assert len(found) == 2 * expected
+
+
+def test_a_callers_sampled_flag_is_honoured_whatever_the_ratio(
+    tiers: Tiers, tmp_path: Path
+) -> None:
+    trace_id, parent_id = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    found, ids = sampled_run(
+        tiers, tmp_path, requests=3, ratio=0.0, traceparent=f"00-{trace_id}-{parent_id}-01"
+    )
+    assert len(found) == 6
+    assert {span.context.trace_id for span in found} == {int(trace_id, 16)}
+    assert ids.traces == 0  # the caller's trace id, never one of ours
+    requests = {s.context.span_id: s for s in found if s.kind == SpanKind.SERVER}
+    assert len(requests) == 3
+    for span in found:
+        assert span.parent is not None
+        if span.kind == SpanKind.SERVER:
+            assert span.parent.span_id == int(parent_id, 16)
+        else:
+            assert span.parent.span_id in requests
+    # A caller that did not sample its trace is not traced here either, even at ratio 1.
+    found, _ = sampled_run(
+        tiers, tmp_path, requests=3, ratio=1.0, traceparent=f"00-{trace_id}-{parent_id}-00"
+    )
+    assert found == []
+
+
+@pytest.mark.parametrize("value", ["1.5", "-0.1", "lots"])
+def test_sample_ratio_out_of_range_is_a_config_error(value: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(MINIMAL + f"telemetry: {{sample_ratio: {value}}}", env={})
+    assert "telemetry.sample_ratio:" in str(caught.value)

@@ -71,6 +71,9 @@ class ProviderConfig(_Model):
     breaker_cooldown_s: float = Field(default=30.0, ge=0)
     # `tiergate batch run`: lines routed here go through its Files and Batches API (openai only).
     batch_api: bool = False
+    # POST /v1/responses goes to this provider's own POST /responses as the caller's Responses
+    # body, not translated to chat (openai only).
+    responses_api: bool = False
     # Concurrent embedding requests for one model are coalesced into one upstream call within
     # this window (on-premises providers only; 0: off).
     embed_batch_window_ms: float = Field(default=0.0, ge=0, le=1000)
@@ -112,6 +115,11 @@ class ProviderConfig(_Model):
     def _batch_keys(self) -> ProviderConfig:
         if self.batch_api and self.protocol != "openai":
             raise ValueError("batch_api: true needs protocol: openai (its Files and Batches API)")
+        if self.responses_api and self.protocol != "openai":
+            raise ValueError(
+                "responses_api: true needs protocol: openai (its POST /responses); other "
+                "protocols serve /v1/responses through chat: remove the key"
+            )
         if self.embed_batch_window_ms and not self.on_premises:
             raise ValueError(
                 "embed_batch_window_ms: coalescing embeddings is for on-premises providers only"
@@ -209,6 +217,8 @@ class TelemetryConfig(_Model):
     service_name: str = "tiergate"
     headers: dict[str, str] = Field(default_factory=dict)  # e.g. an authorization header
     timeout_s: float = Field(default=10.0, gt=0)
+    # The share of requests traced when the caller sends no traceparent (README says why 0.1).
+    sample_ratio: float = Field(default=0.1, ge=0, le=1)
 
 
 class CacheConfig(_Model):
