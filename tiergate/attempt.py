@@ -174,7 +174,7 @@ class Attempt:
         if self.hit is not None:
             await self._served_from_cache(self.hit)
             return _renamed(self.hit.response, call)
-        protocol = protocol_of(candidate.provider.protocol)
+        protocol = protocol_of(outbound.wire or candidate.provider.protocol)
         path = protocol.EMBED_PATH if call.endpoint == "embeddings" else protocol.CHAT_PATH
         self.enter()
         try:
@@ -222,7 +222,7 @@ class Attempt:
         if self.hit is not None:
             await self._served_from_cache(self.hit)
             return Replay(replay_chunks(_renamed(self.hit.response, call), call.include_usage))
-        protocol = protocol_of(candidate.provider.protocol)
+        protocol = protocol_of(outbound.wire or candidate.provider.protocol)
         decoder = protocol.ChatStream(
             model=candidate.model,
             request_id=call.request_id,

@@ -223,7 +223,9 @@ class Gateway:
         *,
         endpoint: str,
         request_id: str | None = None,
+        native: Mapping[str, Any] | None = None,
     ) -> Call:
+        """`native`: a Responses request's own body, for providers with responses_api."""
         # One generation throughout, though a reload may land during the scan's await.
         generation = self.generation
         hints = parse_hints(
@@ -254,6 +256,7 @@ class Gateway:
             max_tokens=max_tokens,
             pinned=pinned,
             pinned_model=model if pinned else None,
+            native=native,
         )
         # Providers decide() drops before reading their request are neither encoded nor scanned.
         known = generation.config.tenant(caller.tenant.name) if caller.tenant else None

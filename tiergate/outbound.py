@@ -13,7 +13,9 @@ it (pure: each protocol's `encode_*`), and then:
   allowance per part.
 
 The same bytes are what the attempt sends, so a new field, a new protocol or a new endpoint is
-scanned and counted by construction.
+scanned and counted by construction. A POST /v1/responses request is encoded as its own
+Responses body for providers with responses_api (protocols.openai_responses) and as chat for
+the others; each body is scanned and counted as it is sent.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import orjson
 
 from .config import Config, ProviderConfig
 from .pricing import MEDIA_PART_TOKENS, MESSAGE_OVERHEAD_TOKENS, REQUEST_OVERHEAD_TOKENS
-from .protocols import UntranslatableRequest, WireProtocol
+from .protocols import UntranslatableRequest, WireProtocol, openai_responses
 from .protocols import get as get_protocol
 
 
@@ -47,6 +49,9 @@ class Outbound:
     # tokens are billed as completion tokens.
     output_extra_tokens: int = 0
     unsupported: str | None = None
+    # The wire format of `payload` when it is not the provider's protocol's chat format:
+    # RESPONSES for a Responses body sent to a provider with responses_api.
+    wire: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +65,12 @@ class Request:
     max_tokens: int | None  # the caller's; None means each provider's max_output_tokens
     pinned: str | None = None
     pinned_model: str | None = None
+    # POST /v1/responses: the caller's Responses body (the fields tiergate knows, hints
+    # removed), sent as it is to providers with responses_api; `body` is its chat translation.
+    native: Mapping[str, Any] | None = None
+
+
+RESPONSES = "openai_responses"
 
 
 def encode_all(
@@ -83,7 +94,7 @@ def encode_all(
     return out
 
 
-_PROTOCOLS: dict[str, WireProtocol] = {}
+_PROTOCOLS: dict[str, WireProtocol] = {RESPONSES: openai_responses}
 
 
 def protocol_of(name: str) -> WireProtocol:
@@ -103,6 +114,10 @@ def _encode(
     media_bytes: int,
 ) -> Outbound:
     protocol = protocol_of(provider.protocol)
+    source, wire = request.body, ""
+    if request.native is not None and provider.responses_api and request.endpoint == "chat":
+        protocol, source, wire = openai_responses, request.native, RESPONSES
+        messages = max(messages, openai_responses.items(request.native))
     max_tokens = 0
     try:
         if request.endpoint == "embeddings":
@@ -112,7 +127,7 @@ def _encode(
                 request.max_tokens if request.max_tokens is not None else provider.max_output_tokens
             )
             body = protocol.encode_chat(
-                request.body, model=model, max_tokens=max_tokens, stream=request.stream
+                source, model=model, max_tokens=max_tokens, stream=request.stream
             )
     except UntranslatableRequest as exc:
         return Outbound(provider.name, model, max_tokens, None, b"", 0, unsupported=str(exc))
@@ -126,7 +141,7 @@ def _encode(
     )
     prediction = body.get("prediction")
     extra = len(orjson.dumps(prediction)) if prediction is not None else 0
-    return Outbound(provider.name, model, max_tokens, body, payload, tokens, extra)
+    return Outbound(provider.name, model, max_tokens, body, payload, tokens, extra, wire=wire)
 
 
 def strings(value: Any) -> Iterator[str]:

@@ -202,8 +202,8 @@ class Router:
 
     def _cache_key(self, call: Call, candidate: Candidate) -> str | None:
         outbound = call.outbound[candidate.name]
-        if self.services.cache is None or outbound.body is None:
-            return None
+        if self.services.cache is None or outbound.body is None or outbound.wire:
+            return None  # a Responses answer (outbound.wire) is not cached: chat entries only
         if not (call.cache_read or call.cache_write):
             return None
         return cache_key(

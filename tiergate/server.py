@@ -178,7 +178,12 @@ class App:
             body = translation.body
         exchange = of(scope)
         call = await gateway.prepare(
-            body, headers, caller, endpoint=endpoint, request_id=exchange.request_id
+            body,
+            headers,
+            caller,
+            endpoint=endpoint,
+            request_id=exchange.request_id,
+            native=translation.native if translation else None,
         )
         exchange.tenant = call.tenant
         assert gateway.router is not None

@@ -8,7 +8,10 @@ caller's format. Nothing here routes or scans: a field a translator leaves out o
 OpenAI body is sent nowhere, and one it puts in is scanned like any other.
 
 Translators build the OpenAI body from the fields they know, never by copying the
-caller's object, because OpenAI-protocol providers receive the body as it is.
+caller's object, because OpenAI-protocol providers receive the body as it is. A Responses
+request also carries its own body (`native`, built the same way) for providers that serve
+the Responses API themselves (responses_api); it is encoded, scanned and counted beside the
+chat body, and their answers come back already in the caller's format.
 Every problem with a caller's body is an InvalidRequest naming the field as the caller
 spelled it; errors leave in the caller's format (error_body).
 
@@ -19,7 +22,7 @@ Modules: `ollama` (Ollama's /api/chat, /api/generate, /api/embed(dings)), `ollam
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, MutableMapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, MutableMapping
 from contextlib import aclosing
 from typing import Any, Protocol
 
@@ -35,6 +38,13 @@ class Translation(Protocol):
 
     body: dict[str, Any]  # the OpenAI chat or embeddings body to route
     stream_type: bytes  # the content type of a streamed answer
+
+    @property
+    def native(self) -> Mapping[str, Any] | None:
+        """The caller's own body, for providers that speak the caller's API (a Responses body
+        for responses_api providers); None: every provider gets `body`. Its answers reach
+        answer() and relay() as that API's objects."""
+        ...
 
     def answer(self, response: dict[str, Any]) -> dict[str, Any]:
         """The caller's answer for the gateway's OpenAI answer."""

@@ -310,6 +310,7 @@ class _Exchange:
 
     body: dict[str, Any]
     stream_type = NDJSON
+    native = None  # every provider is served through chat
 
     def __init__(self, *, clock: _Clock) -> None:
         self._clock = clock
@@ -431,6 +432,7 @@ class Embed:
     """POST /api/embed."""
 
     stream_type = NDJSON
+    native = None
 
     def __init__(self, body: dict[str, Any], *, clock: _Clock = time.perf_counter_ns) -> None:
         self._clock = clock

@@ -1,7 +1,7 @@
 """OpenAI's Responses API served by tiergate: POST /v1/responses to chat completions and back.
 
-Every provider is served through chat, so the same translation, privacy scan and money
-bound apply whichever tier answers. Requests: `input` (a string, or message,
+Providers are served through chat, so the same translation, privacy scan and money bound
+apply whichever tier answers. Requests: `input` (a string, or message,
 function_call and function_call_output items) and `instructions` become messages;
 function tools, tool_choice, max_output_tokens, temperature, top_p, `text.format` and
 `reasoning.effort` become their chat names. Built-in tools (web_search, file_search, ...)
@@ -10,6 +10,12 @@ gateway keeps no conversation state, so previous_response_id, conversation, stor
 prompts, background mode, item references and reading a response back are 400s;
 `store` is accepted and every response says `"store": false`. Reasoning items in the
 input are dropped: chat cannot carry them back to a model.
+
+Providers with `responses_api: true` (openai protocol) are sent the Responses body itself
+(native_request: the fields tiergate knows, after the same checks and 400s; the model, the
+output tokens reserved for and `store: false` are set per provider) and answer in this API;
+their answers and events go back as they are. A fallback from such a provider to another
+tier is translated as usual, so the caller always gets the Responses format.
 
 Answers and stream events are built in responses_events.
 """
@@ -22,7 +28,7 @@ from typing import Any
 
 from tiergate.errors import InvalidRequest
 from tiergate.ingress import field, sse_events
-from tiergate.ingress.responses_events import EventStream, frame, response_object
+from tiergate.ingress.responses_events import EventStream, Passed, frame, response_object
 
 SSE = b"text/event-stream; charset=utf-8"
 NO_STATE = (
@@ -35,6 +41,16 @@ _STATEFUL = {
     "prompt": "stored prompt templates live in OpenAI's account; send the prompt text in input",
 }
 _ROLES = ("user", "assistant", "system", "developer")
+# What a responses_api provider is sent, as the caller sent it: the fields chat_request checks,
+# and those that change neither the price nor any state. Others (unknown ones, options whose
+# price tiergate cannot bound, like prompt_cache_options or context_management) are left
+# out, as the chat translation leaves them out.
+_NATIVE = (
+    "model", "input", "instructions", "tools", "tool_choice", "parallel_tool_calls",
+    "max_output_tokens", "max_tool_calls", "temperature", "top_p", "top_logprobs", "text",
+    "reasoning", "include", "truncation", "metadata", "user", "safety_identifier",
+    "prompt_cache_key", "service_tier", "stream", "stream_options",
+)  # fmt: skip
 _TOOL_CHOICES = ("auto", "none", "required")
 
 
@@ -104,6 +120,13 @@ def chat_request(body: dict[str, Any]) -> dict[str, Any]:
     if "tiergate" in body:
         out["tiergate"] = body["tiergate"]
     return out
+
+
+def native_request(body: dict[str, Any]) -> dict[str, Any]:
+    """The Responses body for providers with responses_api (after chat_request accepted it):
+    the caller's known fields, hints removed; protocols.openai_responses sets the model, the
+    output tokens reserved for and `store: false`."""
+    return {key: body[key] for key in _NATIVE if key in body}
 
 
 def _messages(value: Any) -> list[dict[str, Any]]:
@@ -332,19 +355,36 @@ class Responses:
 
     def __init__(self, body: dict[str, Any]) -> None:
         self.body = chat_request(body)
+        self.native = native_request(body)
         self._request = body
 
     def answer(self, response: dict[str, Any]) -> dict[str, Any]:
+        if response.get("object") == "response":
+            return response  # a responses_api provider's own answer
         return response_object(self._request, response)
 
     async def relay(self, events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
         typed = EventStream(self._request)
+        passed: Passed | None = None  # a responses_api provider's own events
         # Read to the router's end (it settles the attempt there); closing early closes it too.
         async with aclosing(sse_events(events)) as stream:
             async for event in stream:
-                if not typed.finished:
+                if passed is None and event is not None and isinstance(event.get("type"), str):
+                    passed = Passed()
+                if passed is not None:
+                    if passed.finished or event is None:
+                        continue  # after its terminal event; the router's [DONE]
+                    if isinstance(event.get("type"), str):
+                        yield frame(passed.feed(event))
+                    else:  # the router's error: the stream broke off
+                        for out in passed.fail(event.get("error")):
+                            yield frame(out)
+                elif not typed.finished:
                     for out in typed.feed(event):
                         yield frame(out)
-        if not typed.finished:
+        if passed is not None and not passed.finished:
+            for out in passed.fail({"message": "The answer ended early; retry."}):
+                yield frame(out)
+        elif passed is None and not typed.finished:
             for out in typed.feed({"error": {"message": "The answer ended early; retry."}}):
                 yield frame(out)

@@ -7,6 +7,9 @@ OpenAI's typed events in its order — response.created, response.in_progress, t
 item output_item.added, content_part.added, the deltas, their .done events and
 output_item.done, then response.completed (or response.incomplete). A stream that breaks
 ends with `error` and `response.failed`.
+
+A provider with responses_api answers in this format itself: its response objects and events
+pass as they are (Passed), and a stream of its that breaks off ends the same way.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import orjson
 
 from tiergate.ingress import tokens
 
+# The events that end a stream.
+TERMINAL = frozenset({"response.completed", "response.incomplete", "response.failed"})
 # Request fields echoed in the response object, as OpenAI does.
 _ECHO = ("instructions", "max_output_tokens", "temperature", "top_p", "metadata", "user")
 
@@ -335,3 +340,38 @@ class EventStream:
             self._event("error", code=code, message=message, param=None),
             self._event("response.failed", response=final),
         ]
+
+
+class Passed:
+    """A stream a responses_api provider sent in the Responses format: its events pass as they
+    are. What it keeps is for ending it itself if it breaks off."""
+
+    def __init__(self) -> None:
+        self.response: dict[str, Any] = {}  # the latest response object seen
+        self.sequence = 0  # the next sequence number
+        self.finished = False
+
+    def feed(self, event: dict[str, Any]) -> dict[str, Any]:
+        if isinstance(event.get("response"), dict):
+            self.response = event["response"]
+        number = event.get("sequence_number")
+        if isinstance(number, int):
+            self.sequence = number + 1
+        self.finished = self.finished or event.get("type") in TERMINAL
+        return event
+
+    def fail(self, error: Any) -> list[dict[str, Any]]:
+        """`error` then `response.failed`, as a translated stream ends when it breaks off."""
+        self.finished = True
+        sequence = self.sequence
+        error = error if isinstance(error, dict) else {"message": str(error)}
+        message = error.get("message") or "The stream broke off; retry the request."
+        code = error.get("code") or "stream_interrupted"
+        final = dict(
+            self.response, status="failed", error={"code": "server_error", "message": message}
+        )
+        return [
+        {"type": "error", "sequence_number": sequence, "code": code, "message": message,
+         "param": None},
+        {"type": "response.failed", "sequence_number": sequence + 1, "response": final},
+    ]  # fmt: skip

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from tiergate.testing import _anthropic as anthropic_wire
 from tiergate.testing import _azure as azure_wire
+from tiergate.testing import _responses as responses_wire
 from tiergate.testing import _wire as wire
 from tiergate.testing._batches import Batches
 from tiergate.testing._behaviour import ALLOWED, BEHAVIOUR_HEADER, Fault, choose, parse_behaviour
@@ -127,6 +128,9 @@ class FakeUpstream(LoopbackServer):
         app.router.add_get("/api/version", self._route("ollama", self._ollama_version))
         app.router.add_post(
             "/v1/chat/completions", self._route("openai", self._openai_chat, chat=True)
+        )
+        app.router.add_post(
+            "/v1/responses", self._route("openai", self._openai_responses, chat=True)
         )
         app.router.add_post("/v1/embeddings", self._route("openai", self._openai_embed))
         app.router.add_get("/v1/models", self._route("openai", self._openai_models))
@@ -322,6 +326,19 @@ class FakeUpstream(LoopbackServer):
         options = body.get("stream_options")
         include_usage = bool(options and options.get("include_usage"))
         frames, tail = wire.openai_stream(answer, base, call_id, include_usage=include_usage)
+        return await self._stream(request, call, answer, "text/event-stream", frames, lambda: tail)
+
+    async def _openai_responses(self, request: web.Request, call: _Call) -> web.StreamResponse:
+        if invalid := responses_wire.check(call.body):
+            return _invalid(call.protocol, invalid)
+        answer = self._plan(replace(call, body=responses_wire.as_chat(call.body)))
+        shapes = responses_wire.Shapes(
+            answer, call.body, number=self._next_id(), created=int(time.time())
+        )
+        if not call.streaming:
+            self._credit(answer.prompt_tokens, answer.completion_tokens)
+            return _json(shapes.response())
+        frames, tail = shapes.events()
         return await self._stream(request, call, answer, "text/event-stream", frames, lambda: tail)
 
     async def _openai_embed(self, request: web.Request, call: _Call) -> web.StreamResponse:

@@ -97,7 +97,9 @@ def texts(body: Any) -> list[str]:
         return [text(m.get("content")) for m in messages if isinstance(m, dict)]
     raw_input = body.get("input")
     items = raw_input if isinstance(raw_input, list) else [raw_input]
-    return [item for item in items if isinstance(item, str)]
+    # Strings (embeddings, a Responses input), or Responses input items' contents.
+    return [item if isinstance(item, str) else text(item.get("content"))
+            for item in items if isinstance(item, str | dict)]  # fmt: skip
 
 
 def tokens(content: str) -> int:
