@@ -5,8 +5,10 @@ One instance answers every protocol on one port: Ollama's native API under ``/ap
 (``url`` is its base_url), the OpenAI API under ``/v1/*`` (``openai_base_url``),
 Anthropic's Messages API at ``/v1/messages`` (base_url ``url``; it checks ``x-api-key`` and
 ``anthropic-version``) and Azure deployments at ``/openai/deployments/{name}/...`` (base_url
-``url``; it checks ``api-key`` and ``api-version``). The official ``ollama`` and ``openai``
-clients parse its answers, sync and streaming.
+``url``; it checks ``api-key`` and ``api-version``). OpenAI's Responses API is at
+``/v1/responses`` (a response object, or its typed events ending in response.completed with
+the usage; an unknown parameter or a max_output_tokens under 16 is a 400, as at OpenAI).
+The official ``ollama`` and ``openai`` clients parse its answers, sync and streaming.
 Like a real upstream, it answers a missing or wrongly-typed field with a 400 in that
 protocol's error format, never a 500.
 
@@ -32,9 +34,9 @@ completes ``batch_delay_s`` after its creation, each line with its own behaviour
 (``fake.batches.batch_runs`` counts the runs of each custom_id).
 
 Modules: ``_behaviour`` (names and choice), ``_checks`` (the 400s), ``_wire`` (pure
-payloads and token accounting), ``_anthropic`` and ``_azure`` (those APIs' checks and
-payloads), ``_batches`` (Files and Batches), ``_loopback`` (start, stop, kill, revive) and
-``_upstream`` (FakeUpstream itself).
+payloads and token accounting), ``_anthropic``, ``_azure`` and ``_responses`` (those APIs'
+checks and payloads), ``_batches`` (Files and Batches), ``_loopback`` (start, stop, kill,
+revive) and ``_upstream`` (FakeUpstream itself).
 """
 
 from tiergate.testing._behaviour import BEHAVIOUR_HEADER, Fault, parse_behaviour
