@@ -31,6 +31,11 @@ PICO_PER_USD = 10**12
 DEFAULT_LEASE_S = 10.0
 
 
+class RowsRefused(StoreUnavailable):
+    """The store is up but refused what was sent (PostgreSQL: SQLSTATE classes 22, 23, 54, or
+    an argument asyncpg cannot encode): retrying the same row cannot help."""
+
+
 @dataclass(frozen=True, slots=True)
 class Hold:
     """A reservation to make, all or nothing."""
@@ -274,6 +279,7 @@ __all__ = [
     "Clock",
     "Hold",
     "Reservation",
+    "RowsRefused",
     "Shortfall",
     "SpendLine",
     "SpendRows",
