@@ -28,8 +28,11 @@ from hypothesis import strategies as st
 
 from tiergate.config import Config, parse_config
 from tiergate.errors import ConfigError
+from tiergate.protocols import MalformedResponse
+from tiergate.protocols import openai_responses as wire
 from tiergate.server import BackgroundServer, create_app
 from tiergate.testing import FakeUpstream
+from tiergate.types import Usage
 
 from .conftest import sdk
 from .jsonfuzz import hint_headers
@@ -461,6 +464,81 @@ def test_responses_api_is_for_the_openai_protocol_only(tiers: Tiers, tmp_path: P
         parse_config(text, env={})
     assert "responses_api" in str(refused.value) and "protocol: openai" in str(refused.value)
     assert "providers[0]" in str(refused.value)
+
+
+# -- the wire format: pure ------------------------------------------------------------------
+
+
+def test_encode_sets_the_model_the_reserved_cap_store_false_and_streaming() -> None:
+    body = {"model": "auto", "input": "x", "max_output_tokens": 9, "stream": True,
+            "stream_options": {"include_obfuscation": False}}  # fmt: skip
+    assert wire.encode_chat(body, model="gpt-4o", max_tokens=9, stream=False) == {
+        "model": "gpt-4o", "input": "x", "max_output_tokens": 9, "store": False,
+    }  # fmt: skip
+    streamed = wire.encode_chat({"input": "x"}, model="m", max_tokens=5, stream=True)
+    assert streamed == {"input": "x", "model": "m", "max_output_tokens": 5, "store": False,
+                        "stream": True}  # fmt: skip
+    assert wire.items({"input": "x"}) == 1
+    assert wire.items({"input": [{}, {}, {}], "instructions": "be brief"}) == 4
+
+
+USAGE = {"input_tokens": 7, "input_tokens_details": {"cached_tokens": 5}, "output_tokens": 3,
+         "output_tokens_details": {"reasoning_tokens": 2}, "total_tokens": 10}  # fmt: skip
+
+
+def test_decode_reads_the_usage_and_keeps_the_answer_as_sent() -> None:
+    answer = {"id": "resp_1", "object": "response", "output": [], "usage": USAGE, "extra": 1}
+    decoded, usage = wire.decode_chat(orjson.dumps(answer), model="m", request_id="r", created=0)
+    assert decoded == answer and usage == Usage(7, 3)
+    no_usage = {**answer, "usage": None}
+    assert wire.decode_chat(orjson.dumps(no_usage), model="m", request_id="r", created=0)[1] is None
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"not json",
+        b"[]",
+        orjson.dumps({"object": "chat.completion", "choices": []}),
+        orjson.dumps({"object": "response", "output": [], "error": {"message": "boom"}}),
+        orjson.dumps({"object": "response", "output": [], "usage": {"input_tokens": "7"}}),
+        orjson.dumps({"object": "response", "output": [], "usage": {"input_tokens": -1,
+                                                                    "output_tokens": 0}}),
+    ],
+)  # fmt: skip
+def test_an_answer_that_is_not_a_billable_response_is_malformed(payload: bytes) -> None:
+    with pytest.raises(MalformedResponse):
+        wire.decode_chat(payload, model="m", request_id="r", created=0)
+
+
+def test_a_stream_is_done_at_its_terminal_event_with_that_events_usage() -> None:
+    stream = wire.ChatStream(model="m", request_id="r", created=0, include_usage=False)
+    created = {"type": "response.created", "sequence_number": 0, "response": {"usage": None}}
+    assert stream.feed(b"event: response.created") == []
+    assert stream.feed(b"data: " + orjson.dumps(created)) == [created]
+    assert stream.feed(b": keep-alive") == [] and not stream.done
+    done = {"type": "response.incomplete", "sequence_number": 1, "response": {"usage": USAGE}}
+    assert stream.feed(b"data: " + orjson.dumps(done)) == [done]
+    assert stream.done and stream.usage == Usage(7, 3)
+    assert stream.feed(b"data: [DONE]") == []
+    with pytest.raises(MalformedResponse):
+        stream.feed(b'data: {"type": "response.output_text.delta"}')
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'data: {"type": "error", "code": "server_error", "message": "overloaded"}',
+        b'data: {"no": "type"}',
+        b'data: {"type": "response.completed"}',
+        b"data: {not json",
+        b"garbage",
+    ],
+)
+def test_a_broken_event_is_malformed(line: bytes) -> None:
+    stream = wire.ChatStream(model="m", request_id="r", created=0, include_usage=False)
+    with pytest.raises(MalformedResponse):
+        stream.feed(line)
 
 
 # -- fuzz: any body on the native path, never a 500 -------------------------------------------
