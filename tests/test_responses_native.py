@@ -88,7 +88,7 @@ class Tiers:
     openai: FakeUpstream
 
 
-def make_config(tiers: Tiers, store: Path, *, openai_budget: float = 50) -> Config:
+def make_config(tiers: Tiers, store: Path, *, openai_budget: float = 50, extra: str = "") -> Config:
     text = CONFIG.format(
         store=store,
         local=tiers.local.url,
@@ -97,7 +97,7 @@ def make_config(tiers: Tiers, store: Path, *, openai_budget: float = 50) -> Conf
         max_output=MAX_OUTPUT,
         openai_budget=openai_budget,
     )
-    return parse_config(text, env={})
+    return parse_config(text + extra, env={})
 
 
 @pytest.fixture
@@ -246,6 +246,26 @@ def test_a_native_tool_call_parses_in_the_sdk(url: str, tiers: Tiers) -> None:
     assert "response.function_call_arguments.delta" in kinds
     assert kinds[-1] == "response.completed"
     assert [r.path for r in tiers.openai.received] == ["/v1/responses"] * 2
+
+
+def test_native_answers_are_not_cached_and_chat_tiers_still_are(
+    tiers: Tiers, tmp_path: Path
+) -> None:
+    config = make_config(tiers, tmp_path / "ledger.db", extra="cache: {ttl_s: 300}\n")
+    with BackgroundServer(create_app(config)) as server, client(server.url) as c:
+        native = [
+            c.responses.with_raw_response.create(model="gpt-4o", input="Hi", temperature=0)
+            for _ in range(2)
+        ]
+        chat = [
+            c.responses.with_raw_response.create(model="cloud-chat", input="Hi", temperature=0)
+            for _ in range(2)
+        ]
+    assert [r.headers["x-tiergate-cache"] for r in native] == ["bypass", "bypass"]
+    assert all(r.parse().id.startswith("resp_fake") for r in native)
+    assert tiers.openai.count("/v1/responses") == 2
+    assert [r.headers["x-tiergate-cache"] for r in chat] == ["miss", "hit"]
+    assert tiers.cloud.count() == 1
 
 
 # -- streams ---------------------------------------------------------------------------------
