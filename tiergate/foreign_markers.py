@@ -1,7 +1,9 @@
 """Markers, privilege and health facts said in languages other than English.
 
-Run only on text that is not pure ASCII (the words below carry their
-language's letters or script, and English prompts then pay nothing). Each
+Run on text that is not pure ASCII, or that holds one of ``ASCII_STEMS``
+(German, Dutch, Italian, Spanish, French, Polish and Portuguese written without
+their accents: "vertraulich", "riservato", "nur fuer den internen Gebrauch").
+Each
 family is one alternation of whole phrases matched on the lowered text:
 confidentiality labels ("streng vertraulich", "社外秘"), privilege and NDA
 markers ("secret professionnel", "秘密保持契約"), and a condition, diagnosis or
@@ -16,10 +18,54 @@ from collections.abc import Iterator
 
 Hit = tuple[str, str]
 
+# Stems (found by the markers' lexicon pass) that send ASCII text here.
+ASCII_STEMS = (
+    "vertraulich",
+    "geheim",
+    "gebrauch",
+    "weitergabe",
+    "anwalt",
+    "verschwiegenheit",
+    "vertrouwelijk",
+    "intern gebruik",
+    "verspreiden",
+    "geheimhouding",
+    "riservat",
+    "confidenzial",
+    "riservatezza",
+    "segreto",
+    "divulgare",
+    "uso interno",
+    "confidencial",
+    "confidentiel",
+    "confidentialite",
+    "usage interne",
+    "diffus",
+    "secret professionnel",
+    "prejudice",
+    "perjuicio",
+    "pregiudizio",
+    "poufn",
+    "tajemnic",
+    "wewnetrzn",
+    "sigilo",
+    "privilegio",
+    "privilege",
+    "geprivilegieerd",
+    "praejudiz",
+    "prajudiz",
+    "rechtsstreit",
+)
+
 _CONFIDENTIAL = re.compile(
     "|".join(
         (
+            r"\b(?:vertraulich|vertrouwelijk|riservato|riservata|confidenziale|confidentiel|"
+            r"confidentielle|confidencial|poufne|poufny|tajne|sigiloso|sigilosa|"
+            r"streng geheim|nur intern|intern gebruik)\b",
             r"(?:streng|strikt|absolut) vertraulich",
+            r"nur (?:fuer|fur) (?:den )?(?:internen|dienstlichen) gebrauch",
+            r"nur zur internen verwendung|interne verwendung|zur internen nutzung",
             r"vertraulich\s*[-:|]",
             r"nur (?:für den|zum) (?:internen|dienstlichen) gebrauch",
             r"nicht zur weitergabe",
@@ -42,6 +88,11 @@ _CONFIDENTIAL = re.compile(
             r"ściśle (?:poufne|tajne)",
             r"poufne\s*[-:|]",
             r"(?:tylko )?do użytku wewnętrznego",
+            r"(?:tylko )?do uzytku wewnetrznego|informacje poufne|dokument poufny",
+            r"(?:uso|utilizzo) interno|solo per uso interno|non diffondere",
+            r"(?:para )?uso interno|no divulgar|prohibida su (?:difusión|difusion|distribución|distribucion)",
+            r"(?:a |à )?usage interne|ne pas (?:diffuser|divulguer|distribuer)",
+            r"niet (?:verspreiden|doorsturen|delen)|alleen voor intern gebruik",
             r"社外秘|部外秘|極秘|取扱注意|機密情報|機密文書",
             r"绝密|机密文件|内部资料|仅供内部使用|内部使用",
             r"대외비|극비|내부용|기밀 문서",
@@ -53,16 +104,30 @@ _LEGAL = re.compile(
     "|".join(
         (
             r"anwaltsgeheimnis|anwaltlich vertraulich|anwaltsprivileg",
+            r"(?:gemäß|gemass|gemaess|gem\.|laut|unter|unterliegt|unterliegen|im rahmen|wegen|"
+            r"siehe|zur|die|der|unsere[rn]?|diese[rn]?|einer|eine) (?:der |einer |unserer |dieser )?"
             r"(?:geheimhaltungs|verschwiegenheits|vertraulichkeits)vereinbarung",
-            r"ohne präjudiz",
+            r"(?:geheimhaltungs|verschwiegenheits|vertraulichkeits)vereinbarung "
+            r"(?:mit|vom|zwischen|unterzeichnet|gilt|beachten)",
+            r"ohne präjudiz|ohne prajudiz|ohne praejudiz",
+            r"anwaltlich(?:e|er|es)? (?:vertraulich|korrespondenz|verschwiegenheit)|anwaltsgeheimnis",
+            r"verschwiegenheitspflicht|dem anwaltsprivileg",
             r"secret professionnel|couvert par le secret|accord de confidentialité",
-            r"sans préjudice",
+            r"sans (?:préjudice|prejudice)|sous (?:toutes|réserve de tous|reserve de tous) (?:réserves|reserves|droits)",
+            r"accord de (?:confidentialité|confidentialite|non-divulgation|non divulgation)",
+            r"protégé par le secret|protege par le secret|privilège (?:juridique|avocat)|privilege (?:juridique|avocat)",
             r"secreto profesional|privilegio (?:abogado|legal)|acuerdo de confidencialidad",
-            r"sin perjuicio",
+            r"sin perjuicio|privilegio (?:abogado|legal)|secreto profesional",
+            r"acuerdo de (?:confidencialidad|no divulgación|no divulgacion)|bajo (?:nda|acuerdo de confidencialidad)",
             r"segreto professionale|accordo di riservatezza|senza pregiudizio",
-            r"sigilo (?:profissional|advogado)|acordo de confidencialidade",
-            r"geheimhoudingsovereenkomst|verschoningsrecht|advocaat-cliënt",
+            r"accordo di (?:non divulgazione|riservatezza)|coperto da (?:segreto|privilegio)|soggetto a nda",
+            r"privilegio (?:legale|forense)|comunicazione riservata (?:tra )?(?:avvocato|legale)",
+            r"sigilo (?:profissional|advogado|advogado-cliente|entre advogado)|acordo de confidencialidade",
+            r"sem prejuízo|sem prejuizo|privilégio (?:advogado|legal)|privilegio (?:advogado|legal)",
+            r"geheimhoudingsovereenkomst|geheimhoudingsplicht|verschoningsrecht|advocaat-cli[eë]nt",
+            r"juridisch geprivilegieerd|onder voorbehoud van alle rechten|zonder prejudice|zonder nadelige erkentenis",
             r"tajemnic[ay] (?:adwokack|radcowsk)\w*|umow[ay] o zachowaniu poufności",
+            r"umow[aey] o zachowaniu poufnosci|tajemnica zawodowa|objete tajemnic|objęte tajemnic",
             r"秘匿特権|秘密保持契約|守秘義務",
             r"律师.{0,2}客户特权|保密协议|法律特权",
             r"변호사.{0,2}의뢰인 특권|비밀유지\s?계약",

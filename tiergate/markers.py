@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from . import foreign_markers
+from . import foreign_markers, medical_terms
+from . import health as health_terms
+from .lexicon import Lexicon, Span
 
 Hit = tuple[str, str]
 
@@ -459,52 +461,60 @@ def birth_context(before: str) -> bool:
     return BIRTH_CONTEXT.search(before) is not None
 
 
+_LEXICON = Lexicon(
+    {
+        "health": (*_HEALTH_STEMS, *_HEALTH_STEMS_COLON, *_HEALTH_STEMS_FOREIGN),
+        "term": medical_terms.ALL,
+        "legal": (*_LEGAL_STEMS, *_LEGAL_STEMS_FOREIGN),
+        "confidential": (*_CONFIDENTIAL_STEMS, *_CONFIDENTIAL_STEMS_FOREIGN),
+        "birth": (*_BIRTH_STEMS, *_BIRTH_STEMS_FOREIGN),
+        "foreign": foreign_markers.ASCII_STEMS,
+    },
+    whole_words=frozenset({"term"}),
+)
+
+
 def scan(text: str, lowered: str) -> Iterator[Hit]:
     """One hit per family at most: a kind found once is found (the allow-list is for
     identifiers, not for words)."""
     # Each family's phrase pattern is a long alternation that sre tries at every position,
-    # so it runs only in windows around the stems that were found, never over the text.
-    # Words of other languages are looked for only in text beyond ASCII (an O(1) test):
-    # "gemäß", "für", "née" carry their language's letters.
-    foreign = not lowered.isascii()
-    if foreign:
+    # so it runs only in windows around the gate words one automaton pass found.
+    stems = _LEXICON.find(lowered)
+    if "foreign" in stems or not lowered.isascii():
         yield from foreign_markers.scan(lowered)
-    yield from _first(_health(text, lowered, foreign))
-    legal_stems = _LEGAL_STEMS + _LEGAL_STEMS_FOREIGN if foreign else _LEGAL_STEMS
-    yield from _first(_phrases(lowered, legal_stems, _LEGAL, "legal_privilege"))
-    confidential_stems = (
-        _CONFIDENTIAL_STEMS + _CONFIDENTIAL_STEMS_FOREIGN if foreign else _CONFIDENTIAL_STEMS
-    )
-    windows = _windows(lowered, confidential_stems, _PHRASE_REACH)
-    confidential = _first(_in_windows(lowered, windows, _CONFIDENTIAL, "confidential_marker"))
-    # A header needs the "confiden" stem: no window, no header to look for.
-    if (
-        not confidential
-        and windows
-        and "onfidential" in lowered
-        and (m := _CONFIDENTIAL_HEADER.search(text))
-    ):
-        confidential = [("confidential_marker", m.group())]
-    yield from confidential
-    birth_stems = _BIRTH_STEMS + _BIRTH_STEMS_FOREIGN if foreign else _BIRTH_STEMS
-    if any(stem in lowered for stem in birth_stems):
+    health = _first(_health(text, lowered, stems))
+    if not health and "term" in stems:
+        health = _first(health_terms.scan(text, lowered, stems["term"]))
+    yield from health
+    legal = stems.get("legal")
+    if legal:
+        yield from _first(
+            _in_windows(lowered, _spans(legal, _PHRASE_REACH), _LEGAL, "legal_privilege")
+        )
+    confidential_stems = stems.get("confidential")
+    if confidential_stems:
+        windows = _spans(confidential_stems, _PHRASE_REACH)
+        confidential = _first(_in_windows(lowered, windows, _CONFIDENTIAL, "confidential_marker"))
+        # A header needs the "confiden" stem: no window, no header to look for.
+        if (
+            not confidential
+            and "onfidential" in lowered
+            and (m := _CONFIDENTIAL_HEADER.search(text))
+        ):
+            confidential = [("confidential_marker", m.group())]
+        yield from confidential
+    if "birth" in stems:
         yield from _first(
             ("date_of_birth", m.group())
             for m in _BIRTH.finditer(lowered)
             if not _BORN_THING.search(lowered, max(0, m.start() - 40), m.start() + 4)
         )
-    if foreign and ("年" in text or "년" in text):
+    if ("年" in text or "년" in text) and not lowered.isascii():
         yield from _first(("date_of_birth", m.group()) for m in _CJK_BIRTH.finditer(text))
 
 
 def _first(hits: Iterable[Hit]) -> list[Hit]:
     return next(([hit] for hit in hits), [])
-
-
-def _phrases(
-    lowered: str, stems: tuple[str, ...], pattern: re.Pattern[str], kind: str
-) -> Iterator[Hit]:
-    yield from _in_windows(lowered, _windows(lowered, stems, _PHRASE_REACH), pattern, kind)
 
 
 def _in_windows(
@@ -515,17 +525,14 @@ def _in_windows(
             yield kind, m.group()
 
 
-def _health(text: str, lowered: str, foreign: bool) -> Iterator[Hit]:
-    stems: tuple[str, ...] = _HEALTH_STEMS
-    if ":" in lowered:
-        stems += _HEALTH_STEMS_COLON
-    if foreign:
-        stems += _HEALTH_STEMS_FOREIGN
-    windows = _windows(lowered, stems, _HEALTH_REACH)
-    for start, end in windows:
+def _health(text: str, lowered: str, stems: dict[str, list[Span]]) -> Iterator[Hit]:
+    found = stems.get("health")
+    if not found:
+        return
+    for start, end in _spans(found, _HEALTH_REACH):
         for m in _HEALTH.finditer(lowered, start, end):
             yield "health", m.group()
-    if windows and "patient" in lowered:
+    if any(word == "patient" for _, _, word in found):
         yield from _near_patient(text, lowered)
 
 
@@ -535,18 +542,10 @@ _PHRASE_REACH = 80
 _HEALTH_REACH = 200
 
 
-def _windows(lowered: str, stems: tuple[str, ...], reach: int) -> list[tuple[int, int]]:
-    """Merged spans of ``reach`` characters around every occurrence of the stems."""
-    spans: list[tuple[int, int]] = []
-    for stem in stems:
-        i = lowered.find(stem)
-        while i >= 0:
-            spans.append((max(0, i - reach), i + len(stem) + reach))
-            i = lowered.find(stem, i + len(stem))
-    if len(spans) < 2:
-        return spans
-    spans.sort()
-    merged = [spans[0]]
+def _spans(found: list[Span], reach: int) -> list[tuple[int, int]]:
+    """Merged spans of ``reach`` characters around every word found."""
+    spans = sorted((max(0, start - reach), end + reach) for start, end, _ in found)
+    merged = spans[:1]
     for start, end in spans[1:]:
         if start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
