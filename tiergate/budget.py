@@ -31,6 +31,7 @@ from .stores import (
     Clock,
     Hold,
     Reservation,
+    RowsRefused,
     Shortfall,
     Store,
 )
@@ -77,6 +78,7 @@ class Budget:
         self._alerted: set[str] = set()
         self._alert_day = ""
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.refused_rows = 0  # rows the store refused for good (logged, never retried)
 
     def configure(self, config: Config) -> None:
         """Take the caps and the alert from `config`: at start, and again on a reload (SIGHUP).
@@ -166,7 +168,8 @@ class Budget:
         """Charge what the attempt cost and free the rest, in the background until durable.
 
         Never raises: the returned future resolves once the row committed; until then
-        the reservation stays held in full (a retry, or a reap if this process dies).
+        the reservation stays held in full (a retry, or a reap if this process dies). A row
+        the store refuses for good (RowsRefused) is logged and counted once, not retried.
         With `record.usage_missing` the whole reservation is charged.
         """
         row = record
@@ -185,8 +188,13 @@ class Budget:
     def record(self, record: AttemptRecord) -> asyncio.Future[None]:
         """Append an attempt that held no reservation; queued, group-committed, never raises."""
         written = self._store.record(record)
-        written.add_done_callback(_consume)
+        written.add_done_callback(self._count_refused)
         return written
+
+    def _count_refused(self, written: asyncio.Future[None]) -> None:
+        # The store logged it (store.row_refused); the metric counts it with refused settles.
+        if not written.cancelled() and isinstance(written.exception(), RowsRefused):
+            self.refused_rows += 1
 
     # -- background ------------------------------------------------------------------------------
 
@@ -230,6 +238,18 @@ class Budget:
             while True:
                 try:
                     await write()
+                    return
+                except RowsRefused as exc:
+                    # The store is up and will never take this row: a retry cannot help, and
+                    # each one would send the writer's batch back one row at a time. The
+                    # reservation stays held in full (the safe side) until this process's
+                    # lease is reaped.
+                    self.refused_rows += 1
+                    logger.error(
+                        "the store refused a ledger row; it is not retried",
+                        extra={"event": "budget.settle_refused", "request_id": request_id,
+                               "error": str(exc)},
+                    )  # fmt: skip
                     return
                 except StoreUnavailable:
                     logger.warning(

@@ -121,6 +121,13 @@ class Gateway:
                 "tiergate_breaker_open", "1 while a provider's breaker is open, else 0.", self._open
             )
         )
+        self.metrics.gauges.append(
+            Gauge(
+                "tiergate_ledger_rows_refused",
+                "Ledger rows the store refused for good since start (logged budget.settle_refused).",
+                lambda: {(): self.budget.refused_rows if self.budget else 0},
+            )
+        )
 
     async def stop(self) -> None:
         self.scanner.close()
