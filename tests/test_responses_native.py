@@ -9,10 +9,11 @@ rules hold on this path as on chat.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from decimal import Decimal
@@ -28,6 +29,7 @@ from hypothesis import strategies as st
 
 from tiergate.config import Config, parse_config
 from tiergate.errors import ConfigError
+from tiergate.ingress.responses import Responses
 from tiergate.protocols import MalformedResponse
 from tiergate.protocols import openai_responses as wire
 from tiergate.server import BackgroundServer, create_app
@@ -559,6 +561,57 @@ def test_a_broken_event_is_malformed(line: bytes) -> None:
     stream = wire.ChatStream(model="m", request_id="r", created=0, include_usage=False)
     with pytest.raises(MalformedResponse):
         stream.feed(line)
+
+
+def relay(pieces: list[Any]) -> list[dict[str, Any]]:
+    """The caller's events for a router stream of these objects, then [DONE]."""
+
+    async def router() -> AsyncIterator[bytes]:
+        for piece in pieces:
+            yield b"data: " + orjson.dumps(piece) + b"\n\n"
+        yield b"data: [DONE]\n\n"
+
+    async def collect() -> list[bytes]:
+        return [frame async for frame in Responses({"model": "auto", "input": "x"}).relay(router())]
+
+    frames = asyncio.run(collect())
+    assert all(f.startswith(b"event: ") and f.endswith(b"\n\n") for f in frames)
+    return [orjson.loads(frame.split(b"\ndata: ", 1)[1]) for frame in frames]
+
+
+CREATED = {"type": "response.created", "sequence_number": 0,
+           "response": {"id": "resp_up", "object": "response", "status": "in_progress"}}  # fmt: skip
+DELTA = {"type": "response.output_text.delta", "sequence_number": 1, "item_id": "msg_up",
+         "output_index": 0, "content_index": 0, "delta": "Hi", "logprobs": [], "extra": True}  # fmt: skip
+
+
+def test_a_providers_events_pass_as_they_are() -> None:
+    completed = {"type": "response.completed", "sequence_number": 2,
+                 "response": {**CREATED["response"], "status": "completed"}}  # fmt: skip
+    assert relay([CREATED, DELTA, completed]) == [CREATED, DELTA, completed]
+
+
+def test_a_providers_stream_that_breaks_ends_failed_numbered_after_its_last_event() -> None:
+    error = {"error": {"message": "The answer broke off", "code": "stream_interrupted"}}
+    events = relay([CREATED, DELTA, error])
+    assert events[:2] == [CREATED, DELTA]
+    assert [(e["type"], e["sequence_number"]) for e in events[2:]] == [
+        ("error", 2),
+        ("response.failed", 3),
+    ]
+    assert events[2]["code"] == "stream_interrupted"
+    failed = events[3]["response"]
+    assert (failed["id"], failed["status"]) == ("resp_up", "failed")
+
+
+def test_a_chat_chunk_that_has_a_type_key_is_still_translated() -> None:
+    chunk = {"id": "chatcmpl-abc", "object": "chat.completion.chunk", "type": "chunk",
+             "created": 1, "model": "m",
+             "choices": [{"index": 0, "delta": {"content": "Hi"}, "finish_reason": "stop"}]}  # fmt: skip
+    events = relay([chunk])
+    assert events[0]["type"] == "response.created"
+    assert events[-1]["type"] == "response.completed"
+    assert events[-1]["response"]["id"] == "resp_abc"
 
 
 # -- fuzz: any body on the native path, never a 500 -------------------------------------------

@@ -369,12 +369,12 @@ class Responses:
         # Read to the router's end (it settles the attempt there); closing early closes it too.
         async with aclosing(sse_events(events)) as stream:
             async for event in stream:
-                if passed is None and event is not None and isinstance(event.get("type"), str):
+                if passed is None and _typed(event):
                     passed = Passed()
                 if passed is not None:
                     if passed.finished or event is None:
                         continue  # after its terminal event; the router's [DONE]
-                    if isinstance(event.get("type"), str):
+                    if _typed(event):
                         yield frame(passed.feed(event))
                     else:  # the router's error: the stream broke off
                         for out in passed.fail(event.get("error")):
@@ -388,3 +388,13 @@ class Responses:
         elif passed is None and not typed.finished:
             for out in typed.feed({"error": {"message": "The answer ended early; retry."}}):
                 yield frame(out)
+
+
+def _typed(event: dict[str, Any] | None) -> bool:
+    """A Responses event (from a responses_api provider), not a chat chunk (every decoder
+    marks those chat.completion.chunk) nor the router's error object."""
+    return (
+        event is not None
+        and isinstance(event.get("type"), str)
+        and event.get("object") != "chat.completion.chunk"
+    )
