@@ -379,6 +379,33 @@ def test_a_native_failure_falls_back_to_a_translated_tier(
     assert (second["provider"], second["outcome"]) == ("cloud", "ok")
 
 
+def test_the_breaker_and_the_metrics_count_the_native_tier_as_any_other(
+    url: str, tiers: Tiers
+) -> None:
+    tiers.openai.behaviour = "fail-503"
+    with client(url, **CRITICAL) as c:
+        tried = [
+            c.responses.with_raw_response.create(model="auto", input="Plan it").headers[
+                "x-tiergate-attempts"
+            ]
+            for _ in range(4)
+        ]
+    # breaker_failures 3: the fourth request skips the resting provider.
+    assert tried == ["openai,cloud"] * 3 + ["cloud"]
+    assert tiers.openai.count("/v1/responses") == 3
+    tiers.openai.behaviour = "ok"
+    with client(url) as c:
+        c.responses.create(model="gpt-4o", input="Hello")  # the last resort: tried even so
+    metrics = httpx.get(url + "/metrics", timeout=10).text
+    assert 'tiergate_attempts_total{provider="openai",outcome="ok"} 1' in metrics
+    assert 'tiergate_fallbacks_total{from_provider="openai",reason="circuit_open"} 1' in metrics
+    received = tiers.openai.received[-1]
+    assert (
+        f'tiergate_tokens_total{{provider="openai",model="gpt-4o",tenant="none",kind="input"}} '
+        f"{len(received.raw)}"
+    ) in metrics
+
+
 # -- privacy: the scan reads the Responses body as sent --------------------------------------
 
 
