@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from types import TracebackType
+from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
 
+from . import http1
 from .config import ProviderConfig
 from .errors import (
     UpstreamError,
@@ -38,6 +40,7 @@ _READ_CHUNK = 64 * 1024
 _LARGE_BODY = 512 * 1024
 # aiohttp raises these (besides ClientError) from a response it cannot parse, e.g. LineTooLong.
 _TRANSPORT_ERRORS = (
+    http1.HttpError,
     TimeoutError,
     aiohttp.ClientError,
     aiohttp.http_exceptions.HttpProcessingError,
@@ -63,6 +66,25 @@ def _target(provider: ProviderConfig, path: str, model: str) -> tuple[str, dict[
     return wire.url(provider, path, model=model), {**headers, **wire.headers(provider)}
 
 
+# (host, port, request head) of a plain-HTTP target, or None: aiohttp serves it (TLS, or a
+# header value that cannot be written as it is).
+_Fast = tuple[str, int, bytes] | None
+_MAX_TARGETS = 1024
+
+
+def _fast_target(url: str, headers: dict[str, str]) -> _Fast:
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname:
+        return None
+    lines = [f"POST {parts.path or '/'}{'?' + parts.query if parts.query else ''} HTTP/1.1",
+             f"Host: {parts.netloc.rpartition('@')[2]}", "Accept-Encoding: gzip, deflate",
+             "Connection: keep-alive", *(f"{k}: {v}" for k, v in headers.items())]  # fmt: skip
+    text = "\r\n".join(lines) + "\r\n"
+    if any(c in line for line in lines for c in "\r\n\0") or not text.isascii():
+        return None
+    return parts.hostname, parts.port or 80, text.encode()
+
+
 def _status_error(
     provider: ProviderConfig, status: int, body: bytes, retry_after: str | None
 ) -> UpstreamError:
@@ -80,6 +102,14 @@ def _status_error(
 def _transport_error(provider: ProviderConfig, exc: BaseException, *, sent: bool) -> UpstreamError:
     if isinstance(exc, UpstreamError):
         return exc
+    if isinstance(exc, http1.ConnectFailed):
+        return UpstreamUnavailable(f"cannot connect to {provider.base_url}", provider=provider.name)
+    if isinstance(exc, http1.Malformed):
+        return UpstreamMalformed(
+            f"unreadable answer ({str(exc)[:300]})", provider=provider.name, billable=True
+        )
+    if isinstance(exc, http1.HttpError):
+        return UpstreamUnavailable(str(exc)[:300], provider=provider.name, billable=True)
     if isinstance(exc, asyncio.TimeoutError):
         return UpstreamTimeout(
             f"no answer within {provider.timeout_s:g}s", provider=provider.name, billable=sent
@@ -97,16 +127,19 @@ def _transport_error(provider: ProviderConfig, exc: BaseException, *, sent: bool
 class Stream:
     """An upstream streaming answer whose status was 200; iterate lines, then close()."""
 
-    def __init__(self, provider: ProviderConfig, response: aiohttp.ClientResponse) -> None:
+    def __init__(
+        self, provider: ProviderConfig, chunks: AsyncIterator[bytes], close: Callable[[], None]
+    ) -> None:
         self._provider = provider
-        self._response = response
+        self._chunks = chunks
+        self._close = close
 
     async def lines(self) -> AsyncIterator[bytes]:
         """Non-empty lines, stripped; a line longer than MAX_LINE_BYTES is a malformed answer."""
         pending: list[bytes] = []
         pending_size = 0
         try:
-            async for chunk in self._response.content.iter_chunked(_READ_CHUNK):
+            async for chunk in self._chunks:
                 start = 0
                 while (end := chunk.find(b"\n", start)) != -1:
                     line = (b"".join(pending) + chunk[start:end]).strip()
@@ -131,7 +164,19 @@ class Stream:
             yield last
 
     def close(self) -> None:
-        self._response.close()
+        self._close()
+
+
+async def _timed(chunks: AsyncIterator[bytes], seconds: float) -> AsyncIterator[bytes]:
+    """`chunks`, each awaited for at most `seconds` (a stream's read timeout)."""
+    iterator = aiter(chunks)
+    while True:
+        async with asyncio.timeout(seconds):
+            try:
+                chunk = await anext(iterator)
+            except StopAsyncIteration:
+                return
+        yield chunk
 
 
 class Upstream:
@@ -139,6 +184,8 @@ class Upstream:
 
     def __init__(self) -> None:
         self._session: aiohttp.ClientSession | None = None
+        self._pool = http1.Pool()
+        self._targets: dict[tuple[int, str, str], tuple[ProviderConfig, _Fast]] = {}
 
     async def __aenter__(self) -> Upstream:
         connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, ttl_dns_cache=300)
@@ -154,6 +201,7 @@ class Upstream:
     async def __aexit__(
         self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
     ) -> None:
+        self._pool.close()
         if self._session is not None:
             await self._session.close()
 
@@ -162,10 +210,24 @@ class Upstream:
         assert self._session is not None, "use Upstream as an async context manager"
         return self._session
 
+    def _fast(self, provider: ProviderConfig, path: str, model: str) -> _Fast:
+        key = (id(provider), path, model)
+        known = self._targets.get(key)
+        if known is not None and known[0] is provider:
+            return known[1]
+        if len(self._targets) >= _MAX_TARGETS:
+            self._targets.clear()  # a reload left old providers behind
+        fast = _fast_target(*_target(provider, path, model))
+        self._targets[key] = (provider, fast)
+        return fast
+
     async def post(
         self, provider: ProviderConfig, path: str, payload: bytes, *, model: str
     ) -> bytes:
         """The answer body of a 200; any other outcome raises an UpstreamError."""
+        fast = self._fast(provider, path, model)
+        if fast is not None:
+            return await self._post_fast(provider, fast, payload)
         timeout = aiohttp.ClientTimeout(
             total=provider.timeout_s, sock_connect=provider.connect_timeout_s
         )
@@ -188,9 +250,65 @@ class Upstream:
             # Connected and then failed: the request went out (aiohttp writes it before reading).
             raise _transport_error(provider, exc, sent=sent or _was_sent(exc)) from None
 
+    async def _post_fast(
+        self, provider: ProviderConfig, target: tuple[str, int, bytes], payload: bytes
+    ) -> bytes:
+        host, port, head = target
+        sent = False
+        response: http1.Response | None = None
+        try:
+            async with asyncio.timeout(provider.timeout_s):
+                conn = await self._pool.connect(host, port, provider.connect_timeout_s)
+                sent = True
+                response = await self._pool.send(conn, head, payload)
+                if response.status != 200:
+                    raise _status_error(
+                        provider, response.status, await _error_body(response),
+                        response.headers.get("retry-after"),
+                    )  # fmt: skip
+                declared = response.content_length
+                if declared is not None and declared > MAX_ANSWER_BYTES:
+                    raise _too_large(provider, declared)
+                return await response.read(MAX_ANSWER_BYTES)
+        except UpstreamError:
+            raise
+        except _TRANSPORT_ERRORS as exc:
+            raise _transport_error(provider, exc, sent=sent) from None
+        finally:
+            if response is not None:
+                response.release()
+
+    async def _open_fast(
+        self, provider: ProviderConfig, target: tuple[str, int, bytes], payload: bytes
+    ) -> Stream:
+        host, port, head = target
+        sent = False
+        try:
+            async with asyncio.timeout(provider.timeout_s):
+                conn = await self._pool.connect(host, port, provider.connect_timeout_s)
+                sent = True
+                response = await self._pool.send(conn, head, payload)
+        except _TRANSPORT_ERRORS as exc:
+            raise _transport_error(provider, exc, sent=sent) from None
+        if response.status != 200:
+            try:
+                async with asyncio.timeout(provider.timeout_s):
+                    body = await _error_body(response)
+            except _TRANSPORT_ERRORS:
+                body = b""
+            finally:
+                response.release()
+            raise _status_error(
+                provider, response.status, body, response.headers.get("retry-after")
+            )
+        return Stream(provider, _timed(response.chunks(), provider.timeout_s), response.release)
+
     async def open_stream(
         self, provider: ProviderConfig, path: str, payload: bytes, *, model: str
     ) -> Stream:
+        fast = self._fast(provider, path, model)
+        if fast is not None:
+            return await self._open_fast(provider, fast, payload)
         # A stream may run long: bound the wait for each read, not the whole answer.
         timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=provider.connect_timeout_s, sock_read=provider.timeout_s
@@ -212,7 +330,7 @@ class Upstream:
             raise _status_error(
                 provider, response.status, body, response.headers.get("Retry-After")
             )
-        return Stream(provider, response)
+        return Stream(provider, response.content.iter_chunked(_READ_CHUNK), response.close)
 
 
 def _body(payload: bytes) -> bytes | io.BytesIO:
@@ -225,14 +343,30 @@ def _was_sent(exc: BaseException) -> bool:
     return not isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError)
 
 
+def _too_large(provider: ProviderConfig, declared: int) -> UpstreamMalformed:
+    return UpstreamMalformed(
+        f"an answer of {declared} bytes (tiergate reads at most {MAX_ANSWER_BYTES})",
+        provider=provider.name,
+        billable=True,
+    )
+
+
+async def _error_body(response: http1.Response) -> bytes:
+    """The first MAX_ERROR_BODY bytes of a refusal (the rest is not read; the connection closes)."""
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in response.chunks():
+        parts.append(chunk)
+        size += len(chunk)
+        if size >= MAX_ERROR_BODY:
+            break
+    return b"".join(parts)[:MAX_ERROR_BODY]
+
+
 async def _read_limited(provider: ProviderConfig, response: aiohttp.ClientResponse) -> bytes:
     declared = response.content_length
     if declared is not None and declared > MAX_ANSWER_BYTES:
-        raise UpstreamMalformed(
-            f"an answer of {declared} bytes (tiergate reads at most {MAX_ANSWER_BYTES})",
-            provider=provider.name,
-            billable=True,
-        )
+        raise _too_large(provider, declared)
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.content.iter_chunked(_READ_CHUNK):

@@ -39,13 +39,14 @@ class Job:
     future: asyncio.Future[Any]
 
 
-def _resolve(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
-    if future.cancelled():
-        return  # committed all the same; nobody is waiting to hear it
-    if ok:
-        future.set_result(value)
-    else:
-        future.set_exception(value)
+def _resolve(results: list[tuple[Job, bool, Any]]) -> None:
+    for job, ok, value in results:
+        if job.future.cancelled():
+            continue  # committed all the same; nobody is waiting to hear it
+        if ok:
+            job.future.set_result(value)
+        else:
+            job.future.set_exception(value)
 
 
 class Writer(threading.Thread):
@@ -54,7 +55,8 @@ class Writer(threading.Thread):
     def __init__(self, store: SqliteStore) -> None:
         super().__init__(name="tiergate-store", daemon=True)
         self.store = store
-        self.jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+        # Each item is a batch gathered on one event loop; None stops the thread.
+        self.jobs: queue.SimpleQueue[list[Job] | None] = queue.SimpleQueue()
         self.ready = threading.Event()
         self.startup_error: BaseException | None = None
         self.healthy = True
@@ -83,10 +85,10 @@ class Writer(threading.Thread):
         self.ready.set()
         stop = False
         while not stop:
-            job = self.jobs.get()
-            if job is None:
+            first = self.jobs.get()
+            if first is None:
                 break
-            batch = [job]
+            batch = list(first)
             while len(batch) < MAX_BATCH:
                 try:
                     nxt = self.jobs.get_nowait()
@@ -95,7 +97,7 @@ class Writer(threading.Thread):
                 if nxt is None:
                     stop = True
                     break
-                batch.append(nxt)
+                batch.extend(nxt)
             self._run_batch(batch)
         self.conn.close()
 
@@ -160,9 +162,12 @@ class Writer(threading.Thread):
             self.healthy = True
             self.commits += 1
             self.ops += len(batch)
-        for job, ok, value in results:
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Job, bool, Any]]] = {}
+        for result in results:
+            by_loop.setdefault(result[0].loop, []).append(result)
+        for loop, done in by_loop.items():  # one wake-up per loop, not one per operation
             with contextlib.suppress(RuntimeError):  # a closed loop: nobody is left to tell
-                job.loop.call_soon_threadsafe(_resolve, job.future, ok, value)
+                loop.call_soon_threadsafe(_resolve, done)
 
     def _transaction(self, batch: list[Job], *, savepoints: bool) -> list[tuple[Job, bool, Any]]:
         """Run the batch in one transaction; without savepoints, the first failing operation

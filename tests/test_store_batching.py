@@ -1,0 +1,58 @@
+"""The SQLite store gathers operations on the event loop and hands them to its writer in one
+batch: free rows wait a few milliseconds for company, money never waits for them."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+from tests.test_ledger import attempt, opened
+from tiergate.stores import Hold, Reservation
+from tiergate.stores.sqlite import RECORD_GROUP_S
+
+
+def test_free_rows_of_one_burst_share_one_transaction(tmp_path: Path) -> None:
+    async def main() -> tuple[int, int]:
+        store = await opened(tmp_path / "ledger.db")
+        before = store.stats
+        rows = [store.record(attempt(f"r{i}")) for i in range(200)]
+        await asyncio.wait_for(asyncio.gather(*rows), 10)
+        after = store.stats
+        await store.close()
+        return after[0] - before[0], after[1] - before[1]
+
+    commits, ops = asyncio.run(main())
+    assert (commits, ops) == (1, 200)
+    conn = sqlite3.connect(tmp_path / "ledger.db")
+    assert conn.execute("SELECT COUNT(*) FROM attempts").fetchone()[0] == 200
+    conn.close()
+
+
+def test_a_reservation_takes_waiting_free_rows_along_on_the_next_tick(tmp_path: Path) -> None:
+    async def main() -> None:
+        store = await opened(tmp_path / "ledger.db")
+        before = store.stats
+        row = store.record(attempt("free"))
+        held = await asyncio.wait_for(store.reserve(Hold("paid", 1, "cloud", None, 5, {})), 10)
+        assert isinstance(held, Reservation)
+        # The free row went with the reservation, not RECORD_GROUP_S later on its own.
+        assert row.done() and row.exception() is None
+        assert store.stats[0] - before[0] == 1
+        await store.close()
+
+    assert RECORD_GROUP_S > 0
+    asyncio.run(main())
+
+
+def test_rows_waiting_on_the_loop_are_written_when_the_store_closes(tmp_path: Path) -> None:
+    async def main() -> None:
+        store = await opened(tmp_path / "ledger.db")
+        rows = [store.record(attempt(f"late{i}")) for i in range(5)]
+        await store.close()  # before the group timer fired
+        await asyncio.wait_for(asyncio.gather(*rows), 10)
+
+    asyncio.run(main())
+    conn = sqlite3.connect(tmp_path / "ledger.db")
+    assert conn.execute("SELECT COUNT(*) FROM attempts").fetchone()[0] == 5
+    conn.close()
