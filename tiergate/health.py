@@ -13,6 +13,7 @@ no one it happens to, is not health data ("the diabetes dataset has 442 rows").
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 
@@ -45,6 +46,15 @@ _NAME = re.compile(
     r"(?<![\w])([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ\u0100-\u024f'\u2019\-]+)"
     r"(?:\s+(?:van|de|da|do|dos|das|del|della|di|von|der|den|la|le|du|y|e|bin|al)){0,3}"
     r"\s+[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ\u0100-\u024f'\u2019\-]+"
+)
+# A short run of Han, kana or Hangul standing alone in Latin text is a name ("罗慧's MRI",
+# "김수민 underwent"); in East Asian prose the runs are long and this never matches.
+_CJK_NAME = re.compile(
+    r"(?<![\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])"
+    r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]{1,4}(?: [\u3040-\u30ff\u3400-\u9fff]{1,4})?"
+    r"(?![\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])(?=\s*(?:'s|[a-z(,:]|\s))"
+    r"|(?<![\u0900-\u097f])[\u0900-\u097f]+(?:[ .\u2019'][\u0900-\u097f]+){0,3}"
+    r"(?=\s*(?:'s|, [a-z]| [a-z]))"
 )
 _NOT_A_NAME = frozenset(
     [
@@ -113,7 +123,8 @@ _CUE_BEFORE = re.compile(
     r"underwent|undergo(?:ing|es)?|scheduled for|booked for|referred for|referral for|"
     r"referring \S+(?: \S+){0,3} for|awaiting|after|post|before|pre|prior to|"
     r"appointment for|claim for|surgery for|"
-    r"on|taking|takes|prescribed|started on|dx|rx|"
+    r"on|taking|takes|prescribed|started on|dx|rx|padece|sufre de|souffre d[e']|"
+    r"leidet an|leidet unter|soffre di|sofre de|lijdt aan|cierpi na|"
     r"(?:diagnosis|diagnoses|assessment|impression|conditions?|problem list|problems|pmh|"
     r"past medical history|medical history|comorbidities|indication|reason for visit|"
     r"chief complaint|procedure|treatment|therapy|plan|findings?|result)\s*[:\-])"
@@ -123,39 +134,82 @@ _CUE_BEFORE = re.compile(
     r"emergency|elective|urgent|total|partial|laparoscopic|robotic|open|minor|major|"
     r"an? \w+))*[\s:\-]*\Z"
 )
-# A clinical label with a list after it: "Conditions: diabetes; asthma, ...".
-_LABEL_BEFORE = re.compile(
-    r"(?:diagnosis|diagnoses|dx|assessment|impression|conditions?|problem list|pmh|"
-    r"past medical history|medical history|comorbidities|chief complaint|procedure|"
-    r"procedures|treatment|diagnose|diagnostic|diagnóstico|diagnostico|diagnosi|"
-    r"rozpoznanie|診断|诊断|진단|निदान)\s*[:\-]\s*[^:\n]{0,80}\Z"
+# Clinical labels with a list after them: "Conditions: diabetes; asthma, ...".
+LABELS = (
+    "diagnosis",
+    "diagnoses",
+    "dx",
+    "assessment",
+    "impression",
+    "condition",
+    "conditions",
+    "problem list",
+    "pmh",
+    "past medical history",
+    "medical history",
+    "comorbidities",
+    "chief complaint",
+    "procedure",
+    "procedures",
+    "treatment",
+    "diagnose",
+    "diagnostic",
+    "diagnóstico",
+    "diagnostico",
+    "diagnosi",
+    "rozpoznanie",
+    "診断",
+    "诊断",
+    "진단",
+    "निदान",
 )
+_LABEL_REACH = 100
+_LABEL_TAIL = re.compile(r"[^:\n]{0,40}?[:\-][^:\n]*\Z")
 
 
-def scan(text: str, lowered: str, terms: list[Span]) -> Iterator[Hit]:
+def scan(text: str, lowered: str, terms: list[Span], labels: list[Span]) -> Iterator[Hit]:
     """One health hit at most: the first term with a person (or a clinical label) near it."""
-    checked_to = 0  # a stretch searched for a person without success is not searched again
+    label_ends = sorted(end for _, end, _ in labels)
+    # The person search moves forward only (from where it last stopped): linear in the text.
+    checked_to, person_at = 0, -(1 << 30)
     for start, end, term in sorted(terms):
         weak = term in AMBIGUOUS or (len(term) <= 4 and term.isascii() and term not in _SHORT)
-        if weak and not _cue(lowered, start):
-            continue
-        if not weak and _LABEL_BEFORE.search(lowered, max(0, start - 100), start):
+        if not weak and _after_label(lowered, label_ends, start):
             yield "health", term
             return
-        lo = max(start - _REACH, checked_to, 0)
         hi = min(len(text), end + _REACH)
-        if lo < hi and _person(text, lowered, lo, hi):
+        if person_at < start - _REACH:
+            lo = max(start - _REACH, checked_to, 0)
+            found = _person(text, lowered, lo, hi) if lo < hi else -1
+            if found >= 0:
+                person_at, checked_to = found, found + 1
+            else:
+                checked_to = max(checked_to, hi)
+        if person_at >= start - _REACH and (not weak or _cue(lowered, start)):
             yield "health", term
             return
-        checked_to = max(checked_to, hi)
+
+
+def _after_label(lowered: str, label_ends: list[int], start: int) -> bool:
+    """True if a clinical label and its colon stand on the term's line, shortly before it."""
+    i = bisect.bisect_right(label_ends, start) - 1
+    if i < 0 or start - label_ends[i] > _LABEL_REACH:
+        return False
+    end = label_ends[i]
+    return _LABEL_TAIL.match(lowered, end, start) is not None
 
 
 def _cue(lowered: str, start: int) -> bool:
     return _CUE_BEFORE.search(lowered, max(0, start - _CUE_REACH), start) is not None
 
 
-def _person(text: str, lowered: str, lo: int, hi: int) -> bool:
-    """True if a person is named or referred to in text[lo:hi]."""
-    if _PERSON_WORD.search(lowered, lo, hi):
-        return True
-    return any(m.group(1) not in _NOT_A_NAME for m in _NAME.finditer(text, lo, hi))
+def _person(text: str, lowered: str, lo: int, hi: int) -> int:
+    """Where a person is first named or referred to in text[lo:hi], or -1."""
+    word = _PERSON_WORD.search(lowered, lo, hi)
+    hi = word.start() if word else hi
+    name = next((m for m in _NAME.finditer(text, lo, hi) if m.group(1) not in _NOT_A_NAME), None)
+    if name:
+        return name.start()
+    if not text[lo:hi].isascii() and (cjk := _CJK_NAME.search(text, lo, hi)):
+        return cjk.start()
+    return word.start() if word else -1

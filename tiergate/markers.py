@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from . import foreign_markers, medical_terms
+from . import birth, foreign_markers, medical_terms
 from . import health as health_terms
 from .lexicon import Lexicon, Span
 
@@ -327,7 +327,8 @@ _HEALTH = re.compile(
     r"total\s+|open\s+|minor\s+|major\s+)*(?:[a-z]+\s+)?" + PROCEDURES + r"\b"
     r"|\b" + ANALYTES + r"(?: level)?(?: of| was| is|:|=)?\s*\d+(?:\.\d+)?(?:/\d+)?\s*"
     r"(?:%|mg/dl|mmol/l|g/dl|mmhg|bpm|ng/ml|miu/l|u/l|iu/l)"
-    r"|\bicd-?(?:10|9)(?:-cm)?(?: code)?:?\s*[a-tv-z]\d[0-9ab](?:\.\w{1,4})?\b"
+    r"|\bicd-?(?:10|9)(?:-cm)?(?: codes?)?:?\s*[a-tv-z]\d[0-9ab](?:\.\w{1,4})?\b"
+    r"|\b(?:diagnosis|diagnostic|dx) codes?:?\s*[a-tv-z]\d[0-9ab](?:\.\w{1,4})?\b"
     r"|\b(?:hiv|hepatitis [abc]|covid(?:-19)?|tb|std) positive\b"
     r"|\b(?:hiv )?viral load (?:is|was|remains|has been|of) (?:\w+ )?(?:un)?detectable\b"
     r"|\bhiv(?:-| )(?:status|infection|diagnosis|medication|treatment)\b"
@@ -359,7 +360,7 @@ _HEALTH_STEMS = (
     "referr",
 )
 # Stems looked for only when their gate is met: a rare character, or text beyond ASCII.
-_HEALTH_STEMS_COLON = ("dx:",)
+_HEALTH_STEMS_COLON = ("dx:", "icd")
 _HEALTH_STEMS_FOREIGN = ("leidet", "erkrankt")
 
 
@@ -465,12 +466,15 @@ _LEXICON = Lexicon(
     {
         "health": (*_HEALTH_STEMS, *_HEALTH_STEMS_COLON, *_HEALTH_STEMS_FOREIGN),
         "term": medical_terms.ALL,
+        "clinical_label": health_terms.LABELS,
         "legal": (*_LEGAL_STEMS, *_LEGAL_STEMS_FOREIGN),
         "confidential": (*_CONFIDENTIAL_STEMS, *_CONFIDENTIAL_STEMS_FOREIGN),
         "birth": (*_BIRTH_STEMS, *_BIRTH_STEMS_FOREIGN),
         "foreign": foreign_markers.ASCII_STEMS,
+        "birth_label": birth.LABELS,
+        "birth_verb": birth.VERBS,
     },
-    whole_words=frozenset({"term"}),
+    whole_words=frozenset({"term", "clinical_label", "birth_label", "birth_verb"}),
 )
 
 
@@ -484,7 +488,9 @@ def scan(text: str, lowered: str) -> Iterator[Hit]:
         yield from foreign_markers.scan(lowered)
     health = _first(_health(text, lowered, stems))
     if not health and "term" in stems:
-        health = _first(health_terms.scan(text, lowered, stems["term"]))
+        health = _first(
+            health_terms.scan(text, lowered, stems["term"], stems.get("clinical_label", []))
+        )
     yield from health
     legal = stems.get("legal")
     if legal:
@@ -508,6 +514,10 @@ def scan(text: str, lowered: str) -> Iterator[Hit]:
             ("date_of_birth", m.group())
             for m in _BIRTH.finditer(lowered)
             if not _BORN_THING.search(lowered, max(0, m.start() - 40), m.start() + 4)
+        )
+    if "birth_label" in stems or "birth_verb" in stems:
+        yield from _first(
+            birth.scan(lowered, stems.get("birth_label", []), stems.get("birth_verb", []))
         )
     if ("年" in text or "년" in text) and not lowered.isascii():
         yield from _first(("date_of_birth", m.group()) for m in _CJK_BIRTH.finditer(text))

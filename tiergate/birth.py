@@ -1,0 +1,197 @@
+"""Dates of birth: a date right after a birth word, in 12 languages and the common date formats.
+
+Two kinds of birth word. Labels ("DOB", "date of birth", "Geburtsdatum",
+"生年月日", "जन्म तिथि") may stand a few words before the date
+("Birthdate (as on passport): 03/05/1990"), and head a table column whose
+rows hold the dates ("Name | Date of birth" then "Anna | 3.5.1990"). Verbs
+("born", "geboren", "nato", "née", "urodzony") take only their language's
+preposition before the date ("nato il 3 maggio 1990"), so "NATO was founded
+in 1949" stays clean. Dates: d-m-Y, d.m.Y, d/m/Y, m/d/Y, Y-m-d, Y/m/d,
+month names in English, German, French, Spanish, Italian, Dutch, Polish,
+Portuguese and Hindi, and 1990年5月3日 / 1990년 5월 3일.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .lexicon import Span
+
+Hit = tuple[str, str]
+
+# Birth words, lower case, as the lexicon finds them (whole words when ASCII).
+LABELS = (
+    "dob",
+    "d.o.b",
+    "d.o.b.",
+    "date of birth",
+    "birth date",
+    "birthdate",
+    "birthday",
+    "geburtsdatum",
+    "geburtstag",
+    "geb.-datum",
+    "geb.datum",
+    "date de naissance",
+    "naissance",
+    "fecha de nacimiento",
+    "f. nac",
+    "fecha nac",
+    "nacimiento",
+    "data di nascita",
+    "nascita",
+    "data de nascimento",
+    "nascimento",
+    "geboortedatum",
+    "geb. datum",
+    "data urodzenia",
+    "urodzenia",
+    "生年月日",
+    "出生日期",
+    "出生年月日",
+    "誕生日",
+    "生日",
+    "생년월일",
+    "생일",
+    "출생일",
+    "जन्म तिथि",
+    "जन्मतिथि",
+    "जन्म दिनांक",
+    "जन्म की तारीख",
+)
+VERBS = (
+    "born",
+    "birth",
+    "geboren",
+    "geb.",
+    "née",
+    "né",
+    "nee",
+    "nacido",
+    "nacida",
+    "nato",
+    "nata",
+    "nascido",
+    "nascida",
+    "urodzony",
+    "urodzona",
+    "urodzil",
+    "urodził",
+    "urodziła",
+    "ur.",
+    "出生于",
+    "出生於",
+    "출생",
+    "जन्म",
+)
+
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|"
+    "januar|jänner|februar|märz|maerz|mai|juni|juli|oktober|dezember|"
+    "janvier|février|fevrier|mars|avril|juin|juillet|août|aout|septembre|octobre|novembre|"
+    "décembre|decembre|"
+    "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|"
+    "noviembre|diciembre|"
+    "gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|"
+    "januari|februari|maart|mei|augustus|"
+    "stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|września|wrzesnia|"
+    "października|pazdziernika|października|listopada|grudnia|styczeń|styczen|luty|marzec|"
+    "kwiecień|kwiecien|maj|czerwiec|lipiec|sierpień|sierpien|wrzesień|wrzesien|październik|"
+    "pazdziernik|listopad|grudzień|grudzien|"
+    "janeiro|fevereiro|março|marco|maio|junho|julho|setembro|outubro|novembro|dezembro|"
+    "जनवरी|फ़रवरी|फरवरी|मार्च|अप्रैल|मई|जून|जुलाई|अगस्त|सितंबर|सितम्बर|अक्टूबर|अक्तूबर|"
+    "नवंबर|नवम्बर|दिसंबर|दिसम्बर"
+)
+DATE = (
+    r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)"
+    r"|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})(?!\d)"
+    r"|\d{1,2}(?:st|nd|rd|th|er|º|°)?\.?\s{0,2}(?:de |of )?(?:" + _MONTHS + r")\.?,?\s{0,2}"
+    r"(?:de )?\d{4}(?!\d)"
+    r"|(?:" + _MONTHS + r")\.?\s{1,2}\d{1,2}(?:st|nd|rd|th)?,?\s{1,2}\d{4}(?!\d)"
+    r"|\d{4}\s?[年년]\s?\d{1,2}\s?[月월]\s?\d{1,2}\s?[日일]?)"
+)
+_LABEL_GAP = r"[^\d\n\"]{0,30}?"  # "Date of birth (as on passport): "
+_VERB_GAP = (
+    r"\s{0,2}(?:on |am |le |el |il |em |op |in |at |the |dnia |w dniu |于|於|:|-)?\s{0,2}"
+    r"(?:the )?"
+)
+_LABEL_GAP_OK = re.compile(_LABEL_GAP)
+_VERB_GAP_OK = re.compile(_VERB_GAP)
+_LABEL_REACH = 34
+_VERB_REACH = 20
+_DIGIT = re.compile(r"\d")
+_MONTH_BEFORE = re.compile(r"(?<![^\W\d_])(?:" + _MONTHS + r")\.?\s{1,2}\Z")
+# "Python 3 was born in 1991", "the project was born on": things, not people.
+_BORN_THING = re.compile(
+    r"(?:\b[a-z]+ \d+(?:\.\d+)* |\b(?:project|idea|company|language|product|library|framework|"
+    r"startup|movement|software|app|brand|concept|format|protocol|standard|nato|alliance|"
+    r"organi[sz]ation|city|band|series|game)s? )(?:was|were|is) \Z"
+)
+_TABLE_SEPARATORS = ("|", "\t", ",", ";")
+_TABLE_ROWS = 6
+_TABLE_HEADERS = 4
+_DATE = re.compile(DATE)
+
+
+def scan(lowered: str, labels: list[Span], verbs: list[Span]) -> Iterator[Hit]:
+    """One date-of-birth hit at most."""
+    tables = _TABLE_HEADERS  # rows are read under the first few headers only: linear
+    for start, end, word in labels:
+        if found := _date_after(lowered, end, _LABEL_REACH, _LABEL_GAP_OK):
+            yield "date_of_birth", word + " " + found
+            return
+        tables -= 1
+        if tables >= 0 and (found := _table_column(lowered, start, end)):
+            yield "date_of_birth", word + " " + found
+            return
+    for start, end, word in verbs:
+        if word in ("born", "nato", "nata", "nee") and _BORN_THING.search(
+            lowered, max(0, start - 40), start
+        ):
+            continue
+        if found := _date_after(lowered, end, _VERB_REACH, _VERB_GAP_OK):
+            yield "date_of_birth", word + " " + found
+            return
+
+
+def _date_after(lowered: str, end: int, reach: int, gap_ok: re.Pattern[str]) -> str | None:
+    """The date that starts within ``reach`` after a birth word, across an allowed gap.
+
+    Read from the first digit after the word, so a word with no digit near costs one
+    bounded search, however many birth words a text holds."""
+    digit = _DIGIT.search(lowered, end, end + reach)
+    if not digit:
+        return None
+    at = digit.start()
+    month = _MONTH_BEFORE.search(lowered, end, at)  # "born on May 3, 1990"
+    if (
+        month
+        and gap_ok.fullmatch(lowered, end, month.start())
+        and (m := _DATE.match(lowered, month.start()))
+    ):
+        return m.group()
+    if gap_ok.fullmatch(lowered, end, at) and (m := _DATE.match(lowered, at)):
+        return m.group()
+    return None
+
+
+def _table_column(lowered: str, start: int, end: int) -> str | None:
+    """A header line naming a birth column, and a date in one of the rows under it."""
+    line_start = lowered.rfind("\n", max(0, start - 200), start) + 1
+    line_end = lowered.find("\n", end, end + 200)
+    if line_end < 0:
+        return None
+    header = lowered[line_start:line_end]
+    if not any(sep in header for sep in _TABLE_SEPARATORS):
+        return None
+    rows_end = line_end
+    for _ in range(_TABLE_ROWS):
+        next_end = lowered.find("\n", rows_end + 1, rows_end + 400)
+        if next_end < 0:
+            rows_end = min(len(lowered), rows_end + 400)
+            break
+        rows_end = next_end
+    m = _DATE.search(lowered, line_end, rows_end)
+    return m.group() if m else None
