@@ -30,7 +30,7 @@ from stdnum.cn import ric
 from stdnum.es import dni, nie
 from stdnum.fr import nir
 from stdnum.gb import nhs
-from stdnum.in_ import pan
+from stdnum.in_ import aadhaar, pan
 from stdnum.it import codicefiscale
 from stdnum.kr import rrn
 from stdnum.mx import curp
@@ -123,7 +123,13 @@ _ID_WORDS = {
     "sin": r"sin|social insurance(?: number)?",
     "bsn": r"bsn|burgerservicenummer|sofinummer",
     "idnr": r"steuer-?id|steuerliche identifikationsnummer|identifikationsnummer|idnr",
-    "aadhaar": r"aadhaa?r|uidai",
+    "aadhaar": r"aadhaa?r(?: card| no\.?| number)?|aadhar|uidai|uid|आधार(?: संख्या| नंबर| कार्ड)?",
+    "social": r"rentenversicherungs-?nummer|sozialversicherungs-?nummer|versicherungsnummer|"
+    r"rv-?nummer|rv-?nr|sv-?nummer|sv-?nr|rvnr|svnr|nuss|seguridad social|"
+    r"número de afiliación|numero de afiliacion|sécurité sociale|securite sociale|"
+    r"previdenza sociale|segurança social|seguranca social|pis/pasep|pasep|"
+    r"numer ubezpieczenia",
+    "rg": r"rg|registro geral|carteira de identidade|cédula de identidade|cedula de identidade",
     "nir": r"nir|insee|sécurité sociale|securite sociale|numéro de sécu",
     "pesel": r"pesel",
     "generic": r"passport|passeport|reisepass|pasaporte|passaporto|paspoort|"
@@ -131,7 +137,13 @@ _ID_WORDS = {
     r"führerschein|permis de conduire|licencia de conducir|carteira de motorista|"
     r"national id|national identity|id number|id no|id card|id#|identity (?:card|number|no)|"
     r"identification number|citizen id|personal id|personalausweis(?:nummer)?|ausweis(?:nummer)?|"
-    r"reisepass(?:nummer)?|passnummer|"
+    r"reisepass(?:nummer)?|reisepass-nr|passnummer|pass-nr|paspoortnummer|numer paszportu|"
+    r"número de pasaporte|numero de pasaporte|numéro de passeport|numero di passaporto|"
+    r"número do passaporte|旅券番号|旅券|パスポート番号|パスポート|护照号码|护照号|护照|"
+    r"여권번호|여권|पासपोर्ट(?: संख्या| नंबर)?|"
+    r"cni|dowód osobisty|"
+    r"numer dowodu|carta d'identità|carta d'identita|documento de identidad|"
+    r"identiteitskaart|identiteitsbewijs|personalausweisnummer|"
     r"dni|nie|cédula|cedula|curp|rfc|rut|nric|hkid|emirates id|"
     r"resident registration|rrn|주민등록번호|身份证|cpf|nif|nin|bvn|codice fiscale|"
     r"nino|national insurance|ni number|personnummer|henkilötunnus|my ?number|"
@@ -145,7 +157,8 @@ _ID_WORDS = {
 # the kind is read off the words it matched.
 _ID_CONTEXT = re.compile(
     r"\b(?:" + "|".join(_ID_WORDS.values()) + r")(?![a-z0-9])[^0-9a-z]{0,12}"
-    r"(?:(?:is|was|number|no|num|nr)\b[^0-9a-z]{0,6})*\Z"
+    r"(?:(?:is|was|number|no|num|nr|nº|n°|card|nummer|numer|numero|número|numéro|de|del|da|do|"
+    r"der|des|di|la|le)(?![a-z0-9])[^0-9a-z]{0,6})*\Z"
 )
 _ID_KIND = tuple(
     (kind, re.compile(f"(?:{words})(?![a-z0-9])")) for kind, words in _ID_WORDS.items()
@@ -341,6 +354,8 @@ def _classify(span: str, before: str, after: str, has_extension: bool) -> str | 
         return "phone" if international_phone(span, digits, groups) else None
     if n == 18 and len(groups) == 1 and _CN_RIC_SHAPE.fullmatch(digits):
         return "national_id"
+    if n == 12 and _aadhaar(span, digits, groups, before):
+        return "national_id"  # before cards: an Aadhaar can pass Luhn too
     if 12 <= n <= 19 and _card_shape(groups) and luhn.is_valid(digits):
         bare_timestamp = len(groups) == 1 and digits[0] == "1" and n == 13
         if _CARD_IIN.match(digits) and (n >= 13 or digits[0] in "56") and not bare_timestamp:
@@ -420,6 +435,18 @@ def _ipv4_span(text: str, start: int, end: int) -> Iterator[Hit]:
         yield "ip_address", span
 
 
+def _aadhaar(span: str, digits: str, groups: list[str], before: str) -> bool:
+    """An Aadhaar number: any 12 digits after its name, or written 4-4-4 with a valid
+    Verhoeff check digit and a first digit from 2 to 9 (as UIDAI issues them)."""
+    if len(groups) not in (1, 3):
+        return False
+    if len(groups) == 3 and tuple(map(len, groups)) != (4, 4, 4):
+        return False
+    if (_id_context(before) or ("",))[0] in ("aadhaar", "generic"):
+        return True
+    return len(groups) == 3 and digits[0] not in "01" and aadhaar.is_valid(digits)
+
+
 def _card_shape(groups: list[str]) -> bool:
     if len(groups) == 1:
         return True
@@ -459,6 +486,8 @@ def _national_id(span: str, digits: str, groups: list[str], before: str) -> str 
     # check digits only decide for numbers that come without a word before them.
     if name == "medical":
         return None if "nhs" in said and not nhs.is_valid(digits) else "medical_record"
+    if (name == "aadhaar" and n != 12) or (name == "rg" and not 7 <= n <= 10):
+        return None  # "uid=100000" is a Unix user; an RG has 8 or 9 digits and a check
     if name in ("ssn", "itin") and n == 9 and not (ssn.is_valid(digits) or itin.is_valid(digits)):
         return None  # a US number in a range never issued ("SSN 000-12-3456")
     return "national_id"
@@ -649,7 +678,7 @@ def _token_part(text: str, start: int, core: str, before: str, sink: list[str]) 
         return
     if 5 <= len(core) <= 24:
         name = (_id_context(before) or (None, ""))[0]
-        if name in ("generic", "medical", "tin"):
+        if name in ("generic", "medical", "tin", "social", "rg"):
             yield ("medical_record" if name == "medical" else "national_id"), core
             return
     if credentials.random_token_near_key_word(core, before):
