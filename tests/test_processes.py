@@ -158,7 +158,8 @@ def test_a_second_process_leaves_the_first_ones_live_reservations_alone(setup: S
     first = setup.serve("first")
     second: Serve | None = None
     try:
-        setup.openai.behaviour = "slow-10"  # paid calls stay in flight while the second starts
+        # Paid calls stay in flight while the second starts, and end before timeout_s (10).
+        setup.openai.behaviour = "slow-8"
 
         async def scenario() -> tuple[list[Outcome], list[Outcome]]:
             in_flight = asyncio.ensure_future(burst([first.url], 8, 8))
