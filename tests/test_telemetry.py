@@ -27,7 +27,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from tiergate.config import parse_config
 from tiergate.errors import ConfigError
 from tiergate.server import BackgroundServer, create_app
-from tiergate.telemetry import OtelTracer, Tracer, build, tracer_provider
+from tiergate.telemetry import AttemptSpan, OtelTracer, Tracer, build, tracer_provider
 
 from .conftest import Tiers, make_config
 from .conftest import sdk as closing_sdk
@@ -464,3 +464,30 @@ def test_sample_ratio_out_of_range_is_a_config_error(value: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config(MINIMAL + f"telemetry: {{sample_ratio: {value}}}", env={})
     assert "telemetry.sample_ratio:" in str(caught.value)
+
+
+def test_a_dropped_request_hands_its_attempts_the_shared_no_op_span() -> None:
+    """Nothing is built for a request the sampler drops: its attempts get Tracer's own no-op."""
+    recorded = InMemorySpanExporter()
+    provider = tracer_provider(parse_config(MINIMAL, env={}).telemetry, id_generator=SpreadIds(10))
+    provider.add_span_processor(SimpleSpanProcessor(recorded))
+    tracer = OtelTracer(provider)
+
+    def attempt(on: Tracer) -> AttemptSpan:
+        return on.attempt(number=1, provider="local", protocol="ollama", model="m", tier=1,
+                          rule="default", classification="internal")  # fmt: skip
+
+    sampled = 0
+    for _ in range(10):
+        span = tracer.request(request_id="r", endpoint="chat", model="auto", tenant=None)
+        made = attempt(tracer)
+        if type(made) is AttemptSpan:
+            assert made is attempt(Tracer())  # the one shared do-nothing span
+        else:
+            sampled += 1
+        made.finish(outcome="ok", input_tokens=1, output_tokens=1, cost_pico=0)
+        span.finish(provider="local", protocol="ollama", model="m", tier=1, rule="default",
+                    classification="internal", cache="bypass", attempts=1, outcome="ok",
+                    status=200)  # fmt: skip
+    assert sampled == 1  # the default 0.1 of 10 evenly spread trace ids
+    assert len(recorded.get_finished_spans()) == 2
