@@ -49,10 +49,20 @@ def _usd_text(pico: int) -> bytes:
 def is_loopback(host: str | None) -> bool:
     if not host:
         return False
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
+    known = _LOOPBACK.get(host)
+    if known is None:
+        try:
+            known = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            known = host == "localhost"
+        if len(_LOOPBACK) >= 4096:
+            _LOOPBACK.clear()  # many distinct callers: start over rather than grow
+        _LOOPBACK[host] = known
+    return known
+
+
+# Callers' addresses already parsed (the same few callers ask again and again).
+_LOOPBACK: dict[str, bool] = {}
 
 
 @dataclass(slots=True)
