@@ -75,7 +75,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from . import credentials, identifiers, markers
+from . import credentials, identifiers, markers, spelled
 from .normalize import decodings, fold
 from .types import RESTRICTIVENESS
 
@@ -279,7 +279,10 @@ class Detector:
         if "card" in lowered:
             yield from identifiers.loose_cards(text, lowered)
         yield from credentials.scan(text, lowered)
-        yield from markers.scan(text, lowered)
+        stems = markers.gate_words(lowered)
+        if "email_at" in stems:
+            yield from spelled.scan(text, stems["email_at"])
+        yield from markers.scan(text, lowered, stems)
         if depth < _DECODE_DEPTH:
             decoded.extend(decodings(text))
             # One text for everything decoded here: thousands of small base64 tokens cost

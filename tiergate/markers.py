@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from . import birth, foreign_markers, medical_terms
+from . import birth, foreign_markers, medical_terms, spelled
 from . import health as health_terms
 from .lexicon import Lexicon, Span
 
@@ -473,17 +473,24 @@ _LEXICON = Lexicon(
         "foreign": foreign_markers.ASCII_STEMS,
         "birth_label": birth.LABELS,
         "birth_verb": birth.VERBS,
+        "email_at": spelled.AT_WORDS,
     },
     whole_words=frozenset({"term", "clinical_label", "birth_label", "birth_verb"}),
 )
 
 
-def scan(text: str, lowered: str) -> Iterator[Hit]:
+def gate_words(lowered: str) -> dict[str, list[Span]]:
+    """Where each family's gate words stand in a lowered text (one automaton pass)."""
+    return _LEXICON.find(lowered)
+
+
+def scan(text: str, lowered: str, stems: dict[str, list[Span]] | None = None) -> Iterator[Hit]:
     """One hit per family at most: a kind found once is found (the allow-list is for
-    identifiers, not for words)."""
+    identifiers, not for words). ``stems``: ``gate_words(lowered)``, if already known."""
     # Each family's phrase pattern is a long alternation that sre tries at every position,
     # so it runs only in windows around the gate words one automaton pass found.
-    stems = _LEXICON.find(lowered)
+    if stems is None:
+        stems = _LEXICON.find(lowered)
     if "foreign" in stems or not lowered.isascii():
         yield from foreign_markers.scan(lowered)
     health = _first(_health(text, lowered, stems))
