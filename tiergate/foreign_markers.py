@@ -93,8 +93,8 @@ _CONFIDENTIAL = re.compile(
             r"(?:para )?uso interno|no divulgar|prohibida su (?:difusión|difusion|distribución|distribucion)",
             r"(?:a |à )?usage interne|ne pas (?:diffuser|divulguer|distribuer)",
             r"niet (?:verspreiden|doorsturen|delen)|alleen voor intern gebruik",
-            r"社外秘|部外秘|極秘|取扱注意|機密情報|機密文書",
-            r"绝密|机密文件|内部资料|仅供内部使用|内部使用",
+            r"社外秘|部外秘|極秘|取扱注意|機密情報|機密文書|関係者外秘|(?:^|\n)\s*[【\[(]?(?:機密|机密|秘密)[】\])]?\s*[:\-\s]",
+            r"绝密|机密文件|机密资料|内部资料|仅供内部使用|内部使用|请勿外传|不得外传",
             r"대외비|극비|내부용|기밀 문서",
             r"गोपनीय|केवल आंतरिक उपयोग",
         )

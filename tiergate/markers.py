@@ -376,9 +376,29 @@ _LEGAL = re.compile(
     r"prepared (?:at|by|under) the (?:request|direction) of (?:legal )?counsel|"
     r"\b(?:under|covered by|protected by|bound by|subject to|per|as per) (?:an? |the |our |your |"
     r"this |strict |mutual )?(?:nda|mnda|non-disclosure agreement|confidentiality agreement)\b|"
-    r"\bwithout prejudice\b|do not waive (?:any )?privilege"
+    r"\bwithout prejudice\b|do not waive (?:any )?privilege|"
+    r"\b(?:under|covered by|protected by|claim of|assert(?:ing)?) (?:the )?(?:legal |attorney[- ]client |"
+    r"litigation |solicitor[- ]client )?privilege\b|"
+    r"\b(?:legal|litigation) hold\b|\bpreservation notice\b|"
+    r"\bconfidential settlement\b|\bsettlement (?:communication|negotiation|discussion|offer|"
+    r"proposal)s?\b[^.\n]{0,40}(?:confidential|privileged|inadmissible|408|without prejudice)|"
+    r"\b(?:fre|rule|evidence code) 408\b|\binadmissible under\b|"
+    r"\bin anticipation of (?:litigation|trial)\b|\bat the (?:request|direction) of (?:legal )?counsel\b"
 )
-_LEGAL_STEMS = ("privilege", "attorney", "nda", "disclosure", "prejudice")
+_LEGAL_STEMS = (
+    "privilege",
+    "attorney",
+    "nda",
+    "disclosure",
+    "prejudice",
+    "counsel",
+    " hold",
+    "settlement",
+    "408",
+    "inadmissible",
+    "anticipation of",
+    "preservation",
+)
 _LEGAL_STEMS_FOREIGN = ("vereinbarung", "anwalt")
 
 _CONFIDENTIAL = re.compile(
@@ -402,9 +422,23 @@ _CONFIDENTIAL = re.compile(
     r"\b(?:streng|strikt) vertraulich|\bnur (?:für den|zum) internen gebrauch|"
     r"\bnur für interne zwecke|\bstrictement confidentiel|\busage interne uniquement|"
     r"\bdiffusion restreinte|\bestrictamente confidencial|\bsolo para uso interno|"
-    r"\bsomente para uso interno|\bestritamente confidencial"
+    r"\bsomente para uso interno|\bestritamente confidencial|"
+    r"\bproprietary (?:information|data|material|and confidential)\b|"
+    r"\b(?:is|are) (?:strictly |highly )?confidential and (?:may|intended|privileged|protected)|"
+    r"\bintended (?:solely|only|exclusively) for the (?:use|addressee|named|intended|recipient)|"
+    r"\b(?:restricted|sensitive)\s*[-:|/]\s*internal\b|\binternal distribution only\b|"
+    r"\bnot to be (?:shared|distributed|disclosed|forwarded)\b"
 )
-_CONFIDENTIAL_STEMS = ("confiden", "internal", "distribut", "proprietary", "do not")
+_CONFIDENTIAL_STEMS = (
+    "confiden",
+    "internal",
+    "distribut",
+    "proprietary",
+    "do not",
+    "intended solely",
+    "intended only",
+    "not to be",
+)
 _CONFIDENTIAL_STEMS_FOREIGN = (
     "vertraulich",
     "gebrauch",
