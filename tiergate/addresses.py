@@ -71,6 +71,13 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 _GERMANIC_BEFORE = re.compile(
     r"(?i)(?:" + "|".join(re.escape(s) for s in GERMANIC_SUFFIXES) + r") \Z"
 )
+# Dutch streets glue their kind to the name ("Fleurdreef 60", "Noëllepad 0, 7734 XO").
+_DUTCH_BEFORE = re.compile(
+    r"\b[A-Z][^\W\d_]*(?:dreef|pad|kade|singel|steeg|dijk|markt|baan|plein|hof|erf|wal|"
+    r"plantsoen|ring|straat|laan|gracht|weg|park|boulevard|hoven|veld|berg|burg|dam|haven|oord|"
+    r"polder|wijk|zijde|hout|bos) \Z"
+)
+_DUTCH_POSTCODE_AFTER = re.compile(r"\d{0,4}[a-zA-Z]?,?[ \n]\d{4} ?[A-Z]{2}\b")
 _STATE_ZIP_BEFORE = re.compile(r", [A-Z]{2,3},? \Z")  # "Springfield, IL 62704", "Perth, WA, 6000"
 POSTAL_STREET = re.compile(r"(?i)(?:" + _STREET_WORDS + r")")
 _YEARISH = re.compile(r"(?:in|since|by|of|from|until|to|year|circa|c\.|\(c\)|©|copyright)\W*\Z")
@@ -85,13 +92,41 @@ _ORGANISATION_BEFORE = re.compile(
 # A number after a Romance or Slavic street name: "Piazza Ennio, 157", "ul. Długa 5".
 _STREET_NAME_BEFORE = re.compile(
     r"(?i)\b(?:via|viale|vicolo|piazza|piazzale|corso|largo|calle|carrer|plaza|paseo|avenida|"
-    r"rua|travessa|praça|rue|ulica|ul\.|plac|aleja|al\.)\s[^\n\d]{1,40}\Z"
+    r"rua|travessa|praça|rue|ulica|ul\.|plac|aleja|al\.|"
+    r"camino|vial|canale|pasadizo|ampliación|ampliacion|continuación|continuacion|strada|borgo|contrada|località|frazione|salita|lungomare|traversa|rotonda|"
+    r"acceso|callejón|callejon|cañada|carretera|ronda|rambla|travesía|travesia|glorieta|"
+    r"pasaje|alameda|urbanización|urbanizacion|cuesta|senda|c/|"
+    r"circunvalación|circunvalacion|retorno|privada|cerrada|andador|prolongación|"
+    r"prolongacion|calzada|periférico|periferico|eje vial|bulevar|"
+    r"rodovia|estrada|ladeira|viela|"
+    r"osiedle|os\.|plac|aleje|"
+    r"chemin|allée|allee|impasse|quai)\s[^\n\d]{1,40}\Z"
+)
+# A street line without a house number, then a postcode and a town on the next line or
+# after a comma: "avenue Emmanuel Barre\n09520 Lefebvre".
+_STREET_LINE_BEFORE = re.compile(
+    r"(?i)(?:^|\n|, |at )(?:rue|avenue|av\.|boulevard|bd|chemin|allée|allee|impasse|place|quai|"
+    r"route|cours|square|calle|avenida|via|viale|piazza|rua|ulica|ul\.)\s[^\n\d]{1,50}"
+    r"(?:\n|, )\Z"
+)
+_TOWN_AFTER = re.compile(r" [^\W\d_]")
+# An Indian address before a 6-digit PIN: a house number at a line's start or after "H.No.",
+# "Flat", "at", or the street words of Indian addresses.
+_INDIA_BEFORE = re.compile(
+    r"(?i)(?:\bh\.? ?no\.?|\bflat\b|\bhouse\b|\bplot\b|\bdoor\b|\bnagar\b|\bmarg\b|\broad\b|"
+    r"\bcolony\b|\bchowk\b|\bgali\b|\bsector\b|\blayout\b|\bstreet\b|\blane\b|\bvihar\b|"
+    r"\benclave\b|\bpuram\b|\bbazar\b|\bganj\b|\bpin(?: ?code)?\b|पिन|मार्ग|नगर|"
+    r"(?:^|\n|\bat |: |, )\d{1,4}(?:/\d{1,5}[a-z]?,?|[a-z]?,)\s+[^\W\d_]"
+    r"|(?:^|\n|\bat |: |, )\d{1,4}[a-z]?\s+[^\x00-\x7f])"
+)
+_INDIA_PIN_TAIL = re.compile(
+    r"(?:[.,;)](?!\w)|[ \t]*\n|[ \t]*\Z|[ ,]+(?:india\b|भारत))", re.IGNORECASE
 )
 
 
 # Postcodes the digit pass sees as plain numbers: after ", ST" (US, MX, AU states), a
 # Brazilian CEP before "Town / UF", a 6-digit code after a Chinese or Indian address line.
-_STATE_BEFORE = re.compile(r", [A-Z]{2,3},? \Z")
+_STATE_BEFORE = re.compile(r", [A-Z]{2,5},? \Z")  # "Springfield, IL", "Nueva Haití, TAMPS"
 _CEP = re.compile(r"\d{5}-?\d{3}")
 _CEP_TOWN_AFTER = re.compile(r" [^\n/]{1,40} / [A-Z]{2}\b")
 # ... or after its state: "São Paulo - SP, 01304-001", "CEP 01304-001".
@@ -129,7 +164,28 @@ def postcode_at(text: str, start: int, span: str, before: str) -> bool:
         _CEP_TOWN_AFTER.match(text, end) or _CEP_AFTER_STATE.search(text, max(0, start - 12), start)
     ):
         return True
-    return len(span) == 6 and span.isdigit() and bool(_CJK_ADDRESS_BEFORE.search(before))
+    if len(span) == 6 and span.isdigit() and _CJK_ADDRESS_BEFORE.search(before):
+        return True
+    if len(span) == 6 and span.isdigit() and indian_pin_at(text, start, end):
+        return True
+    return (
+        len(span) == 5
+        and span.isdigit()
+        and _TOWN_AFTER.match(text, end) is not None
+        and _STREET_LINE_BEFORE.search(text, max(0, start - 80), start) is not None
+    )
+
+
+def indian_pin_at(text: str, start: int, end: int) -> bool:
+    """A 6-digit PIN that ends an Indian address ("Nandyal-833788", "Guna 958969.")."""
+    town_end = text[start - 2 : start - 1]
+    if text[start - 1 : start] not in (" ", "-", "\n") or not (
+        town_end.isalpha() or "\u0900" <= town_end <= "\u097f"  # Devanagari vowel signs
+    ):
+        return False  # the town's name stands just before: "Nandyal-833788", "Guna 958969"
+    if not _INDIA_PIN_TAIL.match(text, end):
+        return False
+    return _INDIA_BEFORE.search(text, max(0, start - 100), start) is not None
 
 
 def east_asian_address_at(text: str, start: int) -> str | None:
@@ -148,12 +204,20 @@ def address_at(text: str, start: int) -> str | None:
         if street.group()[:4].isdigit() and _YEARISH.search(before.lower()):
             return None  # "In 2019 Apple Park opened"
         return street.group()
+    if _DUTCH_BEFORE.search(before) and _DUTCH_POSTCODE_AFTER.match(text, start):
+        return text[max(0, start - 20) : start + 12]
     if (
         _GERMANIC_BEFORE.search(before)
         or _STATE_ZIP_BEFORE.search(before)
         or _STREET_NAME_BEFORE.search(before)
     ):
         return text[max(0, start - 20) : start + 6]
+    if (
+        text[start : start + 5].isdigit()
+        and _TOWN_AFTER.match(text, start + 5)
+        and _STREET_LINE_BEFORE.search(text, max(0, start - 80), start)
+    ):
+        return text[start : start + 5]  # "avenue Emmanuel Barre\n09520 Lefebvre"
     postcode = _POSTCODE_AFTER.match(text, start)
     if postcode and (
         POSTAL_STREET.search(before)

@@ -46,6 +46,7 @@ from .addresses import (
     POSTAL_STREET,
     address_at,
     east_asian_address_at,
+    indian_pin_at,
     japanese_block_address,
     postcode_at,
 )
@@ -78,8 +79,8 @@ _MAIN = re.compile(
     r"|(?P<dose>\d{0,4}(?:[.,]\d{1,3})? ?(?:mg|mcg|µg|mmol|iu)\b|\d{0,2}/\d{2,3}\b)"
     r"|(?P<addr>\d{0,4}[A-Za-z]?,?[ \n](?:[A-Z]|rue|calle|via|avenida|rua|boulevard|avenue|"
     r"chemin|allée|impasse|place|quai|viale|piazza|corso|vicolo|travessa|ulica|ul\.|plac|"
-    r"\d{4,5},? [^\W\d_]|\d\d-\d{3} [^\W\d_])"
-    r"|(?P<east>\d{0,3}(?:丁目|番地|番|号)|(?<=[로길가] \d)|(?<=[로길가]\d))"
+    r"\d{4,5},? [^\W\d_]|\d\d-\d{3} [^\W\d_]|\d{4} ?[A-Z]{2}\b)"
+    r"|(?P<east>\d{0,3}(?:丁目|番地|番|号)|(?<=[로길가리] \d)|(?<=[로길가리]\d)|(?<=지하\d))"
     r"|(?<=[eg.zmrtnj] \d)(?:"
     + "|".join(
         f"(?<={re.escape(suffix)} \\d)"
@@ -273,6 +274,8 @@ def _glued(text: str, i: int, step: int) -> bool:
 
 def _number(text: str, start: int, end: int, sink: list[str]) -> tuple[int, list[Hit]]:
     """Judge a run of digits and separators; returns where scanning resumes and the hits."""
+    if end - start == 6 and text[start - 1 : start] == "-" and indian_pin_at(text, start, end):
+        return end, [("street_address", text[start:end])]  # "Nandyal-833788"
     lead = text[start - 1] if start and text[start - 1] in "+(" else ""
     left = start - len(lead)
     ext = _EXTENSION.match(text, end)
