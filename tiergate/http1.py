@@ -144,7 +144,7 @@ class _Connection(asyncio.Protocol):
             self.readable.set_result(None)
 
     def reset(self) -> None:
-        self.parser = httptools.HttpResponseParser(self)
+        # The parser carries on to the next answer of a keep-alive connection by itself.
         self.status = 0
         self.headers = {}
         self.chunks.clear()
