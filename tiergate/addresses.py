@@ -78,7 +78,7 @@ _DUTCH_BEFORE = re.compile(
     r"polder|wijk|zijde|hout|bos) \Z"
 )
 _DUTCH_POSTCODE_AFTER = re.compile(r"\d{0,4}[a-zA-Z]?,?[ \n]\d{4} ?[A-Z]{2}\b")
-_STATE_ZIP_BEFORE = re.compile(r", [A-Z]{2,3},? \Z")  # "Springfield, IL 62704", "Perth, WA, 6000"
+_STATE_ZIP_BEFORE = re.compile(r", [A-Z]{2,5},? \Z")  # "Springfield, IL 62704", "Perth, WA, 6000"
 POSTAL_STREET = re.compile(r"(?i)(?:" + _STREET_WORDS + r")")
 _YEARISH = re.compile(r"(?:in|since|by|of|from|until|to|year|circa|c\.|\(c\)|©|copyright)\W*\Z")
 
@@ -105,7 +105,7 @@ _STREET_NAME_BEFORE = re.compile(
 # A street line without a house number, then a postcode and a town on the next line or
 # after a comma: "avenue Emmanuel Barre\n09520 Lefebvre".
 _STREET_LINE_BEFORE = re.compile(
-    r"(?i)(?:^|\n|, |at )(?:rue|avenue|av\.|boulevard|bd|chemin|allée|allee|impasse|place|quai|"
+    r"(?i)(?:^|\n|, |\bat |\bis |: )(?:rue|avenue|av\.|boulevard|bd|chemin|allée|allee|impasse|place|quai|"
     r"route|cours|square|calle|avenida|via|viale|piazza|rua|ulica|ul\.)\s[^\n\d]{1,50}"
     r"(?:\n|, )\Z"
 )
@@ -116,8 +116,8 @@ _INDIA_BEFORE = re.compile(
     r"(?i)(?:\bh\.? ?no\.?|\bflat\b|\bhouse\b|\bplot\b|\bdoor\b|\bnagar\b|\bmarg\b|\broad\b|"
     r"\bcolony\b|\bchowk\b|\bgali\b|\bsector\b|\blayout\b|\bstreet\b|\blane\b|\bvihar\b|"
     r"\benclave\b|\bpuram\b|\bbazar\b|\bganj\b|\bpin(?: ?code)?\b|पिन|मार्ग|नगर|"
-    r"(?:^|\n|\bat |: |, )\d{1,4}(?:/\d{1,5}[a-z]?,?|[a-z]?,)\s+[^\W\d_]"
-    r"|(?:^|\n|\bat |: |, )\d{1,4}[a-z]?\s+[^\x00-\x7f])"
+    r"(?:^|\n|\bat |\bis |: |, )\d{1,4}(?:/\d{1,5}[a-z]?,?|[a-z]?,)\s+[^\W\d_]"
+    r"|(?:^|\n|\bat |\bis |: |, )\d{1,4}[a-z]?\s+[^\x00-\x7f]|\baddress\b|पता)"
 )
 _INDIA_PIN_TAIL = re.compile(
     r"(?:[.,;)](?!\w)|[ \t]*\n|[ \t]*\Z|[ ,]+(?:india\b|भारत))", re.IGNORECASE

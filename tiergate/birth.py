@@ -84,6 +84,8 @@ VERBS = (
     "出生於",
     "출생",
     "जन्म",
+    " * ",
+    " *",
 )
 
 _MONTHS = (
@@ -132,6 +134,7 @@ _BORN_THING = re.compile(
 _TABLE_SEPARATORS = ("|", "\t", ",", ";")
 _TABLE_ROWS = 6
 _TABLE_HEADERS = 4
+_ROWS_ABOVE = 400
 _DATE = re.compile(DATE)
 
 
@@ -147,6 +150,8 @@ def scan(lowered: str, labels: list[Span], verbs: list[Span]) -> Iterator[Hit]:
             yield "date_of_birth", word + " " + found
             return
     for start, end, word in verbs:
+        if word[:2] == " *" and not (start and lowered[start - 1].isalpha()):
+            continue  # "Anna Berg * 3.5.1990" (genealogy's born); not a list's bullet
         if word in ("born", "nato", "nata", "nee") and _BORN_THING.search(
             lowered, max(0, start - 40), start
         ):
@@ -182,7 +187,7 @@ def _table_column(lowered: str, start: int, end: int) -> str | None:
     line_start = lowered.rfind("\n", max(0, start - 200), start) + 1
     line_end = lowered.find("\n", end, end + 200)
     if line_end < 0:
-        return None
+        line_end = min(len(lowered), end + 200)
     header = lowered[line_start:line_end]
     if not any(sep in header for sep in _TABLE_SEPARATORS):
         return None
@@ -194,4 +199,6 @@ def _table_column(lowered: str, start: int, end: int) -> str | None:
             break
         rows_end = next_end
     m = _DATE.search(lowered, line_end, rows_end)
+    if not m:  # a legend under the rows: "(columns: name, date of birth, city)"
+        m = _DATE.search(lowered, max(0, line_start - _ROWS_ABOVE), line_start)
     return m.group() if m else None

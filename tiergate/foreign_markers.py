@@ -55,6 +55,13 @@ ASCII_STEMS = (
     "praejudiz",
     "prajudiz",
     "rechtsstreit",
+    "abogado",
+    "avvocato",
+    "avocat",
+    "advogado",
+    "advocaat",
+    "adwokat",
+    "mandant",
 )
 
 _CONFIDENTIAL = re.compile(
@@ -111,7 +118,9 @@ _LEGAL = re.compile(
             r"(?:mit|vom|zwischen|unterzeichnet|gilt|beachten)",
             r"ohne präjudiz|ohne prajudiz|ohne praejudiz",
             r"anwaltlich(?:e|er|es)? (?:vertraulich|korrespondenz|verschwiegenheit)|anwaltsgeheimnis",
-            r"verschwiegenheitspflicht|dem anwaltsprivileg",
+            r"verschwiegenheitspflicht|dem anwaltsprivileg|anwaltskorrespondenz|mandantengeheimnis",
+            r"(?:abogado|avvocato|avocat|advogado|advocaat|adwokat|anwalt|rechtsanwalt)[- ]"
+            r"(?:cliente?|client|cliënt|klient|mandant)",
             r"secret professionnel|couvert par le secret|accord de confidentialité",
             r"sans (?:préjudice|prejudice)|sous (?:toutes|réserve de tous|reserve de tous) (?:réserves|reserves|droits)",
             r"accord de (?:confidentialité|confidentialite|non-divulgation|non divulgation)",

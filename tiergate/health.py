@@ -38,7 +38,9 @@ _PERSON_WORD = re.compile(
     r"grandfather|grandma|grandpa|partner|fiancée?|uncle|aunt|niece|nephew|baby|child|"
     r"employee|colleague|resident|paciente|patiente|patientin|paziente|pacjent|pacjentka|"
     r"elle|él|ella|ele|ela|hij|zij|"
-    r"aged?|\d{1,3}[- ](?:year|yr)s?[- ]old|y/o|\d{1,3}\s?yo|dob|born|male|female)\b"
+    r"aged?|\d{1,3}[- ](?:year|yr)s?[- ]old|y/o|\d{1,3}\s?yo|dob|born|male|female|"
+    r"admitted|discharged|hospitali[sz]ed|hospitalisée?|hospitalizad[oa]|ricoverat[oa]|"
+    r"opgenomen|przyjęt[ya]|internad[oa]|eingeliefert|stationär)\b"
     r"|患者|さん|様|氏|病人|先生|女士|环者|환자|씨|님|श्री|श्रीमती|रोगी|मरीज"
 )
 # Two capitalised words, the usual shape of a name ("Anna Kowalska", "Jean-Luc de la Croix").
@@ -54,7 +56,7 @@ _CJK_NAME = re.compile(
     r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]{1,4}(?: [\u3040-\u30ff\u3400-\u9fff]{1,4})?"
     r"(?![\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])(?=\s*(?:'s|[a-z(,:]|\s))"
     r"|(?<![\u0900-\u097f])[\u0900-\u097f]+(?:[ .\u2019'][\u0900-\u097f]+){0,3}"
-    r"(?=\s*(?:'s|, [a-z]| [a-z]))"
+    r"(?=\s*(?:'s|, [a-z]| [a-z]|:))"
 )
 _NOT_A_NAME = frozenset(
     [

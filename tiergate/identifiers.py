@@ -77,7 +77,7 @@ _MAIN = re.compile(
     r"|(?P<ip>\d{0,2}(?:\.\d{1,3}){3})"
     r"|(?P<tok>(?<=[A-Za-z_\-]\d))"
     r"|(?P<dose>\d{0,4}(?:[.,]\d{1,3})? ?(?:mg|mcg|µg|mmol|iu)\b|\d{0,2}/\d{2,3}\b)"
-    r"|(?P<addr>\d{0,4}[A-Za-z]?,?[ \n](?:[A-Z]|rue|calle|via|avenida|rua|boulevard|avenue|"
+    r"|(?P<addr>\d{0,4}[A-Za-z]?,?[ \n](?:[A-ZÀ-ÖØ-Þ]|rue|calle|via|avenida|rua|boulevard|avenue|"
     r"chemin|allée|impasse|place|quai|viale|piazza|corso|vicolo|travessa|ulica|ul\.|plac|"
     r"\d{4,5},? [^\W\d_]|\d\d-\d{3} [^\W\d_]|\d{4} ?[A-Z]{2}\b)"
     r"|(?P<east>\d{0,3}(?:丁目|番地|番|号)|(?<=[로길가리] \d)|(?<=[로길가리]\d)|(?<=지하\d))"
@@ -87,7 +87,8 @@ _MAIN = re.compile(
         for suffix in {*GERMANIC_SUFFIXES, *(s.capitalize() for s in GERMANIC_SUFFIXES)}
     )
     + r")\d{0,3}[a-z]?\b"
-    r"|(?:(?<=, [A-Z]{2} \d)|(?<=, [A-Z]{2}, \d)|(?<=, [A-Z]{3} \d)|(?<=, [A-Z]{3}, \d))"
+    r"|(?:(?<=, [A-Z]{2} \d)|(?<=, [A-Z]{2}, \d)|(?<=, [A-Z]{3} \d)|(?<=, [A-Z]{3}, \d)"
+    r"|(?<=, [A-Z]{4} \d)|(?<=, [A-Z]{5} \d))"
     r"\d{3,4}(?:-\d{4})?\b)"
     r")"
 )

@@ -23,8 +23,9 @@ Span = tuple[int, int, str]
 
 def _glued(lowered: str, start: int, end: int) -> bool:
     """True if an ASCII word is part of a longer word, number, address or identifier."""
-    before = lowered[start - 1] if start else " "
-    after = lowered[end] if end < len(lowered) else " "
+    # Only a word's letter or digit edge can be glued: " * " or "[at]" stand as they are.
+    before = lowered[start - 1] if start and lowered[start].isalnum() else " "
+    after = lowered[end] if end < len(lowered) and lowered[end - 1].isalnum() else " "
     return (
         (before.isascii() and before.isalnum())
         or (after.isascii() and after.isalnum())

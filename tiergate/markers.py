@@ -334,6 +334,9 @@ _HEALTH = re.compile(
     r"|\bhiv(?:-| )(?:status|infection|diagnosis|medication|treatment)\b"
     r"|\b(?:is|was|am|are|currently|now) (?:\d{1,2} weeks |\w+ months )?pregnant\b"
     r"|\b(?:his|her|their|my) (?:\w+ )?surgery\b|\bsurgery (?:is|was) scheduled\b"
+    r"|\b(?:her|his|their|my) (?:gall ?bladder|appendix|tonsils|uterus|womb|kidney|prostate|thyroid|"
+    r"spleen|ovar(?:y|ies)|breasts?|lung|colon|wisdom teeth|adenoids|tumou?r|cyst|polyps?|lump|"
+    r"cataracts?|knee|hip|heart valve) (?:removed|replaced|out|operated on|transplanted|biopsied)\b"
     r"|\b(?:his|her|their|my) (?:\w+ )?" + PROCEDURE_ENDINGS + r"\b"
 )
 # A condition, procedure or medication counts on its own only next to a patient.
@@ -358,6 +361,30 @@ _HEALTH_STEMS = (
     "tomy",
     "scopy",
     "referr",
+    # organs and growths a person has removed or replaced ("her gallbladder removed")
+    "gallbladder",
+    "gall bladder",
+    "appendix",
+    "tonsils",
+    "uterus",
+    "womb",
+    "kidney",
+    "prostate",
+    "thyroid",
+    "spleen",
+    "ovar",
+    "breast",
+    "lung ",
+    "wisdom teeth",
+    "adenoids",
+    "tumor",
+    "tumour",
+    "cyst",
+    "polyp",
+    "lump ",
+    "cataract",
+    "knee ",
+    "heart valve",
 )
 # Stems looked for only when their gate is met: a rare character, or text beyond ASCII.
 _HEALTH_STEMS_COLON = ("dx:", "icd")
@@ -383,7 +410,10 @@ _LEGAL = re.compile(
     r"\bconfidential settlement\b|\bsettlement (?:communication|negotiation|discussion|offer|"
     r"proposal)s?\b[^.\n]{0,40}(?:confidential|privileged|inadmissible|408|without prejudice)|"
     r"\b(?:fre|rule|evidence code) 408\b|\binadmissible under\b|"
-    r"\bin anticipation of (?:litigation|trial)\b|\bat the (?:request|direction) of (?:legal )?counsel\b"
+    r"\bin anticipation of (?:litigation|trial)\b|\bat the (?:request|direction) of (?:legal )?counsel\b|"
+    r"\b(?:prepared|drafted|written|reviewed) (?:by|for|with) (?:legal |outside |in-house )?counsel\b|"
+    r"\bfor the purpose of (?:providing|obtaining|seeking|giving|rendering) legal advice\b|"
+    r"\b(?:nda|mnda)[- ](?:protected|covered|bound|restricted|only)\b|\bconfidential under (?:the )?nda\b"
 )
 _LEGAL_STEMS = (
     "privilege",
@@ -398,6 +428,7 @@ _LEGAL_STEMS = (
     "inadmissible",
     "anticipation of",
     "preservation",
+    "legal advice",
 )
 _LEGAL_STEMS_FOREIGN = ("vereinbarung", "anwalt")
 

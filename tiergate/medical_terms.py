@@ -231,6 +231,21 @@ prostatakrebs|hautkrebs|leukämie|depressionen|angststörung|schizophrenie|
 bandscheibenvorfall|rheuma|multiple sklerose|epilepsie|demenz|asthma bronchiale|
 niereninsuffizienz|chemotherapie|strahlentherapie|darmspiegelung|magenspiegelung|
 bypass-operation|kniegelenksersatz|hüftgelenksersatz|
+pneumonie|grippe|bronchite|asthme|épilepsie|epilepsie|cirrhose|hépatite|hepatite|
+tuberculose|leucémie|lymphome|mélanome|cancer du côlon|cancer colorectal|appendicite|
+pancréatite|insuffisance respiratoire|arthrose|polyarthrite|ostéoporose|fibromyalgie|
+neumonía|neumonia|bronquitis|epilepsia|cirrosis|hepatitis|tuberculosis|linfoma|melanoma|
+apendicitis|pancreatitis|artrosis|artritis|osteoporosis|ictus|derrame cerebral|
+polmonite|bronchite|epilessia|cirrosi|epatite|tubercolosi|linfoma|appendicite|
+pancreatite|artrosi|artrite|osteoporosi|ictus cerebrale|
+longontsteking|bronchitis|epilepsie|levercirrose|hepatitis|tuberculose|lymfoom|
+blindedarmontsteking|artrose|reuma|beroerte|
+zapalenie płuc|zapalenie pluc|zapalenie oskrzeli|padaczka|marskość wątroby|
+zapalenie wątroby|gruźlica|chłoniak|czerniak|zapalenie wyrostka|udar mózgu|udar|
+pneumonia|bronquite|epilepsia|cirrose|hepatite|tuberculose|linfoma|apendicite|
+pancreatite|artrose|artrite|osteoporose|derrame|acidente vascular cerebral|avc|
+lungenentzündung|bronchitis|leberzirrhose|hepatitis|tuberkulose|lymphom|melanom|
+blinddarmentzündung|bauchspeicheldrüsenentzündung|arthrose|osteoporose|
 diabète|hypertension artérielle|infarctus|insuffisance cardiaque|accident vasculaire|
 cancer du sein|cancer du poumon|cancer de la prostate|leucémie|dépression|
 schizophrénie|sclérose en plaques|maladie d'alzheimer|maladie de parkinson|
