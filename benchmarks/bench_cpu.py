@@ -66,11 +66,12 @@ SERVE = """
 import cProfile, gc, os, signal, sys, time
 import uvicorn
 from tiergate import logs
-from tiergate.cli import _load
+from tiergate.cli import _load, _settle_garbage_collector
 from tiergate.server import create_app
 config, prices = _load(sys.argv[1])
 logs.setup(sys.argv[3])
 app = create_app(config, prices=prices)
+app.after_start = _settle_garbage_collector  # as `tiergate serve` does
 profile = cProfile.Profile() if sys.argv[4] else None
 server = uvicorn.Server(uvicorn.Config(
     app, host="127.0.0.1", port=int(sys.argv[2]), loop="uvloop", http="httptools",

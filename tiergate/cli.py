@@ -282,14 +282,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
             early_sighup.hold()  # in the worker, before anything that takes time
             app = create_app(config, prices=prices)
             app.reload_from(args.config)
-            _settle_garbage_collector()
+            app.after_start = _settle_garbage_collector
             uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
 
         return workers.supervise(serve, host, port, args.workers)
     early_sighup.hold()
     app = create_app(config, prices=prices)
     app.reload_from(args.config)  # SIGHUP re-reads it
-    _settle_garbage_collector()
+    app.after_start = _settle_garbage_collector  # once the lifespan has built everything
     uvicorn.run(app, host=host, port=port, **options)
     return 0
 

@@ -53,6 +53,8 @@ class App:
     def __init__(self, config: Config, *, prices: PriceBook, tracer: Tracer | None = None) -> None:
         self.shutdown = Shutdown(config.server.shutdown_grace_s)
         self.reloader: Reloader | None = None
+        # `tiergate serve` settles the garbage collector here, once start-up built everything.
+        self.after_start: Callable[[], None] | None = None
         self.gateway = Gateway(config, prices=prices, tracer=tracer)
         self.routes: dict[tuple[str, str], Callable[[Scope, Receive, Send], Awaitable[None]]] = {
             ("POST", "/v1/chat/completions"): self.chat,
@@ -139,6 +141,8 @@ class App:
                 self.shutdown.install()
                 if self.reloader is not None:
                     self.reloader.install()
+                if self.after_start is not None:
+                    self.after_start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.shutdown.uninstall()
