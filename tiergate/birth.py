@@ -106,12 +106,16 @@ _MONTHS = (
     "जनवरी|फ़रवरी|फरवरी|मार्च|अप्रैल|मई|जून|जुलाई|अगस्त|सितंबर|सितम्बर|अक्टूबर|अक्तूबर|"
     "नवंबर|नवम्बर|दिसंबर|दिसम्बर"
 )
+_MONTH_NAMES = frozenset(_MONTHS.split("|"))
+# Month names are read as any word and looked up in a set: one alternation of 200 names
+# tried at every candidate would cost more than the rest of the scan.
+_WORD = r"[^\W\d_][^\s\d,.]{1,11}"
 DATE = (
     r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)"
     r"|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})(?!\d)"
-    r"|\d{1,2}(?:st|nd|rd|th|er|º|°)?\.?\s{0,2}(?:de |of )?(?:" + _MONTHS + r")\.?,?\s{0,2}"
+    r"|\d{1,2}(?:st|nd|rd|th|er|º|°)?\.?\s{0,2}(?:de |of )?(?P<m1>" + _WORD + r")\.?,?\s{0,2}"
     r"(?:de )?\d{4}(?!\d)"
-    r"|(?:" + _MONTHS + r")\.?\s{1,2}\d{1,2}(?:st|nd|rd|th)?,?\s{1,2}\d{4}(?!\d)"
+    r"|(?P<m2>" + _WORD + r")\.?\s{1,2}\d{1,2}(?:st|nd|rd|th)?,?\s{1,2}\d{4}(?!\d)"
     r"|\d{4}\s?[年년]\s?\d{1,2}\s?[月월]\s?\d{1,2}\s?[日일]?)"
 )
 _LABEL_GAP = r"[^\d\n\"]{0,30}?"  # "Date of birth (as on passport): "
@@ -124,7 +128,7 @@ _VERB_GAP_OK = re.compile(_VERB_GAP)
 _LABEL_REACH = 34
 _VERB_REACH = 20
 _DIGIT = re.compile(r"\d")
-_MONTH_BEFORE = re.compile(r"(?<![^\W\d_])(?:" + _MONTHS + r")\.?\s{1,2}\Z")
+_MONTH_BEFORE = re.compile(r"(?<![^\W\d_])(" + _WORD + r")\.?\s{1,2}\Z")
 # "Python 3 was born in 1991", "the project was born on": things, not people.
 _BORN_THING = re.compile(
     r"(?:\b[a-z]+ \d+(?:\.\d+)* |\b(?:project|idea|company|language|product|library|framework|"
@@ -173,13 +177,24 @@ def _date_after(lowered: str, end: int, reach: int, gap_ok: re.Pattern[str]) -> 
     month = _MONTH_BEFORE.search(lowered, end, at)  # "born on May 3, 1990"
     if (
         month
+        and month.group(1) in _MONTH_NAMES
         and gap_ok.fullmatch(lowered, end, month.start())
-        and (m := _DATE.match(lowered, month.start()))
+        and (found := _date_at(lowered, month.start()))
     ):
-        return m.group()
-    if gap_ok.fullmatch(lowered, end, at) and (m := _DATE.match(lowered, at)):
-        return m.group()
+        return found
+    if gap_ok.fullmatch(lowered, end, at) and (found := _date_at(lowered, at)):
+        return found
     return None
+
+
+def _date_at(lowered: str, at: int) -> str | None:
+    m = _DATE.match(lowered, at)
+    return m.group() if m and _real_month(m) else None
+
+
+def _real_month(m: re.Match[str]) -> bool:
+    month = m.group("m1") or m.group("m2")
+    return month is None or month in _MONTH_NAMES
 
 
 def _table_column(lowered: str, start: int, end: int) -> str | None:
@@ -198,7 +213,11 @@ def _table_column(lowered: str, start: int, end: int) -> str | None:
             rows_end = min(len(lowered), rows_end + 400)
             break
         rows_end = next_end
-    m = _DATE.search(lowered, line_end, rows_end)
-    if not m:  # a legend under the rows: "(columns: name, date of birth, city)"
-        m = _DATE.search(lowered, max(0, line_start - _ROWS_ABOVE), line_start)
-    return m.group() if m else None
+    for m in _DATE.finditer(lowered, line_end, rows_end):
+        if _real_month(m):
+            return m.group()
+    # a legend under the rows: "(columns: name, date of birth, city)"
+    for m in _DATE.finditer(lowered, max(0, line_start - _ROWS_ABOVE), line_start):
+        if _real_month(m):
+            return m.group()
+    return None
