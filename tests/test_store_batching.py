@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
-from tests.test_ledger import attempt, opened
-from tiergate.stores import Hold, Reservation
+import pytest
+
+from tests.test_ledger import attempt, opened, verify
+from tiergate.stores import Hold, Reservation, RowsRefused
 from tiergate.stores.sqlite import RECORD_GROUP_S
 
 
@@ -56,3 +59,23 @@ def test_rows_waiting_on_the_loop_are_written_when_the_store_closes(tmp_path: Pa
     conn = sqlite3.connect(tmp_path / "ledger.db")
     assert conn.execute("SELECT COUNT(*) FROM attempts").fetchone()[0] == 5
     conn.close()
+
+
+def test_a_row_sqlite_cannot_store_fails_alone_and_is_not_retried(tmp_path: Path) -> None:
+    async def main() -> None:
+        store = await opened(tmp_path / "ledger.db")
+        good = [store.record(attempt(f"ok{i}")) for i in range(10)]
+        bad = store.record(replace(attempt("bad"), prompt_tokens=2**63))  # past SQLite's INTEGER
+        more = [store.record(attempt(f"ok{i}")) for i in range(10, 20)]
+        await asyncio.wait_for(asyncio.gather(*good, *more), 10)
+        with pytest.raises(RowsRefused, match="refused a row"):
+            await asyncio.wait_for(bad, 10)
+        await store.close()
+
+    asyncio.run(main())
+    conn = sqlite3.connect(tmp_path / "ledger.db")
+    ids = [r[0] for r in conn.execute("SELECT request_id FROM attempts ORDER BY id")]
+    conn.close()
+    assert ids == [f"ok{i}" for i in range(20)]
+    ok, detail = verify(tmp_path / "ledger.db")
+    assert ok, detail

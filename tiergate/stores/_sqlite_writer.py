@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import StoreUnavailable
+from . import RowsRefused
 from ._sqlite_schema import ATTEMPT_COLUMNS, GENESIS
 from .calendar import day_of, month_of, stamp
 
@@ -66,6 +67,7 @@ class Writer(threading.Thread):
         self.now: datetime = store.clock()
         self.head: tuple[int, str] = (0, GENESIS)
         self.totals_changed = False
+        self.deferred: list[tuple[Any, ...]] | None = None  # rows this transaction inserts last
 
     def run(self) -> None:
         try:
@@ -104,11 +106,18 @@ class Writer(threading.Thread):
     # -- inside a transaction --------------------------------------------------------------
 
     def append(self, values: tuple[Any, ...]) -> int:
-        """Insert one attempt row (values without id and hash) at the end of the chain."""
+        """Insert one attempt row (values without id and hash) at the end of the chain.
+
+        Outside savepoints the insert waits for the batch's one executemany: every statement
+        gives the GIL away and takes it back, and each take can wait a switch interval while
+        the event loop is busy, all the while holding SQLite's write lock."""
         row_id = self.head[0] + 1
         full = (row_id, *values)
         digest = self.store.chain.row_hash(self.head[1], full)
-        self.conn.execute(_INSERT, (*full, digest))
+        if self.deferred is None:
+            self.conn.execute(_INSERT, (*full, digest))
+        else:
+            self.deferred.append((*full, digest))
         self.head = (row_id, digest)
         return row_id
 
@@ -176,6 +185,7 @@ class Writer(threading.Thread):
         self.now = self.store.clock()
         start = self.head = self.store.chain.read_head(self.conn)
         self.totals_changed = False
+        self.deferred = None if savepoints else []
         results: list[tuple[Job, bool, Any]] = []
         for job in batch:
             result = self._run_one(job) if savepoints else self._run_bare(job)
@@ -183,6 +193,17 @@ class Writer(threading.Thread):
             if not savepoints and not result[1]:
                 self.conn.execute("ROLLBACK")
                 return results
+        if self.deferred:
+            rows, self.deferred = self.deferred, None
+            try:
+                self.conn.executemany(_INSERT, rows)
+            except _OP_ERRORS as exc:
+                # Some operation's row cannot be stored: again with a savepoint each, where
+                # that operation fails alone.
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                return [(batch[0], False, exc)]
+        self.deferred = None
         if self.head != start:
             self.store.chain.write_head(self.conn, self.head)
         month = month_of(self.now)
@@ -218,8 +239,12 @@ class Writer(threading.Thread):
     def _run_bare(self, job: Job) -> tuple[Job, bool, Any]:
         try:
             return job, True, job.op(self)
-        except (sqlite3.IntegrityError, ValueError, TypeError, OverflowError) as exc:
-            return job, False, exc
+        except _OP_ERRORS as exc:
+            return job, False, self._refused(exc)
+
+    def _refused(self, exc: BaseException) -> RowsRefused:
+        """An operation SQLite will never take (retrying the same row cannot help)."""
+        return RowsRefused(f"the store at {self.store.url} refused a row: {exc}")
 
     def _run_one(self, job: Job) -> tuple[Job, bool, Any]:
         """Run one operation inside a savepoint, so that its own mistake fails only itself."""
@@ -227,15 +252,18 @@ class Writer(threading.Thread):
         self.conn.execute("SAVEPOINT op")
         try:
             value = job.op(self)
-        except (sqlite3.IntegrityError, ValueError, TypeError, OverflowError) as exc:
+        except _OP_ERRORS as exc:
             # Raises sqlite3.Error (failing the whole batch) if SQLite already rolled back.
             self.conn.execute("ROLLBACK TO op")
             self.conn.execute("RELEASE op")
             self.head = head
-            return job, False, exc
+            return job, False, self._refused(exc)
         self.conn.execute("RELEASE op")
         return job, True, value
 
+
+# An operation's own mistake (a value SQLite cannot store): it fails, the others commit.
+_OP_ERRORS = (sqlite3.IntegrityError, ValueError, TypeError, OverflowError)
 
 _INSERT = (
     f"INSERT INTO attempts ({', '.join(ATTEMPT_COLUMNS)}, hash) "

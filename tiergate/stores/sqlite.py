@@ -38,6 +38,7 @@ from . import (
     Clock,
     Hold,
     Reservation,
+    RowsRefused,
     Shortfall,
     SpendLine,
     SpendRows,
@@ -268,7 +269,11 @@ class SqliteStore:
             error = written.exception()
             if error is None:
                 done.set_result(None)
-            elif isinstance(error, StoreUnavailable) and not self._closed:
+            elif (
+                isinstance(error, StoreUnavailable)
+                and not isinstance(error, RowsRefused)
+                and not self._closed
+            ):
                 logger.warning(
                     "ledger row not written yet; retrying",
                     extra={"event": "store.record_retry", "request_id": record.request_id},
