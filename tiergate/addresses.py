@@ -10,6 +10,7 @@ US "City, ST 12345" line. A business's address (after "Inc.", "GmbH",
 
 from __future__ import annotations
 
+import itertools
 import re
 
 _STREET_SUFFIXES = (
@@ -116,12 +117,15 @@ def _germanic_before(before: str) -> bool:
 def _dutch_before(before: str) -> bool:
     if not before.endswith(" "):
         return False
-    word = before[:-1].rpartition(" ")[2].rpartition("\n")[2]
-    return word[:1].isupper() and word.isalpha() and word.endswith(_DUTCH_ENDINGS)
+    word = before[:-1].rpartition(" ")[2].rpartition("\n")[2].lstrip("\"'(")
+    return word[:1].isupper() and word.replace("-", "").isalpha() and word.endswith(_DUTCH_ENDINGS)
 
 
 _DUTCH_POSTCODE_AFTER = re.compile(r"\d{0,4}[a-zA-Z]?,?[ \n]\d{4} ?[A-Z]{2}\b")
-_STATE_ZIP_BEFORE = re.compile(r", [A-Z]{2,5},? \Z")  # "Springfield, IL 62704", "Perth, WA, 6000"
+# "Springfield, IL 62704", "Perth, WA, 6000", "Nueva Haití, TAMPS 10990", "APO AE 09012".
+# Longer than three letters only Mexico's state abbreviations: ", NULL, 0" is C.
+_LONG_STATES = r"(?:CAMP|CHIS|CHIH|COAH|CDMX|MICH|QROO|TAMPS|TLAX)"
+_STATE_ZIP_BEFORE = re.compile(r", (?:[A-Z]{2,3}|" + _LONG_STATES + r"),? \Z|\b[ADF]PO A[AEP] \Z")
 POSTAL_STREET = re.compile(r"(?i)(?:" + _STREET_WORDS + r")")
 _YEARISH = re.compile(r"(?:in|since|by|of|from|until|to|year|circa|c\.|\(c\)|©|copyright)\W*\Z")
 
@@ -165,6 +169,10 @@ _STREET_NAMES = frozenset(
         "continuación",
         "continuacion",
         "strada",
+        "stretto",
+        "incrocio",
+        "vico",
+        "piazzetta",
         "borgo",
         "contrada",
         "località",
@@ -227,14 +235,17 @@ def _street_name_before(before: str) -> bool:
     number cost more than the rest of the digit pass."""
     segment = before[-41:]
     cut = max(segment.rfind("\n"), *(segment.rfind(d) for d in _DIGITS))
-    words = segment[cut + 1 :].lower().split()
-    return any(word in _STREET_NAMES for word in words[:-1])
+    words = [w.strip("\"'(),:") for w in segment[cut + 1 :].lower().split()]
+    if any(word in _STREET_NAMES for word in words[:-1]):
+        return True
+    # "C. de Julie Valera 3": the abbreviation only before "de"; "Roberto C. Sanchez" is a name.
+    return any(a == "c." and b in ("de", "del") for a, b in itertools.pairwise(words))
 
 
 # A street line without a house number, then a postcode and a town on the next line or
 # after a comma: "avenue Emmanuel Barre\n09520 Lefebvre".
 _STREET_LINE_BEFORE = re.compile(
-    r"(?i)(?:^|\n|, |\bat |\bis |: )(?:rue|avenue|av\.|boulevard|bd|chemin|allée|allee|impasse|place|quai|"
+    r"(?i)(?:^|\n|, |\bat |\bis |: |\")(?:rue|avenue|av\.|boulevard|bd|chemin|allée|allee|impasse|place|quai|"
     r"route|cours|square|calle|avenida|via|viale|piazza|rua|ulica|ul\.)\s[^\n\d]{1,50}"
     r"(?:\n|, )\Z"
 )
@@ -245,17 +256,18 @@ _INDIA_BEFORE = re.compile(
     r"(?i)(?:\bh\.? ?no\.?|\bflat\b|\bhouse\b|\bplot\b|\bdoor\b|\bnagar\b|\bmarg\b|\broad\b|"
     r"\bcolony\b|\bchowk\b|\bgali\b|\bsector\b|\blayout\b|\bstreet\b|\blane\b|\bvihar\b|"
     r"\benclave\b|\bpuram\b|\bbazar\b|\bganj\b|\bpin(?: ?code)?\b|पिन|मार्ग|नगर|"
-    r"(?:^|\n|\bat |\bis |: |, )\d{1,4}(?:/\d{1,5}[a-z]?,?|[a-z]?,)\s+[^\W\d_]"
-    r"|(?:^|\n|\bat |\bis |: |, )\d{1,4}[a-z]?\s+[^\x00-\x7f]|\baddress\b|पता)"
+    r"(?<![\w/.-])\d{1,4}(?:/\d{1,5}[a-z]?,?|[a-z]?,)\s+[^\W\d_]"
+    r"|(?<![\w/.-])\d{1,4}[a-z]?\s+[^\x00-\x7f]|\baddress\b|पता)"
 )
 _INDIA_PIN_TAIL = re.compile(
-    r"(?:[.,;)](?!\w)|[ \t]*\n|[ \t]*\Z|[ ,]+(?:india\b|भारत))", re.IGNORECASE
+    r"(?:[.,;)\"'](?!\w)|[ \t]*\n|[ \t]*\Z|[ ,]+(?:india\b|भारत)|[ \t]+[a-z])",
+    re.IGNORECASE,
 )
 
 
 # Postcodes the digit pass sees as plain numbers: after ", ST" (US, MX, AU states), a
 # Brazilian CEP before "Town / UF", a 6-digit code after a Chinese or Indian address line.
-_STATE_BEFORE = re.compile(r", [A-Z]{2,5},? \Z")  # "Springfield, IL", "Nueva Haití, TAMPS"
+_STATE_BEFORE = re.compile(r", (?:[A-Z]{2,3}|" + _LONG_STATES + r"),? \Z")
 _CEP = re.compile(r"\d{5}-?\d{3}")
 _CEP_TOWN_AFTER = re.compile(r" [^\n/]{1,40} / [A-Z]{2}\b")
 # ... or after its state: "São Paulo - SP, 01304-001", "CEP 01304-001".
@@ -305,13 +317,19 @@ def postcode_at(text: str, start: int, span: str, before: str) -> bool:
     )
 
 
+_TOWN_BEFORE = re.compile(
+    r"(?:\b[A-Z][a-z]+(?:[- ][A-Z][a-z]+)*|(?<![\u0900-\u097f])[\u0900-\u097f]+)\Z"
+)
+
+
 def indian_pin_at(text: str, start: int, end: int) -> bool:
     """A 6-digit PIN that ends an Indian address ("Nandyal-833788", "Guna 958969.")."""
-    town_end = text[start - 2 : start - 1]
-    if text[start - 1 : start] not in (" ", "-", "\n") or not (
-        town_end.isalpha() or "\u0900" <= town_end <= "\u097f"  # Devanagari vowel signs
-    ):
-        return False  # the town's name stands just before: "Nandyal-833788", "Guna 958969"
+    if text[start - 1 : start] not in (" ", "-", "\n"):
+        return False
+    # The town's name stands just before: "Nandyal-833788", "Guna 958969", "अलीगढ 887623";
+    # not "CID 354884", "bug 738264", "implemented\n445032".
+    if not _TOWN_BEFORE.search(text, max(0, start - 40), start - 1):
+        return False
     if not _INDIA_PIN_TAIL.match(text, end):
         return False
     return _INDIA_BEFORE.search(text, max(0, start - 100), start) is not None

@@ -23,6 +23,11 @@ Hit = tuple[str, str]
 # Birth words, lower case, as the lexicon finds them (whole words when ASCII).
 LABELS = (
     "dob",
+    "birth_date",
+    "birth-date",
+    "date_of_birth",
+    "date-of-birth",
+    "dateofbirth",
     "d.o.b",
     "d.o.b.",
     "date of birth",
@@ -80,6 +85,7 @@ VERBS = (
     "urodził",
     "urodziła",
     "ur.",
+    "b.",
     "出生于",
     "出生於",
     "출생",
@@ -118,14 +124,16 @@ DATE = (
     r"|(?P<m2>" + _WORD + r")\.?\s{1,2}\d{1,2}(?:st|nd|rd|th)?,?\s{1,2}\d{4}(?!\d)"
     r"|\d{4}\s?[年년]\s?\d{1,2}\s?[月월]\s?\d{1,2}\s?[日일]?)"
 )
-_LABEL_GAP = r"[^\d\n\"]{0,30}?"  # "Date of birth (as on passport): "
+# Up to a few words ("(as on passport): "); a JSON key's closing quote and colon too.
+_LABEL_GAP = r"[\":=\s]{0,6}[^\d\n\"]{0,44}?\"?"  # "Date of birth (as on passport): "
 _VERB_GAP = (
     r"\s{0,2}(?:on |am |le |el |il |em |op |in |at |the |dnia |w dniu |于|於|:|-)?\s{0,2}"
     r"(?:the )?"
 )
 _LABEL_GAP_OK = re.compile(_LABEL_GAP)
+_LABEL_AFTER_DATE = re.compile(r"[\s(\[,:;-]{0,4}")
 _VERB_GAP_OK = re.compile(_VERB_GAP)
-_LABEL_REACH = 34
+_LABEL_REACH = 52
 _VERB_REACH = 20
 _DIGIT = re.compile(r"\d")
 _MONTH_BEFORE = re.compile(r"(?<![^\W\d_])(" + _WORD + r")\.?\s{1,2}\Z")
@@ -148,6 +156,9 @@ def scan(lowered: str, labels: list[Span], verbs: list[Span]) -> Iterator[Hit]:
     for start, end, word in labels:
         if found := _date_after(lowered, end, _LABEL_REACH, _LABEL_GAP_OK):
             yield "date_of_birth", word + " " + found
+            return
+        if found := _date_before(lowered, start):
+            yield "date_of_birth", found + " " + word
             return
         tables -= 1
         if tables >= 0 and (found := _table_column(lowered, start, end)):
@@ -184,6 +195,16 @@ def _date_after(lowered: str, end: int, reach: int, gap_ok: re.Pattern[str]) -> 
         return found
     if gap_ok.fullmatch(lowered, end, at) and (found := _date_at(lowered, at)):
         return found
+    return None
+
+
+def _date_before(lowered: str, start: int) -> str | None:
+    """A date just before a label, as a form writes it: "02/10/1979 (date of birth)"."""
+    found = None
+    for m in _DATE.finditer(lowered, max(0, start - 40), start):
+        found = m
+    if found and _real_month(found) and _LABEL_AFTER_DATE.fullmatch(lowered, found.end(), start):
+        return found.group()
     return None
 
 

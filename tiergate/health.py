@@ -56,7 +56,7 @@ _CJK_NAME = re.compile(
     r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]{1,4}(?: [\u3040-\u30ff\u3400-\u9fff]{1,4})?"
     r"(?![\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])(?=\s*(?:'s|[a-z(,:]|\s))"
     r"|(?<![\u0900-\u097f])[\u0900-\u097f]+(?:[ .\u2019'][\u0900-\u097f]+){0,3}"
-    r"(?=\s*(?:'s|, [a-z]| [a-z]|:))"
+    r"(?=\s*(?:'s|, [a-z]| [a-z]|:|-\s))"
 )
 _NOT_A_NAME = frozenset(
     [
@@ -126,7 +126,9 @@ _CUE_BEFORE = re.compile(
     r"referring \S+(?: \S+){0,3} for|awaiting|after|post|before|pre|prior to|"
     r"appointment for|claim for|surgery for|"
     r"on|taking|takes|prescribed|started on|dx|rx|padece|sufre de|souffre d[e']|"
-    r"leidet an|leidet unter|soffre di|sofre de|lijdt aan|cierpi na|"
+    r"leidet (?:seit \S+ )?(?:an|unter)|soffre di|sofre de|lijdt aan|cierpi na|choruje na|"
+    r"affetto da|affetta da|atteint d[e']|enfermo de|enferma de|operad[oa] de|"
+    r"intervenid[oa] de|sometid[oa] a|operat[oa] di|opéré(?:e)? d[e']|operiert an|"
     r"(?:diagnosis|diagnoses|assessment|impression|conditions?|problem list|problems|pmh|"
     r"past medical history|medical history|comorbidities|indication|reason for visit|"
     r"chief complaint|procedure|treatment|therapy|plan|findings?|result)\s*[:\-])"
@@ -166,17 +168,22 @@ LABELS = (
     "निदान",
 )
 _LABEL_REACH = 100
+_TABLE_HEADERS = 4
+_TABLE_REACH = 600
 _LABEL_TAIL = re.compile(r"[^:\n]{0,40}?[:\-][^:\n]*\Z")
 
 
 def scan(text: str, lowered: str, terms: list[Span], labels: list[Span]) -> Iterator[Hit]:
     """One health hit at most: the first term with a person (or a clinical label) near it."""
     label_ends = sorted(end for _, end, _ in labels)
+    columns = _column_spans(lowered, labels)
     # The person search moves forward only (from where it last stopped): linear in the text.
     checked_to, person_at = 0, -(1 << 30)
     for start, end, term in sorted(terms):
         weak = term in AMBIGUOUS or (len(term) <= 4 and term.isascii() and term not in _SHORT)
-        if not weak and _after_label(lowered, label_ends, start):
+        if (not weak and _after_label(lowered, label_ends, start)) or any(
+            lo <= start < hi for lo, hi in columns
+        ):
             yield "health", term
             return
         hi = min(len(text), end + _REACH)
@@ -190,6 +197,20 @@ def scan(text: str, lowered: str, terms: list[Span], labels: list[Span]) -> Iter
         if person_at >= start - _REACH and (not weak or _cue(lowered, start)):
             yield "health", term
             return
+
+
+def _column_spans(lowered: str, labels: list[Span]) -> list[tuple[int, int]]:
+    """The rows under a table header that names a clinical column ("name,condition")."""
+    spans = []
+    for _, end, _ in labels[:_TABLE_HEADERS]:
+        line_start = lowered.rfind("\n", 0, end) + 1
+        line_end = lowered.find("\n", end)
+        if line_end < 0 or not any(sep in lowered[line_start:line_end] for sep in ",|\t;"):
+            continue
+        if ":" in lowered[line_start:line_end]:
+            continue  # "Diagnosis: ..., ..." is a label line, not a header
+        spans.append((line_end, line_end + _TABLE_REACH))
+    return spans
 
 
 def _after_label(lowered: str, label_ends: list[int], start: int) -> bool:

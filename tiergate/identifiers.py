@@ -88,7 +88,8 @@ _MAIN = re.compile(
     )
     + r")\d{0,3}[a-z]?\b"
     r"|(?:(?<=, [A-Z]{2} \d)|(?<=, [A-Z]{2}, \d)|(?<=, [A-Z]{3} \d)|(?<=, [A-Z]{3}, \d)"
-    r"|(?<=, [A-Z]{4} \d)|(?<=, [A-Z]{5} \d))"
+    r"|(?<=, CAMP \d)|(?<=, CHIS \d)|(?<=, CHIH \d)|(?<=, COAH \d)|(?<=, CDMX \d)"
+    r"|(?<=, MICH \d)|(?<=, QROO \d)|(?<=, TAMPS \d)|(?<=, TLAX \d)|(?<=PO A[AEP] \d))"
     r"\d{3,4}(?:-\d{4})?\b)"
     r")"
 )
@@ -568,6 +569,7 @@ _ANALYTE_VALUE = re.compile(
 )
 
 
+_HOUSE_RANGE = re.compile(r"\d{1,4}-\d{1,4}")
 _PART_SPLIT = re.compile(r"=(?=[^=])|/")
 
 
@@ -583,6 +585,9 @@ def _token(text: str, start: int, end: int, sink: list[str]) -> Iterator[Hit]:
         if kind := _classify(named.group(2), context[-_CONTEXT_WINDOW:], "", False):
             yield kind, named.group(2)
             return
+    if _HOUSE_RANGE.fullmatch(token) and (address := address_at(text, start)):
+        yield "street_address", address  # "Agathe-Harloff-Ring 5-7, 95896 Husum"
+        return
     if len(token) < 5:
         yield from _token_part(text, start, token, before.lower(), sink)
         return

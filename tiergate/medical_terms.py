@@ -117,13 +117,11 @@ terminal illness|terminally ill|palliative|pregnancy|pregnant
 # Words that also mean something outside medicine: they count after clinical wording only.
 AMBIGUOUS = frozenset(
     """stroke|depression|anxiety|addiction|seizures|seizure|cold|fever|flu|fracture|tumor|
-tumour|cancer|aids|add|als|sle|bph|ibs|ibd|uti|nash|edema|oedema|vertigo|hives|acne|
-palliative|celiac|pregnancy|pregnant|bipolar|autism|insomnia|obesity|arthritis|hepatitis|
-dehydration|malnutrition|incontinence|chronic pain|thrombosis|psychosis|menopause|
-alopecia|hearing loss|influenza|covid|herpes|cataract|eczema|migraine|migraines|
-concussion|gout|sciatica|tinnitus|dermatitis|sinusitis|operation|surgery|ect|cbt|dbt|emg|
-rehab|rehabilitation|detox|transplant|transfusion|ablation|stenting|x-ray|ultrasound|chemo|
-gerd|ocd|ecg|ekg|eeg|shingles|ms""".replace("\n", "").split("|")
+tumour|cancer|aids|add|als|sle|bph|ibs|ibd|uti|nash|edema|oedema|hives|acne|palliative|
+pregnancy|pregnant|bipolar|autism|obesity|dehydration|malnutrition|incontinence|chronic pain|
+hearing loss|influenza|covid|operation|surgery|ect|cbt|dbt|emg|rehab|rehabilitation|detox|
+transplant|transfusion|ablation|stenting|x-ray|ultrasound|chemo|gerd|ocd|ecg|ekg|eeg|ms|
+grippe|derrame|udar|ictus|avc|reuma|operation""".replace("\n", "").split("|")
 )
 
 PROCEDURES = """

@@ -334,6 +334,11 @@ _PROSE_WORDS = frozenset(
     ]
 )
 _REACH = 120
+# "email jo at firm.com", "contact: jo at firm.com", "correo: ...": the address is announced.
+_MAIL_WORD_BEFORE = re.compile(
+    r"(?i)\b(?:e-?mail|mail|contact|write to|reach me|address|correo|courriel|adresse|"
+    r"e-mailadres|adres|indirizzo|endereço|endereco)\b\W{0,4}(?:(?:me|at|is|to|:)\W{1,3})?\Z"
+)
 
 
 def scan(text: str, at_words: list[Span]) -> Iterator[Hit]:
@@ -362,6 +367,7 @@ def scan(text: str, at_words: list[Span]) -> Iterator[Hit]:
         spelled = bool((_ENGLISH_DOT if word == " at " else _SPELLED_DOT).search(found))
         provider = host.split(".")[0].lower() in _PROVIDERS
         mailbox = any(c in name for c in "._0123456789")
-        if spelled or provider or mailbox:
+        said = _MAIL_WORD_BEFORE.search(text, max(0, local.start() - 24), local.start())
+        if spelled or provider or mailbox or said:
             yield "email", found
             return
