@@ -34,6 +34,7 @@ from stdnum.in_ import aadhaar, pan
 from stdnum.it import codicefiscale
 from stdnum.kr import rrn
 from stdnum.mx import curp
+from stdnum.nl import bsn
 from stdnum.pl import pesel
 from stdnum.se import personnummer
 from stdnum.tr import tckimlik
@@ -128,7 +129,7 @@ _ID_WORDS = {
     "idnr": r"steuer-?id|steuerliche identifikationsnummer|identifikationsnummer|idnr",
     "aadhaar": r"aadhaa?r(?: card| no\.?| number)?|aadhar|uidai|uid|आधार(?: संख्या| नंबर| कार्ड)?",
     "social": r"rentenversicherungs-?nummer|sozialversicherungs-?nummer|versicherungsnummer|"
-    r"rv-?nummer|rv-?nr|sv-?nummer|sv-?nr|rvnr|svnr|nuss|seguridad social|"
+    r"rv-?nummer|rv-?nr|sv-?nummer|sv-?nr|rvnr|svnr|nuss|nss|imss|seguridad social|"
     r"número de afiliación|numero de afiliacion|sécurité sociale|securite sociale|"
     r"previdenza sociale|segurança social|seguranca social|pis/pasep|pasep|"
     r"numer ubezpieczenia",
@@ -276,6 +277,12 @@ def _glued(text: str, i: int, step: int) -> bool:
 
 def _number(text: str, start: int, end: int, sink: list[str]) -> tuple[int, list[Hit]]:
     """Judge a run of digits and separators; returns where scanning resumes and the hits."""
+    if (
+        (rvnr := _RVNR.match(text, start))
+        and not _glued(text, start - 1, -1)
+        and not _near(_VERSION, text[max(0, start - _CONTEXT_WINDOW) : start].lower())
+    ):
+        return rvnr.end(), [("national_id", rvnr.group())]  # "12 150385 M 123"
     if end - start == 6 and text[start - 1 : start] == "-" and indian_pin_at(text, start, end):
         return end, [("street_address", text[start:end])]  # "Nandyal-833788"
     lead = text[start - 1] if start and text[start - 1] in "+(" else ""
@@ -449,7 +456,11 @@ def _aadhaar(span: str, digits: str, groups: list[str], before: str) -> bool:
         return False
     if (_id_context(before) or ("",))[0] in ("aadhaar", "generic"):
         return True
-    return len(groups) == 3 and digits[0] not in "01" and aadhaar.is_valid(digits)
+    if len(groups) != 3 or digits[0] in "01":
+        return False
+    # Cards are written in fours to 16 digits; 4-4-4 is how an Aadhaar is printed.
+    # Faker and some test suites make Luhn-valid ones; a Luhn-valid 4-4-4 was never a card.
+    return aadhaar.is_valid(digits) or (luhn.is_valid(digits) and not _near(_CARD_CONTEXT, before))
 
 
 def _card_shape(groups: list[str]) -> bool:
@@ -467,6 +478,10 @@ def _national_id(span: str, digits: str, groups: list[str], before: str) -> str 
         return "national_id"
     if shape == (3, 3, 3, 2) and "-" in span and cpf.is_valid(digits):
         return "national_id"
+    if shape == (2, 3, 3, 1) and _RG_SHAPE.fullmatch(span):
+        return "national_id"  # Brazilian RG as issued: 12.345.678-9
+    if shape == (4, 2, 3) and span[4] in ". " and bsn.is_valid(digits):
+        return "national_id"  # Dutch BSN as printed: 1234.56.782
     if shape == (6, 7) and "-" in span and rrn.is_valid(digits):
         return "national_id"
     if shape == (6, 7) and "-" in span and _RRN_SHAPE.fullmatch(span):
@@ -498,6 +513,10 @@ def _national_id(span: str, digits: str, groups: list[str], before: str) -> str 
     return "national_id"
 
 
+_RG_SHAPE = re.compile(r"\d{2}\.\d{3}\.\d{3}-\d")
+_RG_TOKEN = re.compile(r"\d{2}\.\d{3}\.\d{3}-[\dXx]")
+# German pension insurance number: area, birth date DDMMYY, initial, serial and check digit.
+_RVNR = re.compile(r"\d{2} ?(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d\d ?[A-Z] ?\d{3}(?![\w])")
 _SPACED_NINO = re.compile(r"[A-Z]{2} (\d{2} ?\d{2} ?\d{2}) ?[A-Z]\b")
 
 
@@ -664,6 +683,9 @@ def _token_part(text: str, start: int, core: str, before: str, sink: list[str]) 
         if _CN_RIC.fullmatch(core) and (ric.is_valid(core) or _CN_RIC_SHAPE.fullmatch(core)):
             yield "national_id", core
             return
+        if _RVNR.fullmatch(core):
+            yield "national_id", core
+            return
         if _MBI.fullmatch(core):
             yield "medical_record", core
             return
@@ -674,6 +696,9 @@ def _token_part(text: str, start: int, core: str, before: str, sink: list[str]) 
                 return
     if core.lower() in _ANALYTE_TOKENS and _ANALYTE_VALUE.match(text, start + len(core)):
         yield "health", core
+        return
+    if _RG_TOKEN.fullmatch(core):
+        yield "national_id", core  # "12.345.678-X"
         return
     if len(core) == 16 and _CF.fullmatch(upper) and codicefiscale.is_valid(upper):
         yield "national_id", core  # a codice fiscale typed in lower case
