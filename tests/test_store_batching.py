@@ -79,3 +79,32 @@ def test_a_row_sqlite_cannot_store_fails_alone_and_is_not_retried(tmp_path: Path
     assert ids == [f"ok{i}" for i in range(20)]
     ok, detail = verify(tmp_path / "ledger.db")
     assert ok, detail
+
+
+def test_reservations_sharing_a_transaction_see_each_others_holds(tmp_path: Path) -> None:
+    async def main() -> None:
+        store = await opened(tmp_path / "ledger.db")
+        caps = {"provider:cloud": 100, "total": 1_000}
+        before = store.stats
+        results = await asyncio.wait_for(
+            asyncio.gather(
+                *(store.reserve(Hold(f"r{i}", 1, "cloud", None, 10, caps)) for i in range(25))
+            ),
+            10,
+        )
+        assert store.stats[0] - before[0] == 1  # one transaction decided all 25
+        held = [r for r in results if isinstance(r, Reservation)]
+        assert len(held) == 10 and len({r.id for r in held}) == 10
+        assert store.used() == {"provider:cloud": 100, "total": 100}
+        await asyncio.gather(*(store.release(r) for r in held[:4]))
+        again = await store.reserve(Hold("again", 1, "cloud", None, 40, caps))
+        assert isinstance(again, Reservation) and again.id > max(r.id for r in held)
+        await store.close()
+
+    asyncio.run(main())
+    conn = sqlite3.connect(tmp_path / "ledger.db")
+    states = dict(conn.execute("SELECT state, COUNT(*) FROM reservations GROUP BY state"))
+    totals = dict(conn.execute("SELECT scope, held_pico FROM totals"))
+    conn.close()
+    assert states == {"open": 7, "released": 4}
+    assert totals == {"provider:cloud": 100, "total": 100}

@@ -67,7 +67,7 @@ class Writer(threading.Thread):
         self.now: datetime = store.clock()
         self.head: tuple[int, str] = (0, GENESIS)
         self.totals_changed = False
-        self.deferred: list[tuple[Any, ...]] | None = None  # rows this transaction inserts last
+        self.deferred: _Deferred | None = None  # writes this transaction makes at its end
 
     def run(self) -> None:
         try:
@@ -104,52 +104,95 @@ class Writer(threading.Thread):
         self.conn.close()
 
     # -- inside a transaction --------------------------------------------------------------
+    #
+    # Outside savepoints, writes wait for the end of the batch's transaction and go in one
+    # executemany per table: every statement gives the GIL away and takes it back, and each take
+    # can wait a switch interval while the event loop is busy, all the while holding SQLite's
+    # write lock (other processes wait for it). Reads inside the transaction see the batch's
+    # own writes through `used()`. With savepoints (the retry after an operation failed), every
+    # write runs at once, so that a failing operation is rolled back alone.
 
     def append(self, values: tuple[Any, ...]) -> int:
-        """Insert one attempt row (values without id and hash) at the end of the chain.
-
-        Outside savepoints the insert waits for the batch's one executemany: every statement
-        gives the GIL away and takes it back, and each take can wait a switch interval while
-        the event loop is busy, all the while holding SQLite's write lock."""
+        """Insert one attempt row (values without id and hash) at the end of the chain."""
         row_id = self.head[0] + 1
         full = (row_id, *values)
         digest = self.store.chain.row_hash(self.head[1], full)
         if self.deferred is None:
             self.conn.execute(_INSERT, (*full, digest))
         else:
-            self.deferred.append((*full, digest))
+            self.deferred.attempts.append((*full, digest))
         self.head = (row_id, digest)
         return row_id
 
+    def used(self, month: str, scope: str) -> int:
+        """What `scope` has spent and holds in `month`, this transaction's own changes included."""
+        if self.deferred is None:
+            row = self.conn.execute(
+                "SELECT spent_pico + held_pico FROM totals WHERE month = ? AND scope = ?",
+                (month, scope),
+            ).fetchone()
+            return int(row[0]) if row else 0
+        return self.deferred.month_used(self.conn, month).get(scope, 0)
+
     def add(self, month: str, scopes: tuple[str, ...], *, spent: int, held: int) -> None:
         self.totals_changed = True
+        if self.deferred is not None:
+            self.deferred.add(month, scopes, spent, held)
+            return
         for scope in scopes:
-            self.conn.execute(
-                "INSERT INTO totals (month, scope, spent_pico, held_pico) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (month, scope) DO UPDATE SET spent_pico = spent_pico + excluded.spent_pico,"
-                " held_pico = held_pico + excluded.held_pico",
-                (month, scope, spent, held),
-            )
+            self.conn.execute(_ADD_TOTALS, (month, scope, spent, held))
 
     def spend_today(self, scopes: tuple[str, ...], pico: int) -> None:
         if pico <= 0:
             return
         day = day_of(self.now)
         for scope in scopes:
-            self.conn.execute(
-                "INSERT INTO day_totals (day, scope, spent_pico) VALUES (?, ?, ?) "
-                "ON CONFLICT (day, scope) DO UPDATE SET spent_pico = spent_pico + excluded.spent_pico",
-                (day, scope, pico),
-            )
+            if self.deferred is not None:
+                key = (day, scope)
+                self.deferred.days[key] = self.deferred.days.get(key, 0) + pico
+            else:
+                self.conn.execute(_ADD_DAY, (day, scope, pico))
+
+    def open_reservation(self, values: tuple[Any, ...]) -> int:
+        """Insert an open reservation (ts, month, request_id, attempt, provider, tenant, pico,
+        owner); its id."""
+        if self.deferred is None:
+            cur = self.conn.execute(_INSERT_RESERVATION, values)
+            return int(cur.lastrowid or 0)
+        return self.deferred.reserve(self.conn, values)
+
+    def close_reservation(self, reservation_id: int, state: str) -> bool:
+        """Close an open reservation; False if it was not open (the operation is then a no-op)."""
+        if self.deferred is not None and self.deferred.reservations:
+            self.deferred.write_reservations(self.conn)  # the one to close may be among them
+        cur = self.conn.execute(
+            "UPDATE reservations SET state = ?, closed_ts = ? WHERE id = ? AND state = 'open'",
+            (state, stamp(self.now), reservation_id),
+        )
+        return cur.rowcount == 1
 
     def renew(self) -> None:
         self.totals_changed = True  # a heartbeat also re-reads what other processes hold
-        until = stamp(self.now + timedelta(seconds=self.store.lease_s))
-        self.conn.execute(
-            "INSERT INTO owners (owner, lease_until) VALUES (?, ?) "
-            "ON CONFLICT (owner) DO UPDATE SET lease_until = excluded.lease_until",
-            (self.store.owner, until),
-        )
+        if self.deferred is not None:
+            self.deferred.renew = True
+            return
+        self.conn.execute(_RENEW, (self.store.owner, self._lease_until()))
+
+    def _lease_until(self) -> str:
+        return stamp(self.now + timedelta(seconds=self.store.lease_s))
+
+    def _write_deferred(self, deferred: _Deferred) -> None:
+        deferred.write_reservations(self.conn)
+        if deferred.totals:
+            self.conn.executemany(
+                _ADD_TOTALS, [(m, s, d[0], d[1]) for (m, s), d in deferred.totals.items()]
+            )
+        if deferred.days:
+            self.conn.executemany(_ADD_DAY, [(d, s, p) for (d, s), p in deferred.days.items()])
+        if deferred.renew:
+            self.conn.execute(_RENEW, (self.store.owner, self._lease_until()))
+        if deferred.attempts:
+            self.conn.executemany(_INSERT, deferred.attempts)
 
     # -- batches -----------------------------------------------------------------------------
 
@@ -185,25 +228,25 @@ class Writer(threading.Thread):
         self.now = self.store.clock()
         start = self.head = self.store.chain.read_head(self.conn)
         self.totals_changed = False
-        self.deferred = None if savepoints else []
+        self.deferred = None if savepoints else _Deferred()
         results: list[tuple[Job, bool, Any]] = []
         for job in batch:
             result = self._run_one(job) if savepoints else self._run_bare(job)
             results.append(result)
             if not savepoints and not result[1]:
+                self.deferred = None
                 self.conn.execute("ROLLBACK")
                 return results
-        if self.deferred:
-            rows, self.deferred = self.deferred, None
+        if self.deferred is not None:
+            deferred, self.deferred = self.deferred, None
             try:
-                self.conn.executemany(_INSERT, rows)
+                self._write_deferred(deferred)
             except _OP_ERRORS as exc:
                 # Some operation's row cannot be stored: again with a savepoint each, where
                 # that operation fails alone.
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 return [(batch[0], False, exc)]
-        self.deferred = None
         if self.head != start:
             self.store.chain.write_head(self.conn, self.head)
         month = month_of(self.now)
@@ -262,8 +305,79 @@ class Writer(threading.Thread):
         return job, True, value
 
 
+class _Deferred:
+    """The writes of one transaction, made at its end (one statement per table)."""
+
+    def __init__(self) -> None:
+        self.attempts: list[tuple[Any, ...]] = []
+        self.reservations: list[tuple[Any, ...]] = []
+        self.next_reservation = 0
+        self.totals: dict[tuple[str, str], list[int]] = {}  # (month, scope) -> [spent, held]
+        self.days: dict[tuple[str, str], int] = {}
+        self.renew = False
+        self._used: dict[str, dict[str, int]] = {}  # month -> scope -> spent + held, as of now
+
+    def month_used(self, conn: sqlite3.Connection, month: str) -> dict[str, int]:
+        used = self._used.get(month)
+        if used is None:
+            rows = conn.execute(
+                "SELECT scope, spent_pico + held_pico FROM totals WHERE month = ?", (month,)
+            )
+            used = {scope: int(pico) for scope, pico in rows}
+            for (m, scope), (spent, held) in self.totals.items():
+                if m == month:
+                    used[scope] = used.get(scope, 0) + spent + held
+            self._used[month] = used
+        return used
+
+    def add(self, month: str, scopes: tuple[str, ...], spent: int, held: int) -> None:
+        used = self._used.get(month)
+        for scope in scopes:
+            delta = self.totals.setdefault((month, scope), [0, 0])
+            delta[0] += spent
+            delta[1] += held
+            if used is not None:
+                used[scope] = used.get(scope, 0) + spent + held
+
+    def reserve(self, conn: sqlite3.Connection, values: tuple[Any, ...]) -> int:
+        if not self.next_reservation:
+            row = conn.execute("SELECT COALESCE(MAX(id), 0) FROM reservations").fetchone()
+            self.next_reservation = int(row[0]) + 1
+        rid = self.next_reservation
+        self.next_reservation += 1
+        self.reservations.append((rid, *values))
+        return rid
+
+    def write_reservations(self, conn: sqlite3.Connection) -> None:
+        if self.reservations:
+            conn.executemany(_INSERT_RESERVATION_ID, self.reservations)
+            self.reservations = []
+
+
 # An operation's own mistake (a value SQLite cannot store): it fails, the others commit.
 _OP_ERRORS = (sqlite3.IntegrityError, ValueError, TypeError, OverflowError)
+
+_ADD_TOTALS = (
+    "INSERT INTO totals (month, scope, spent_pico, held_pico) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (month, scope) DO UPDATE SET spent_pico = spent_pico + excluded.spent_pico,"
+    " held_pico = held_pico + excluded.held_pico"
+)
+_ADD_DAY = (
+    "INSERT INTO day_totals (day, scope, spent_pico) VALUES (?, ?, ?) "
+    "ON CONFLICT (day, scope) DO UPDATE SET spent_pico = spent_pico + excluded.spent_pico"
+)
+_RENEW = (
+    "INSERT INTO owners (owner, lease_until) VALUES (?, ?) "
+    "ON CONFLICT (owner) DO UPDATE SET lease_until = excluded.lease_until"
+)
+_RESERVATION_COLUMNS = "ts, month, request_id, attempt, provider, tenant, pico, owner, state"
+_INSERT_RESERVATION = (
+    f"INSERT INTO reservations ({_RESERVATION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open')"
+)
+_INSERT_RESERVATION_ID = (
+    f"INSERT INTO reservations (id, {_RESERVATION_COLUMNS}) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')"
+)
 
 _INSERT = (
     f"INSERT INTO attempts ({', '.join(ATTEMPT_COLUMNS)}, hash) "

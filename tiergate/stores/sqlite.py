@@ -189,27 +189,20 @@ class SqliteStore:
         def op(w: Writer) -> Reservation | Shortfall:
             month = month_of(w.now)
             for scope, cap in hold.caps.items():
-                row = w.conn.execute(
-                    "SELECT spent_pico + held_pico FROM totals WHERE month = ? AND scope = ?",
-                    (month, scope),
-                ).fetchone()
-                used = int(row[0]) if row else 0
+                used = w.used(month, scope)
                 if used + hold.pico > cap:
                     return Shortfall(
                         scope, cap, max(0, cap - used), hold.pico, next_month_start(month)
                     )
             w.renew()
-            cur = w.conn.execute(
-                "INSERT INTO reservations (ts, month, request_id, attempt, provider, tenant, pico,"
-                " owner, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open')",
+            rid = w.open_reservation(
                 (stamp(w.now), month, hold.request_id, hold.attempt, hold.provider, hold.tenant,
                  hold.pico, ts_owner),
             )  # fmt: skip
             w.add(month, scopes_of(hold.provider, hold.tenant), spent=0, held=hold.pico)
             return Reservation(
-                int(cur.lastrowid or 0), hold.request_id, hold.attempt, hold.provider,
-                hold.tenant, hold.pico, month,
-            )  # fmt: skip
+                rid, hold.request_id, hold.attempt, hold.provider, hold.tenant, hold.pico, month
+            )
 
         return await asyncio.shield(self._submit(op))
 
@@ -482,11 +475,7 @@ def _values(
 
 def _close(w: Writer, reservation_id: int, state: str) -> bool:
     """Close an open reservation; False if it was not open (the operation is then a no-op)."""
-    cur = w.conn.execute(
-        "UPDATE reservations SET state = ?, closed_ts = ? WHERE id = ? AND state = 'open'",
-        (state, stamp(w.now), reservation_id),
-    )
-    return cur.rowcount == 1
+    return w.close_reservation(reservation_id, state)
 
 
 def _spend_rows(conn: sqlite3.Connection, month: str, tenant: str | None) -> SpendRows:
