@@ -14,7 +14,7 @@ Portuguese and Hindi, and 1990年5月3日 / 1990년 5월 3일.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from .lexicon import Span
 
@@ -90,6 +90,16 @@ VERBS = (
     "出生於",
     "출생",
     "जन्म",
+    "nació",
+    "nacio",
+    "nasceu",
+    "naquit",
+    "urodził się",
+    "urodziła się",
+    "urodzil sie",
+    "urodzila sie",
+    "werd geboren",
+    "wurde geboren",
     " * ",
     " *",
 )
@@ -126,15 +136,18 @@ DATE = (
 )
 # Up to a few words ("(as on passport): "); a JSON key's closing quote and colon too.
 _LABEL_GAP = r"[\":=\s]{0,6}[^\d\n\"]{0,44}?\"?"  # "Date of birth (as on passport): "
+# "born in Paris on", "geboren in Berlin am", "née à Lyon le", "nata a Roma il".
 _VERB_GAP = (
-    r"\s{0,2}(?:on |am |le |el |il |em |op |in |at |the |dnia |w dniu |于|於|:|-)?\s{0,2}"
+    r"\s{0,2}(?:(?:in|a|à|en|em|w|te|at) [^\d\n,.;:]{1,30}?\s)?"
+    r"(?:on |am |le |el |il |em |op |in |at |the |dnia |w dniu |于|於|:|-|,)?\s{0,2}"
     r"(?:the )?"
 )
 _LABEL_GAP_OK = re.compile(_LABEL_GAP)
 _LABEL_AFTER_DATE = re.compile(r"[\s(\[,:;-]{0,4}")
+_PARTICLES = re.compile(r"\s?(?:에|に|で|に|年)?\s?")
 _VERB_GAP_OK = re.compile(_VERB_GAP)
 _LABEL_REACH = 52
-_VERB_REACH = 20
+_VERB_REACH = 52
 _DIGIT = re.compile(r"\d")
 _MONTH_BEFORE = re.compile(r"(?<![^\W\d_])(" + _WORD + r")\.?\s{1,2}\Z")
 # "Python 3 was born in 1991", "the project was born on": things, not people.
@@ -150,8 +163,18 @@ _ROWS_ABOVE = 400
 _DATE = re.compile(DATE)
 
 
-def scan(lowered: str, labels: list[Span], verbs: list[Span]) -> Iterator[Hit]:
+# Birth words that follow the date: "1990年5月3日生まれ", "05/13/1955에 태어났다".
+AFTER_DATE = ("生まれ", "年生", "出生", "태어났", "태어남", "출생", "को हुआ", "को जन्म")
+
+
+def scan(
+    lowered: str, labels: list[Span], verbs: list[Span], after: Sequence[Span] = ()
+) -> Iterator[Hit]:
     """One date-of-birth hit at most."""
+    for start, _, word in after:
+        if found := _date_before(lowered, start, _PARTICLES):
+            yield "date_of_birth", found + word
+            return
     tables = _TABLE_HEADERS  # rows are read under the first few headers only: linear
     for start, end, word in labels:
         if found := _date_after(lowered, end, _LABEL_REACH, _LABEL_GAP_OK):
@@ -198,12 +221,13 @@ def _date_after(lowered: str, end: int, reach: int, gap_ok: re.Pattern[str]) -> 
     return None
 
 
-def _date_before(lowered: str, start: int) -> str | None:
+def _date_before(lowered: str, start: int, gap: re.Pattern[str] | None = None) -> str | None:
     """A date just before a label, as a form writes it: "02/10/1979 (date of birth)"."""
     found = None
     for m in _DATE.finditer(lowered, max(0, start - 40), start):
         found = m
-    if found and _real_month(found) and _LABEL_AFTER_DATE.fullmatch(lowered, found.end(), start):
+    gap = gap or _LABEL_AFTER_DATE
+    if found and _real_month(found) and gap.fullmatch(lowered, found.end(), start):
         return found.group()
     return None
 

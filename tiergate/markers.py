@@ -334,6 +334,9 @@ _HEALTH = re.compile(
     r"|\bhiv(?:-| )(?:status|infection|diagnosis|medication|treatment)\b"
     r"|\b(?:is|was|am|are|currently|now) (?:\d{1,2} weeks |\w+ months )?pregnant\b"
     r"|\b(?:his|her|their|my) (?:\w+ )?surgery\b|\bsurgery (?:is|was) scheduled\b"
+    r"|\b(?:geopereerd aan|operiert (?:an|am|worden)|opérée? (?:du|de la|des|d')|"
+    r"operad[oa] (?:de|del|da)|operat[oa] (?:al|alla|allo|di)|operowan[ya] na|"
+    r"foi operad[oa])\s+\w+"
     r"|\b(?:her|his|their|my) (?:gall ?bladder|appendix|tonsils|uterus|womb|kidney|prostate|thyroid|"
     r"spleen|ovar(?:y|ies)|breasts?|lung|colon|wisdom teeth|adenoids|tumou?r|cyst|polyps?|lump|"
     r"cataracts?|knee|hip|heart valve) (?:removed|replaced|out|operated on|transplanted|biopsied)\b"
@@ -361,6 +364,12 @@ _HEALTH_STEMS = (
     "tomy",
     "scopy",
     "referr",
+    "geopereerd",
+    "operiert",
+    "opéré",
+    "operad",
+    "operat",
+    "operowan",
     # organs and growths a person has removed or replaced ("her gallbladder removed")
     "gallbladder",
     "gall bladder",
@@ -539,6 +548,7 @@ _LEXICON = Lexicon(
         "foreign": foreign_markers.ASCII_STEMS,
         "birth_label": birth.LABELS,
         "birth_verb": birth.VERBS,
+        "birth_after": birth.AFTER_DATE,
         "email_at": spelled.AT_WORDS,
     },
     whole_words=frozenset({"term", "clinical_label", "birth_label", "birth_verb"}),
@@ -588,9 +598,14 @@ def scan(text: str, lowered: str, stems: dict[str, list[Span]] | None = None) ->
             for m in _BIRTH.finditer(lowered)
             if not _BORN_THING.search(lowered, max(0, m.start() - 40), m.start() + 4)
         )
-    if "birth_label" in stems or "birth_verb" in stems:
+    if "birth_label" in stems or "birth_verb" in stems or "birth_after" in stems:
         yield from _first(
-            birth.scan(lowered, stems.get("birth_label", []), stems.get("birth_verb", []))
+            birth.scan(
+                lowered,
+                stems.get("birth_label", []),
+                stems.get("birth_verb", []),
+                stems.get("birth_after", []),
+            )
         )
     if ("年" in text or "년" in text) and not lowered.isascii():
         yield from _first(("date_of_birth", m.group()) for m in _CJK_BIRTH.finditer(text))

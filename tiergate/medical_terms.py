@@ -244,6 +244,18 @@ pneumonia|bronquite|epilepsia|cirrose|hepatite|tuberculose|linfoma|apendicite|
 pancreatite|artrose|artrite|osteoporose|derrame|acidente vascular cerebral|avc|
 lungenentzündung|bronchitis|leberzirrhose|hepatitis|tuberkulose|lymphom|melanom|
 blinddarmentzündung|bauchspeicheldrüsenentzündung|arthrose|osteoporose|
+appendicectomie|cholécystectomie|cholecystectomie|mastectomie|hystérectomie|
+hysterectomie|césarienne|cesarienne|endoscopie|fibroscopie|biopsie|dialyse|greffe de rein|
+greffe du foie|pose de prothèse|prothèse de hanche|prothèse du genou|
+apendicectomía|apendicectomia|colecistectomía|colecistectomia|mastectomía|mastectomia|
+histerectomía|histerectomia|cesárea|cesarea|resonancia magnética|resonancia magnetica|
+endoscopia|biopsia|diálisis|dialisis|trasplante de riñón|trasplante renal|
+colecistectomia|isterectomia|taglio cesareo|risonanza magnetica|dialisi|
+trapianto di rene|blinddarmoperation|gallenblasenentfernung|kaiserschnitt|
+gelenkspiegelung|knieoperation|hüftoperation|blindedarmoperatie|keizersnede|
+kijkoperatie|knieoperatie|heupoperatie|wycięcie wyrostka|cesarskie cięcie|biopsja|
+dializa|przeszczep nerki|cesariana|ressonância magnética|ressonancia magnetica|biópsia|
+diálise|dialise|transplante renal|
 diabète|hypertension artérielle|infarctus|insuffisance cardiaque|accident vasculaire|
 cancer du sein|cancer du poumon|cancer de la prostate|leucémie|dépression|
 schizophrénie|sclérose en plaques|maladie d'alzheimer|maladie de parkinson|
