@@ -223,6 +223,9 @@ def _date_after(lowered: str, end: int, reach: int, gap_ok: re.Pattern[str]) -> 
 
 def _date_before(lowered: str, start: int, gap: re.Pattern[str] | None = None) -> str | None:
     """A date just before a label, as a form writes it: "02/10/1979 (date of birth)"."""
+    tail = lowered[max(0, start - 6) : start]
+    if not (_DIGIT.search(tail) or "日" in tail or "일" in tail):
+        return None  # a date ends in a digit or 日/일 just before the word: most words have none
     found = None
     for m in _DATE.finditer(lowered, max(0, start - 40), start):
         found = m
