@@ -88,6 +88,20 @@ FOUND: list[tuple[str, str]] = [
     ("email", "max bei web punkt de"),
     ("email", "wojtys@hotmail dot com"),
     ("email", "write to qwilliams at gmail.com"),
+    # later additions: past-tense birth verbs, dates before their word, operations abroad
+    ("date_of_birth", "Anthony Davis nació el 8 Aug 2004."),
+    ("date_of_birth", "Ewa Styrna, nata a Dębica il 1967-06-18"),
+    ("date_of_birth", "Dominic Purohit은 06/03/1960에 태어났다."),
+    ("date_of_birth", "Verify identity: Casey Thomas, 02/10/1979 (date of birth)"),
+    ("date_of_birth", '{"name": "Laura Jones", "dob": "16 Mar 1999"}'),
+    ("health", "Roy Brown is gisteren geopereerd aan de knie."),
+    ("health", "Mme Ayla Fonseca a subi une appendicectomie hier."),
+    ("health", "name,condition\nMara van het Heerenveen,tinnitus"),
+    ("national_id", "22 241293 U 042"),
+    ("national_id", "12.345.678-9"),
+    ("national_id", "6218.97.036"),
+    ("street_address", "Send the parcel to Nancy Morgan - Unit 9259 Box 0628, DPO AE 94983"),
+    ("legal_privilege", "The attached is covered by our mutual non-disclosure agreement."),
 ]
 
 CLEAN = [
@@ -109,6 +123,20 @@ CLEAN = [
     "Clean up add_void_definition_pl-324647.diff in the Afghan layout.",
     "Use --legal-hold flag to enable S3 object lock.",
     "がんばってください、明日は試験です。",
+    "load_breast_cancer() returns the Wisconsin breast cancer dataset.",
+    "The patients table has columns id, name, diagnosis and admitted_at.",
+    "Our hospital software tracks diabetes, hypertension and asthma rates by region.",
+    "He wrote a blog post on how to model stroke risk with logistic regression.",
+    "Dr. Smith's lecture covers the epidemiology of tuberculosis in Europe.",
+    "She is a cardiologist who studies atrial fibrillation in mice.",
+    "John Smith committed the MRI reconstruction module.",
+    "Birthday party planned for 2024-06-01 at the office.",
+    "Apple was founded on April 1, 1976 by Steve Jobs.",
+    "We use a legal hold API in S3; see docs.",
+    "Version 12 010190 A 123",
+    "build 2024 1234 5678",
+    "WideCharToMultiByte(CP_UTF8, 0, wbuf, wlen, NULL, 0, NULL, FALSE)",
+    "(dbus!146, Coverity CID 354884; Ralf Habacker)",
 ]
 
 

@@ -33,7 +33,6 @@ LABELS = (
     "date of birth",
     "birth date",
     "birthdate",
-    "birthday",
     "geburtsdatum",
     "geburtstag",
     "geb.-datum",
@@ -68,6 +67,7 @@ LABELS = (
 VERBS = (
     "born",
     "birth",
+    "birthday",
     "geboren",
     "geb.",
     "née",
@@ -139,7 +139,7 @@ _LABEL_GAP = r"[\":=\s]{0,6}[^\d\n\"]{0,44}?\"?"  # "Date of birth (as on passpo
 # "born in Paris on", "geboren in Berlin am", "née à Lyon le", "nata a Roma il".
 _VERB_GAP = (
     r"\s{0,2}(?:(?:in|a|à|en|em|w|te|at) [^\d\n,.;:]{1,30}?\s)?"
-    r"(?:on |am |le |el |il |em |op |in |at |the |dnia |w dniu |于|於|:|-|,)?\s{0,2}"
+    r"(?:on |am |le |el |il |em |op |in |at |the |is |was |dnia |w dniu |于|於|:|-|,)?\s{0,2}"
     r"(?:the )?"
 )
 _LABEL_GAP_OK = re.compile(_LABEL_GAP)

@@ -194,6 +194,8 @@ def scan(text: str, lowered: str, terms: list[Span], labels: list[Span]) -> Iter
                 person_at, checked_to = found, found + 1
             else:
                 checked_to = max(checked_to, hi)
+        if _TOPIC_BEFORE.search(lowered, max(0, start - 40), start):
+            continue  # "the epidemiology of tuberculosis", "studies atrial fibrillation"
         if person_at >= start - _REACH and (not weak or _cue(lowered, start)):
             yield "health", term
             return
@@ -220,6 +222,15 @@ def _after_label(lowered: str, label_ends: list[int], start: int) -> bool:
         return False
     end = label_ends[i]
     return _LABEL_TAIL.match(lowered, end, start) is not None
+
+
+# A disease as a subject of work or study, not something that happened to someone.
+_TOPIC_BEFORE = re.compile(
+    r"\b(?:epidemiology|research|researches|researching|researcher|studies|study|studying|"
+    r"lecture|lectures|article|paper|course|textbook|dataset|data set|modell?ing|models?|"
+    r"statistics|prevalence|incidence|rates?|awareness|campaign|guidelines?|specialist|"
+    r"specialises|specializes|expert)\b[^.\n]{0,30}\Z"
+)
 
 
 def _cue(lowered: str, start: int) -> bool:

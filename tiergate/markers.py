@@ -416,7 +416,11 @@ _LEGAL = re.compile(
     r"\bwithout prejudice\b|do not waive (?:any )?privilege|"
     r"\b(?:under|covered by|protected by|claim of|assert(?:ing)?) (?:the )?(?:legal |attorney[- ]client |"
     r"litigation |solicitor[- ]client )?privilege\b|"
-    r"\b(?:legal|litigation) hold\b|\bpreservation notice\b|"
+    r"\blitigation hold\b|\bpreservation notice\b|"
+    # S3 and other stores have a "legal hold" setting: only the notice to people counts.
+    r"\blegal hold (?:notice|notification|order|memo|letter|in place|applies|is in effect)|"
+    r"\b(?:under|subject to|placed on|place a|issued a|notice of|on) (?:a |the )?legal hold\b|"
+    r"\blegal hold\s*[:\-]\s*(?:preserve|do not|please|all)|"
     r"\bconfidential settlement\b|\bsettlement (?:communication|negotiation|discussion|offer|"
     r"proposal)s?\b[^.\n]{0,40}(?:confidential|privileged|inadmissible|408|without prejudice)|"
     r"\b(?:fre|rule|evidence code) 408\b|\binadmissible under\b|"
