@@ -15,7 +15,8 @@ The work is split by what a hit starts with, so clean prose stays cheap:
   national IDs, cards, IBANs, IPv4, MAC, addresses, doses) and the letter-digit
   tokens it cuts out (vendor keys, IDs with letters, base64/hex), with
   ``phones`` and ``addresses`` judging those shapes;
-- this module: e-mail addresses (an '@', or "at"/"dot" spelled out) and IPv6;
+- this module: e-mail addresses with an '@', and IPv6; ``spelled``: addresses
+  written with words ("at"/"dot", "[at]", "arroba", "punkt"), from the lexicon's hits;
 - ``credentials``: PEM blocks, auth headers, connection strings, assignments,
   passwords in prose;
 - ``markers``: health facts, privilege and confidentiality markers and birth
@@ -143,70 +144,6 @@ _EMAIL_LOCAL = re.compile(r"[\w.%+'-]{1,64}\Z")
 _FILE_ENDINGS = frozenset(
     {"png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "css", "js", "ts", "json", "map", "pdf"}
 )
-# Spelled-out addresses: "jane dot doe at example dot com", "jane(at)example(dot)com".
-# Found from the "at", which is rare next to a domain, then checked both ways.
-_AT = re.compile(r"\s*[\[({<]\s*(?:at|@)\s*[\])}>]\s*|\s+at\s+", re.IGNORECASE)
-_DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\.)"
-_SPELLED_DOMAIN = re.compile(
-    r"(?i)((?:[^\W_][\w-]{0,62}" + _DOT + r"){1,4}([^\W\d_]{2,24}))(?![\w-])"
-)
-_SPELLED_LOCAL = re.compile(r"(?i)(?<![\w.])[\w%+-]{1,64}(?:" + _DOT + r"[\w%+-]{1,64}){0,4}\Z")
-# " at " is common in prose: only one followed by a domain-like word is looked at, and
-# that filter runs in C on the lowered text.
-_AT_THEN_DOMAIN = re.compile(r" at [^\W_][\w-]{0,62}(?:\.[^\W\d_]| dot | ?[\[(]dot)")
-_BRACKET_GATES = (("(", "(at"), ("[", "[at"), ("{", "{at"), ("<", "<at"))
-_BRACKETED_AT = re.compile(r"[\[({<]\s*(?:at|@)\s*[\])}>]")
-# Top-level domains common enough to trust in "jane.doe at example.com".
-_COMMON_TLDS = frozenset(
-    {
-        "com",
-        "org",
-        "net",
-        "edu",
-        "gov",
-        "io",
-        "co",
-        "uk",
-        "de",
-        "fr",
-        "es",
-        "it",
-        "nl",
-        "be",
-        "ch",
-        "at",
-        "se",
-        "no",
-        "dk",
-        "fi",
-        "pl",
-        "pt",
-        "br",
-        "mx",
-        "ar",
-        "cl",
-        "in",
-        "jp",
-        "cn",
-        "kr",
-        "au",
-        "nz",
-        "ca",
-        "us",
-        "ru",
-        "za",
-        "ng",
-        "ke",
-        "eu",
-        "info",
-        "biz",
-        "me",
-        "dev",
-        "app",
-        "ai",
-    }
-)
-
 _IPV6_ANCHOR = re.compile(r":[0-9A-Fa-f]{0,4}:")
 _IPV6 = re.compile(
     r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?"
@@ -271,9 +208,6 @@ class Detector:
             yield from _emails(text)
             if " @ " in text:
                 yield from _spaced_at_emails(text)
-        if "rob" in lowered:  # "arobase", "arroba"
-            yield from _foreign_spelled_emails(text, lowered)
-        yield from _spelled_emails(text, lowered)
         if ":" in text:
             yield from _colon_addresses(text)
         if "card" in lowered:
@@ -321,44 +255,6 @@ def _emails(text: str) -> Iterator[_Hit]:
         yield "email", name + m.group()
 
 
-def _spelled_emails(text: str, lowered: str) -> Iterator[_Hit]:
-    starts = []
-    i = lowered.find(" at ")
-    while i >= 0:  # a find loop: " at " is in most prose, a domain after it is not
-        if _AT_THEN_DOMAIN.match(lowered, i):
-            starts.append(i)
-        i = lowered.find(" at ", i + 4)
-    if any(bracket in text and gate in lowered for bracket, gate in _BRACKET_GATES):
-        starts += [m.start() for m in _BRACKETED_AT.finditer(lowered)]
-    for i in starts:
-        at = _AT.match(text, i)
-        if at:
-            yield from _spelled_email(text, at)
-
-
-def _spelled_email(text: str, at: re.Match[str]) -> Iterator[_Hit]:
-    domain = _SPELLED_DOMAIN.match(text, at.end())
-    if not domain:
-        return
-    end = at.start()
-    while end and text[end - 1].isspace():
-        end -= 1
-    local = _SPELLED_LOCAL.search(text, max(0, end - 100), end)
-    if not local:
-        return
-    found = text[local.start() : domain.end()]
-    tld = domain.group(2).lower()
-    spelled = _SPELLED_MARK.search(found) is not None
-    # "look at example.com" is prose; "jane.doe at example.com" and "jane (at) x (dot) com" are not.
-    if not spelled and not (
-        tld in _COMMON_TLDS and any(c in local.group() for c in "._0123456789")
-    ):
-        return
-    if tld in _FILE_ENDINGS:
-        return
-    yield "email", found
-
-
 # "jane.doe @ example.com": an address with spaces around its '@'.
 _SPACED_DOMAIN = re.compile(r"((?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+([^\W\d_]{2,24}))(?![\w-])")
 
@@ -373,30 +269,6 @@ def _spaced_at_emails(text: str) -> Iterator[_Hit]:
             if name and not name.endswith("."):
                 yield "email", name + "@" + domain.group(1)
         i = text.find(" @ ", i + 3)
-
-
-# Addresses spelled in French, Spanish, Portuguese: "claire arobase orange point fr".
-_FOREIGN_AT = re.compile(r"\s+(?:arobase|arroba)\s+")
-_FOREIGN_DOT = r"(?:\.|\s+(?:point|punto|ponto|punkt|dot)\s+)"
-_FOREIGN_DOMAIN = re.compile(
-    r"[^\W_][\w-]{0,62}(?:"
-    + _FOREIGN_DOT
-    + r"[^\W_][\w-]{0,62}){0,3}"
-    + _FOREIGN_DOT
-    + r"[^\W\d_]{2,24}(?![\w-])"
-)
-_FOREIGN_LOCAL = re.compile(r"[\w%+-]{1,64}(?:" + _FOREIGN_DOT + r"[\w%+-]{1,64}){0,3}\Z")
-
-
-def _foreign_spelled_emails(text: str, lowered: str) -> Iterator[_Hit]:
-    for at in _FOREIGN_AT.finditer(lowered):
-        domain = _FOREIGN_DOMAIN.match(text, at.end())
-        local = _FOREIGN_LOCAL.search(text, max(0, at.start() - 100), at.start())
-        if domain and local:
-            yield "email", text[local.start() : domain.end()]
-
-
-_SPELLED_MARK = re.compile(r"(?i)[\[({<]\s*(?:at|@|dot)\s*[\])}>]|\sdot\s")
 
 
 def _colon_addresses(text: str) -> Iterator[_Hit]:
