@@ -102,6 +102,12 @@ FOUND: list[tuple[str, str]] = [
     ("national_id", "6218.97.036"),
     ("street_address", "Send the parcel to Nancy Morgan - Unit 9259 Box 0628, DPO AE 94983"),
     ("legal_privilege", "The attached is covered by our mutual non-disclosure agreement."),
+    ("street_address", "北京市朝阳区建国路88号 张伟"),
+    ("street_address", "Calle de Alcalá 45, 3º B, 28014 Madrid"),
+    ("street_address", "Flat No. 402, Sai Apartments, MG Road, Bengaluru - 560001"),
+    ("confidential_marker", "Not for public release"),
+    ("confidential_marker", "Intern - nicht weitergeben"),
+    ("confidential_marker", "仅限内部"),
 ]
 
 CLEAN = [
@@ -137,6 +143,9 @@ CLEAN = [
     "build 2024 1234 5678",
     "WideCharToMultiByte(CP_UTF8, 0, wbuf, wlen, NULL, 0, NULL, FALSE)",
     "(dbus!146, Coverity CID 354884; Ralf Habacker)",
+    "Das ist ein Geheimnis.",
+    "internal server error in the international build",
+    "The container runs in privileged mode; see the privilege escalation notes.",
 ]
 
 

@@ -227,6 +227,13 @@ _STREET_NAMES = frozenset(
 _DIGITS = "0123456789"
 
 
+def _street_word_on_line(text: str, start: int) -> bool:
+    """A Romance or Slavic street word earlier on a postcode's line ("Calle de Alcalá 45, 3º B,
+    28014 Madrid"), where floor and door numbers stand between the street and the postcode."""
+    line = text[max(0, start - 60) : start].rpartition("\n")[2]
+    return any(w.strip("\"'(),:") in _STREET_NAMES for w in line.lower().split())
+
+
 def _street_name_before(before: str) -> bool:
     """True if a Romance or Slavic street word stands, with more words after it, in the 40
     characters before a house number on its line ("Piazza Ennio, 157", "ul. Długa 5").
@@ -291,7 +298,10 @@ _CJK_ADDRESS_BEFORE = re.compile(
 )
 # East Asian addresses end in block and house numbers: 24丁目20番16号, 백제고분91로 565-30.
 _EAST_ASIAN_NUMBER = re.compile(r"\d{1,4}(?:丁目|番地|番|号)")
-_EAST_ASIAN_BEFORE = re.compile(r"[都道府県][^\n]{0,20}[市区町村]|[시군구][^\n]{0,20}[로길가]\s?\Z")
+_EAST_ASIAN_BEFORE = re.compile(
+    r"[都道府県][^\n]{0,20}[市区町村]|[시군구][^\n]{0,20}[로길가]\s?\Z"
+    r"|[省市区县][^\n]{0,20}[路街道巷弄里]\s?\Z"  # 北京市朝阳区建国路88号
+)
 
 
 def postcode_at(text: str, start: int, span: str, before: str) -> bool:
@@ -326,9 +336,12 @@ def indian_pin_at(text: str, start: int, end: int) -> bool:
     """A 6-digit PIN that ends an Indian address ("Nandyal-833788", "Guna 958969.")."""
     if text[start - 1 : start] not in (" ", "-", "\n"):
         return False
-    # The town's name stands just before: "Nandyal-833788", "Guna 958969", "अलीगढ 887623";
-    # not "CID 354884", "bug 738264", "implemented\n445032".
-    if not _TOWN_BEFORE.search(text, max(0, start - 40), start - 1):
+    # The town's name stands just before: "Nandyal-833788", "Guna 958969", "अलीगढ 887623",
+    # "Bengaluru - 560001"; not "CID 354884", "bug 738264", "implemented\n445032".
+    town_end = start - 1
+    if text[max(0, start - 3) : start] == " - ":
+        town_end = start - 3
+    if not _TOWN_BEFORE.search(text, max(0, town_end - 40), town_end):
         return False
     if not _INDIA_PIN_TAIL.match(text, end):
         return False
@@ -358,7 +371,10 @@ def address_at(text: str, start: int) -> str | None:
     if (
         text[start : start + 5].isdigit()
         and _TOWN_AFTER.match(text, start + 5)
-        and _STREET_LINE_BEFORE.search(text, max(0, start - 80), start)
+        and (
+            _STREET_LINE_BEFORE.search(text, max(0, start - 80), start)
+            or _street_word_on_line(text, start)
+        )
     ):
         return text[start : start + 5]  # "avenue Emmanuel Barre\n09520 Lefebvre"
     postcode = _POSTCODE_AFTER.match(text, start)

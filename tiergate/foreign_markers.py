@@ -24,6 +24,10 @@ ASCII_STEMS = (
     "geheim",
     "gebrauch",
     "weitergabe",
+    "weitergeben",
+    "tajne",
+    "reservad",
+    "limitee",
     "anwalt",
     "verschwiegenheit",
     "vertrouwelijk",
@@ -69,7 +73,10 @@ _CONFIDENTIAL = re.compile(
         (
             r"\b(?:vertraulich|vertrouwelijk|riservato|riservata|confidenziale|confidentiel|"
             r"confidentielle|confidencial|poufne|poufny|tajne|sigiloso|sigilosa|"
-            r"streng geheim|nur intern|intern gebruik)\b",
+            r"streng geheim|nur intern|intern gebruik|geheim|tajne|ściśle tajne|scisle tajne)\b",
+            r"(?:^|\n)\s*(?:reservado|reservada|intern)\s*[:\-]|documento reservado|"
+            r"informaci[óo]n reservada|nicht weitergeben|nicht zur weitergabe|diffusion limit[ée]e|"
+            r"仅限内部|限内部|内部文件|社内限り|社内限定|대외주의|사내한정",
             r"(?:streng|strikt|absolut) vertraulich",
             r"nur (?:fuer|fur) (?:den )?(?:internen|dienstlichen) gebrauch",
             r"nur zur internen verwendung|interne verwendung|zur internen nutzung",

@@ -483,6 +483,7 @@ _CONFIDENTIAL_STEMS = (
     "intended solely",
     "intended only",
     "not to be",
+    "not for",
 )
 _CONFIDENTIAL_STEMS_FOREIGN = (
     "vertraulich",
@@ -571,8 +572,17 @@ def scan(text: str, lowered: str, stems: dict[str, list[Span]] | None = None) ->
     # so it runs only in windows around the gate words one automaton pass found.
     if stems is None:
         stems = _LEXICON.find(lowered)
-    if "foreign" in stems or not lowered.isascii():
+    if not lowered.isascii():
         yield from foreign_markers.scan(lowered)
+    elif "foreign" in stems:
+        # ASCII text ("vertraulich", "riservato" typed without accents): only the windows
+        # around those words, so English text saying "privilege" pays for 160 characters.
+        found: set[str] = set()
+        for lo, hi in _spans(stems["foreign"], _PHRASE_REACH):
+            for kind, hit in foreign_markers.scan(lowered[lo:hi]):
+                if kind not in found:
+                    found.add(kind)
+                    yield kind, hit
     health = _first(_health(text, lowered, stems))
     if not health and "term" in stems:
         health = _first(
