@@ -108,6 +108,8 @@ FOUND: list[tuple[str, str]] = [
     ("confidential_marker", "Not for public release"),
     ("confidential_marker", "Intern - nicht weitergeben"),
     ("confidential_marker", "仅限内部"),
+    ("health", "Keppra 500mg"),
+    ("health", "Xarelto 20 mg with dinner"),
 ]
 
 CLEAN = [
@@ -145,6 +147,7 @@ CLEAN = [
     "(dbus!146, Coverity CID 354884; Ralf Habacker)",
     "Das ist ein Geheimnis.",
     "internal server error in the international build",
+    "The container uses 512 mg of memory",
     "The container runs in privileged mode; see the privilege escalation notes.",
 ]
 

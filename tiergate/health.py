@@ -18,7 +18,12 @@ import re
 from collections.abc import Iterator
 
 from .lexicon import Span
-from .medical_terms import AMBIGUOUS
+from .medical_terms import AMBIGUOUS, MEDICATIONS, terms
+
+MEDICINES = frozenset(terms(MEDICATIONS))
+_DOSE = r"\d+(?:[.,]\d+)?\s?(?:mg|mcg|µg|μg|g|ml|units?|iu|mg/ml|mmol)\b"
+_DOSE_AFTER = re.compile(r"[\s:,]{0,3}" + _DOSE)
+_DOSE_BEFORE = re.compile(_DOSE + r"\s+(?:of\s+)?\Z")
 
 Hit = tuple[str, str]
 
@@ -180,6 +185,12 @@ def scan(text: str, lowered: str, terms: list[Span], labels: list[Span]) -> Iter
     # The person search moves forward only (from where it last stopped): linear in the text.
     checked_to, person_at = 0, -(1 << 30)
     for start, end, term in sorted(terms):
+        if term in MEDICINES and (
+            _DOSE_AFTER.match(lowered, end)
+            or _DOSE_BEFORE.search(lowered, max(0, start - 24), start)
+        ):
+            yield "health", term  # "Keppra 500mg", "50 mg of sertraline": a dose is someone's
+            return
         weak = term in AMBIGUOUS or (len(term) <= 4 and term.isascii() and term not in _SHORT)
         if (not weak and _after_label(lowered, label_ends, start)) or any(
             lo <= start < hi for lo, hi in columns
