@@ -110,6 +110,11 @@ FOUND: list[tuple[str, str]] = [
     ("confidential_marker", "仅限内部"),
     ("health", "Keppra 500mg"),
     ("health", "Xarelto 20 mg with dinner"),
+    ("health", "Nurse handover: bed 4, 小林 裕美子, gout, obs stable."),
+    ("legal_privilege", "Our outside counsel advised the following; this is privileged."),
+    ("legal_privilege", "Riservato - comunicazione tra avvocato e cliente"),
+    ("confidential_marker", "Alves Vieira Ltda. - Confidential"),
+    ("confidential_marker", "INTERNAL - Q4 hiring plan"),
 ]
 
 CLEAN = [
@@ -148,6 +153,7 @@ CLEAN = [
     "Das ist ein Geheimnis.",
     "internal server error in the international build",
     "The container uses 512 mg of memory",
+    "INTERNAL_ERROR = 500  # internal - see server.py",
     "The container runs in privileged mode; see the privilege escalation notes.",
 ]
 

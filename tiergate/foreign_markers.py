@@ -126,8 +126,8 @@ _LEGAL = re.compile(
             r"ohne präjudiz|ohne prajudiz|ohne praejudiz",
             r"anwaltlich(?:e|er|es)? (?:vertraulich|korrespondenz|verschwiegenheit)|anwaltsgeheimnis",
             r"verschwiegenheitspflicht|dem anwaltsprivileg|anwaltskorrespondenz|mandantengeheimnis",
-            r"(?:abogado|avvocato|avocat|advogado|advocaat|adwokat|anwalt|rechtsanwalt)[- ]"
-            r"(?:cliente?|client|cliënt|klient|mandant)",
+            r"(?:abogado|avvocato|avocat|advogado|advocaat|adwokat|anwalt|rechtsanwalt)"
+            r"(?:[- ]|\s(?:e|y|et|en|i|und|and)\s)(?:cliente?|client|cliënt|klient|mandant)",
             r"secret professionnel|couvert par le secret|accord de confidentialité",
             r"sans (?:préjudice|prejudice)|sous (?:toutes|réserve de tous|reserve de tous) (?:réserves|reserves|droits)",
             r"accord de (?:confidentialité|confidentialite|non-divulgation|non divulgation)",

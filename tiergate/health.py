@@ -30,7 +30,9 @@ Hit = tuple[str, str]
 _REACH = 160
 # Short words are mostly abbreviations that mean other things too ("mri.c", "ivf header");
 # these few are health data wherever a person is near.
-_SHORT = frozenset({"hiv", "copd", "adhd", "ptsd", "afib", "dvt", "mrsa", "gerd", "pcos", "ckd"})
+_SHORT = frozenset(
+    {"hiv", "copd", "adhd", "ptsd", "afib", "dvt", "mrsa", "pcos", "ckd", "gout", "zika", "mpox"}
+)
 _CUE_REACH = 70
 
 _PERSON_WORD = re.compile(
@@ -136,7 +138,8 @@ _CUE_BEFORE = re.compile(
     r"intervenid[oa] de|sometid[oa] a|operat[oa] di|opéré(?:e)? d[e']|operiert an|"
     r"(?:diagnosis|diagnoses|assessment|impression|conditions?|problem list|problems|pmh|"
     r"past medical history|medical history|comorbidities|indication|reason for visit|"
-    r"chief complaint|procedure|treatment|therapy|plan|findings?|result)\s*[:\-])"
+    r"chief complaint|procedure|treatment|therapy|plan|findings?|result|services?|"
+    r"service rendered|claim)\s*[:\-])"
     r"(?:\s+(?:a|an|the|severe|mild|moderate|chronic|acute|major|minor|recurrent|"
     r"early|late|early-onset|late-onset|advanced|stage \w+|type \w+|grade \w+|"
     r"suspected|possible|probable|new|worsening|his|her|their|my|left|right|bilateral|"

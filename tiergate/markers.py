@@ -421,6 +421,7 @@ _LEGAL = re.compile(
     r"\blegal hold (?:notice|notification|order|memo|letter|in place|applies|is in effect)|"
     r"\b(?:under|subject to|placed on|place a|issued a|notice of|on) (?:a |the )?legal hold\b|"
     r"\blegal hold\s*[:\-]\s*(?:preserve|do not|please|all)|"
+    r"\b(?:this|it|which|that) is (?:legally )?privileged\b|"
     r"\bconfidential settlement\b|\bsettlement (?:communication|negotiation|discussion|offer|"
     r"proposal)s?\b[^.\n]{0,40}(?:confidential|privileged|inadmissible|408|without prejudice)|"
     r"\b(?:fre|rule|evidence code) 408\b|\binadmissible under\b|"
@@ -494,7 +495,10 @@ _CONFIDENTIAL_STEMS_FOREIGN = (
 )
 # Markers written as a header: "CONFIDENTIAL", "[Confidential]", "Confidential:" at a line start.
 _CONFIDENTIAL_HEADER = re.compile(
-    r"\bCONFIDENTIAL\b|^[ \t]*+[\[(*#]{0,3}+[ \t]*+Confidential[ \t]*+[\]):*]", re.MULTILINE
+    r"\bCONFIDENTIAL\b|^[ \t]*+[\[(*#]{0,3}+[ \t]*+Confidential[ \t]*+[\]):*]"
+    # "Acme GmbH - Confidential" as a footer, "INTERNAL - Q4 plan" as a header
+    r"|[-|:][ \t]*+Confidential[ \t]*+$|^[ \t]*+[\[(]?INTERNAL[\])]?[ \t]*+[-:|]",
+    re.MULTILINE,
 )
 
 MONTHS = (
@@ -601,7 +605,7 @@ def scan(text: str, lowered: str, stems: dict[str, list[Span]] | None = None) ->
         # A header needs the "confiden" stem: no window, no header to look for.
         if (
             not confidential
-            and "onfidential" in lowered
+            and ("onfidential" in lowered or "INTERNAL" in text)
             and (m := _CONFIDENTIAL_HEADER.search(text))
         ):
             confidential = [("confidential_marker", m.group())]
