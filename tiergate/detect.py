@@ -50,7 +50,8 @@ Decisions, for operators:
 - In a long row of space-separated numbers (a table) only a window written
   with phone or card punctuation counts; ranges ("60000-64999"), timezone
   offsets and counting sequences are not phones.
-- A birth date counts next to a birth word ("DOB", "born", "geboren"); a
+- A birth date counts next to a birth word in 12 languages (``birth``: "DOB",
+  "born", "geboren", "nato il", "生年月日", "जन्म तिथि", a birth column of a table); a
   street address by its shape (number + street name + suffix, or street +
   number + postcode + town, or ", ST 12345"), unless it follows a company
   name ("Foundation, Inc., 51 Franklin Street"); health data by a diagnosis,
@@ -59,9 +60,21 @@ Decisions, for operators:
   "under NDA", "without prejudice", "gemäß Geheimhaltungsvereinbarung") are ``legal``; "confidential", "internal use
   only", "do not distribute" markers are ``confidential``. Mentioning the words
   ("what is confidential computing?", "explain attorney fees") is not a marker.
-- Markers, health words and birth words of other languages are looked for only
-  in text that is not pure ASCII (an O(1) test keeps English prompts cheap), so
-  German written without umlauts can slip by.
+- Every word family (markers, birth words, the medical lexicon, spelled '@') is
+  gated by one Aho-Corasick pass (``lexicon``), so words of other languages are
+  looked for in ASCII text too ("vertraulich", "riservato" typed without
+  accents), and the gate costs the same however many words it knows.
+- Health data near a person (``health``): a condition, procedure or medicine of
+  the lexicon counts with a name, title, pronoun or patient word within 160
+  characters, after a clinical label ("Diagnosis:"), or in a table column
+  named so; a medicine with a dose counts on its own. Words that mean other
+  things too ("stroke", "surgery", "MRI") need clinical wording before them
+  ("had a stroke"), and a disease as a subject of study ("the epidemiology
+  of", "a dataset of") is not about anyone.
+- An ID without a check digit counts after its name in the language it is
+  issued in (Rentenversicherungsnummer, NUSS, RG, 旅券番号, Aadhaar, BSN), or
+  by its printed shape (12 150385 M 123, 12.345.678-9, 1234.56.782 with its
+  11-check, a 4-4-4 Aadhaar unless a card word precedes it).
 - A card's digits cut in any way (pairs, '_', one group per line, table cells)
   count within 40 characters after the word "card" when Luhn and an issuer
   prefix agree. A "-p" value counts only in a command that names a user ("-u").
