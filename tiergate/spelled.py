@@ -42,6 +42,9 @@ AT_WORDS = (
     " apenstaartje ",
     " małpa ",
     " malpa ",
+    "アットマーク",
+    " アット ",
+    " 골뱅이 ",
     "@",
 )
 _BRACKETED = frozenset(w for w in AT_WORDS if w.strip()[:1] in "[({<")
