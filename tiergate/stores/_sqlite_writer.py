@@ -390,7 +390,20 @@ def connect(path: str, busy_timeout_s: float) -> sqlite3.Connection:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=True)
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
-    conn.execute("PRAGMA journal_mode = WAL")
+    # Switching a new file to WAL does not wait in SQLite's busy handler: processes (or stores)
+    # opening one fresh ledger together would see "database is locked". Wait here instead.
+    deadline = time.monotonic() + busy_timeout_s
+    delay = BUSY_FIRST_S
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + delay > deadline:
+                conn.close()
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, BUSY_MAX_S)
     conn.execute("PRAGMA synchronous = NORMAL")
     return conn
 
