@@ -115,6 +115,9 @@ FOUND: list[tuple[str, str]] = [
     ("legal_privilege", "Riservato - comunicazione tra avvocato e cliente"),
     ("confidential_marker", "Alves Vieira Ltda. - Confidential"),
     ("confidential_marker", "INTERNAL - Q4 hiring plan"),
+    ("street_address", "Please ship it to Alexei Kohl at Seifertstr. 0 27681 Altentreptow."),
+    ("street_address", "Please ship it to Tymon Wiraszka at plac Norwida 14 61-976 Oława."),
+    ("street_address", "Please ship it to 김옥순 at 서울특별시 남구 가락길 669 tomorrow."),
 ]
 
 CLEAN = [
@@ -154,6 +157,8 @@ CLEAN = [
     "internal server error in the international build",
     "The container uses 512 mg of memory",
     "INTERNAL_ERROR = 500  # internal - see server.py",
+    "Table 3 12345 Total",
+    "sin 123456789 in Spanish means without a number",
     "The container runs in privileged mode; see the privilege escalation notes.",
 ]
 

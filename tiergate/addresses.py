@@ -227,11 +227,28 @@ _STREET_NAMES = frozenset(
 _DIGITS = "0123456789"
 
 
+# Before a postcode and a town, a street word may be one English uses too.
+_POSTCODE_LINE_STREETS = _STREET_NAMES | {"avenue", "boulevard", "route", "allée", "place", "cours"}
+
+
+def street_before(text: str, start: int) -> bool:
+    """True if a street's name stands just before a house number ("Seifertstr. 0",
+    "plac Norwida 14", "Lottehof 62", "boulevard Pascal")."""
+    before = text[max(0, start - 40) : start]
+    return (
+        _germanic_before(before)
+        or _dutch_before(before)
+        or _street_name_before(before)
+        or _street_word_on_line(text, start)
+        or POSTAL_STREET.search(before) is not None
+    )
+
+
 def _street_word_on_line(text: str, start: int) -> bool:
     """A Romance or Slavic street word earlier on a postcode's line ("Calle de Alcalá 45, 3º B,
     28014 Madrid"), where floor and door numbers stand between the street and the postcode."""
     line = text[max(0, start - 60) : start].rpartition("\n")[2]
-    return any(w.strip("\"'(),:") in _STREET_NAMES for w in line.lower().split())
+    return any(w.strip("\"'(),:") in _POSTCODE_LINE_STREETS for w in line.lower().split())
 
 
 def _street_name_before(before: str) -> bool:
@@ -264,7 +281,7 @@ _INDIA_BEFORE = re.compile(
     r"\bcolony\b|\bchowk\b|\bgali\b|\bsector\b|\blayout\b|\bstreet\b|\blane\b|\bvihar\b|"
     r"\benclave\b|\bpuram\b|\bbazar\b|\bganj\b|\bpin(?: ?code)?\b|पिन|मार्ग|नगर|"
     r"(?<![\w/.-])\d{1,4}(?:/\d{1,5}[a-z]?,?|[a-z]?,)\s+[^\W\d_]"
-    r"|(?<![\w/.-])\d{1,4}[a-z]?\s+[^\x00-\x7f]|\baddress\b|पता)"
+    r"|(?<![\w/.-])\d{1,4}[a-z]?\s+[^\x00-\x7f]|(?:^|\n)\d{1,4}[a-z]?[ \t]*\n|\baddress\b|पता)"
 )
 _INDIA_PIN_TAIL = re.compile(
     r"(?:[.,;)\"'](?!\w)|[ \t]*\n|[ \t]*\Z|[ ,]+(?:india\b|भारत)|[ \t]+[a-z])",
@@ -341,6 +358,8 @@ def indian_pin_at(text: str, start: int, end: int) -> bool:
     town_end = start - 1
     if text[max(0, start - 3) : start] == " - ":
         town_end = start - 3
+    while town_end > 0 and text[town_end - 1] == " ":
+        town_end -= 1  # "Khora  281108"
     if not _TOWN_BEFORE.search(text, max(0, town_end - 40), town_end):
         return False
     if not _INDIA_PIN_TAIL.match(text, end):

@@ -50,6 +50,7 @@ from .addresses import (
     indian_pin_at,
     japanese_block_address,
     postcode_at,
+    street_before,
 )
 from .normalize import decode_token
 from .phones import (
@@ -71,7 +72,7 @@ _MAIN = re.compile(
     r"\d(?<!\d\d)"
     # Most numbers in prose are short and followed by a word: "in 1997 we", "116 cases (81%)".
     # A digit right after a letter starts a token ("gb82 west ...", a lower-case IBAN) regardless.
-    r"(?:(?<=[A-Za-z]\d)|(?!\d{0,3}(?:%|\s(?!mg\b|mcg\b|mmol|iu\b|rue\b|calle\b|via\b|"
+    r"(?:(?<=[A-Za-z]\d)|(?<=[로길가리] \d)|(?<=지하\d)|(?!\d{0,3}(?:%|\s(?!mg\b|mcg\b|mmol|iu\b|rue\b|calle\b|via\b|"
     r"avenida\b|rua\b)[a-z])))"
     r"(?:"
     r"(?P<num>(?:[ ).\-/(]{0,3}\d){5,}+)"
@@ -124,7 +125,8 @@ _ID_WORDS = {
     "itin": r"itin",
     "ein": r"ein|employer identification(?: number)?|fein",
     "tin": r"tin|tax ?id|tax identification(?: number)?|tax number|taxpayer id|tax file(?: number)?",
-    "sin": r"sin|social insurance(?: number)?",
+    # "sin" is Spanish for "without" and Sinaloa's abbreviation: only "SIN:", "SIN #", "SIN no."
+    "sin": r"sin(?=\s?(?:#|:|no\b|nr\b|number))|social insurance(?: number)?",
     "bsn": r"bsn|burgerservicenummer|sofinummer",
     "idnr": r"steuer-?id|steuerliche identifikationsnummer|identifikationsnummer|idnr",
     "aadhaar": r"aadhaa?r(?: card| no\.?| number)?|aadhar|uidai|uid|आधार(?: संख्या| नंबर| कार्ड)?",
@@ -305,6 +307,12 @@ def _number(text: str, start: int, end: int, sink: list[str]) -> tuple[int, list
         return end, [(kind, span)]
     if postcode_at(text, start, text[start:end], text[max(0, left - _CONTEXT_WINDOW) : left]):
         return end, [("street_address", span)]
+    if (
+        _HOUSE_THEN_POSTCODE.fullmatch(span)
+        and street_before(text, start)
+        and (address := address_at(text, start))
+    ):
+        return end, [("street_address", address)]  # "Seifertstr. 0 27681 Altentreptow"
     # A run can swallow neighbouring numbers ("call 415 555 2671 24/7", table rows):
     # try windows of up to five space-separated parts holding 7 to 19 digits.
     parts = span.split(" ")
@@ -588,6 +596,7 @@ _ANALYTE_VALUE = re.compile(
 )
 
 
+_HOUSE_THEN_POSTCODE = re.compile(r"\d{1,4} (?:\d{4,5}|\d{2}-\d{3})")
 _HOUSE_RANGE = re.compile(r"\d{1,4}-\d{1,4}")
 _PART_SPLIT = re.compile(r"=(?=[^=])|/")
 
