@@ -118,6 +118,8 @@ FOUND: list[tuple[str, str]] = [
     ("street_address", "Please ship it to Alexei Kohl at Seifertstr. 0 27681 Altentreptow."),
     ("street_address", "Please ship it to Tymon Wiraszka at plac Norwida 14 61-976 Oława."),
     ("street_address", "Please ship it to 김옥순 at 서울특별시 남구 가락길 669 tomorrow."),
+    ("health", "Reminder: John Smith, your appointment at the oncology clinic is on Monday."),
+    ("health", "Maria was referred to psychiatry last week."),
 ]
 
 CLEAN = [
@@ -158,6 +160,8 @@ CLEAN = [
     "The container uses 512 mg of memory",
     "INTERNAL_ERROR = 500  # internal - see server.py",
     "Table 3 12345 Total",
+    "Dr. Smith is head of cardiology at St Mary.",
+    "The ICU dashboard shows bed occupancy.",
     "sin 123456789 in Spanish means without a number",
     "The container runs in privileged mode; see the privilege escalation notes.",
 ]

@@ -19,8 +19,17 @@ from collections.abc import Iterator
 
 from .lexicon import Span
 from .medical_terms import AMBIGUOUS, MEDICATIONS, terms
+from .medical_terms import SERVICES as SERVICE_WORDS
 
 MEDICINES = frozenset(terms(MEDICATIONS))
+SERVICES = frozenset(terms(SERVICE_WORDS))
+# Being seen by a clinic or a specialist tells what someone is treated for.
+_SERVICE_CUE = re.compile(
+    r"\b(?:appointments?|appt|referred|referral|admitted|discharged|seen|sees|seeing|saw|"
+    r"visits?|visited|visiting|follow-up|followed up|treated|attends?|attended|attending|"
+    r"booked|scheduled|is in|was in|still in|moved to|transferred to|under the care of|"
+    r"check-up|consultation|consult)\b[^.\n]{0,25}\Z"
+)
 _DOSE = r"\d+(?:[.,]\d+)?\s?(?:mg|mcg|µg|μg|g|ml|units?|iu|mg/ml|mmol)\b"
 _DOSE_AFTER = re.compile(r"[\s:,]{0,3}" + _DOSE)
 _DOSE_BEFORE = re.compile(_DOSE + r"\s+(?:of\s+)?\Z")
@@ -194,6 +203,11 @@ def scan(text: str, lowered: str, terms: list[Span], labels: list[Span]) -> Iter
         ):
             yield "health", term  # "Keppra 500mg", "50 mg of sertraline": a dose is someone's
             return
+        if term in SERVICES:
+            if _SERVICE_CUE.search(lowered, max(0, start - 40), start):
+                yield "health", term  # "referred to psychiatry", "appointment at the oncology"
+                return
+            continue
         weak = term in AMBIGUOUS or (len(term) <= 4 and term.isascii() and term not in _SHORT)
         if (not weak and _after_label(lowered, label_ends, start)) or any(
             lo <= start < hi for lo, hi in columns

@@ -294,4 +294,24 @@ def terms(block: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
-ALL = (*terms(CONDITIONS), *terms(PROCEDURES), *terms(MEDICATIONS), *terms(FOREIGN_TERMS))
+# Clinics and specialties: where someone is seen tells what they are treated for.
+SERVICES = """
+oncology|oncologist|psychiatry|psychiatrist|psychiatric ward|psychiatric unit|
+fertility clinic|ivf clinic|hiv clinic|methadone clinic|sexual health clinic|std clinic|
+sti clinic|abortion clinic|mental health clinic|mental health services|dialysis unit|
+dialysis center|dialysis centre|chemotherapy unit|chemo unit|cancer center|cancer centre|
+rehab clinic|addiction services|addiction clinic|memory clinic|pain clinic|cardiology|
+cardiologist|neurology|neurologist|dermatology|dermatologist|gastroenterology|
+gastroenterologist|rheumatology|rheumatologist|urology|urologist|gynaecology|gynecology|
+gynaecologist|gynecologist|obstetrics|endocrinology|endocrinologist|nephrology|
+nephrologist|hematology|haematology|hematologist|haematologist|pulmonology|
+antenatal clinic|prenatal clinic|maternity ward|icu|intensive care
+"""
+
+ALL = (
+    *terms(CONDITIONS),
+    *terms(PROCEDURES),
+    *terms(MEDICATIONS),
+    *terms(FOREIGN_TERMS),
+    *terms(SERVICES),
+)
