@@ -337,14 +337,9 @@ def _query(scope: Scope) -> dict[str, str]:
 
 
 async def _read_body(receive: Receive, headers: dict[str, str], limit: int) -> bytes:
-    from .errors import BodyTooLarge
-
     declared = headers.get("content-length")
-    too_large = BodyTooLarge(
-        f"The request body is larger than {limit} bytes (server.max_body_bytes)."
-    )
     if declared and declared.isdigit() and int(declared) > limit:
-        raise too_large
+        raise _too_large(limit)
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -354,10 +349,19 @@ async def _read_body(receive: Receive, headers: dict[str, str], limit: int) -> b
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            raise too_large
-        chunks.append(chunk)
+            raise _too_large(limit)
         if not message.get("more_body"):
+            if not chunks:
+                return bytes(chunk)  # the usual request: one message (bytes() of bytes: itself)
+            chunks.append(chunk)
             return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _too_large(limit: int) -> TiergateError:
+    from .errors import BodyTooLarge
+
+    return BodyTooLarge(f"The request body is larger than {limit} bytes (server.max_body_bytes).")
 
 
 async def _respond(

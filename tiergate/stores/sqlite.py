@@ -54,7 +54,7 @@ RETRY_FIRST_S = 0.05
 RETRY_MAX_S = 2.0
 # A free row (no money) waits this long on the loop for others to share its transaction: one
 # commit per burst instead of one per answer. A paid operation goes on the next loop tick.
-RECORD_GROUP_S = 0.004
+RECORD_GROUP_S = 0.010
 
 
 def path_of(url: str) -> str:
