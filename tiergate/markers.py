@@ -246,6 +246,28 @@ CONDITIONS = _words(CONDITIONS, CONDITION_ENDINGS)
 PROCEDURES = _words(PROCEDURES, PROCEDURE_ENDINGS)
 MEDICATIONS = _words(MEDICATIONS, MEDICATION_ENDINGS)
 ANALYTES = _words(
+    # German, French, Spanish, Italian, Dutch, Polish, Portuguese lab names
+    "kreatinin",
+    "glukose",
+    "blutzucker",
+    "cholesterin",
+    "hämoglobin",
+    "glycémie",
+    "créatinine",
+    "cholestérol",
+    "glucosa",
+    "glucemia",
+    "creatinina",
+    "colesterol",
+    "hemoglobina",
+    "glicemia",
+    "colesterolo",
+    "emoglobina",
+    "bloedsuiker",
+    "creatinine",
+    "glukoza",
+    "kreatynina",
+    "glicose",
     "hba1c",
     "a1c",
     "glucose",

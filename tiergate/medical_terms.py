@@ -68,7 +68,7 @@ covid|covid-19|long covid|sars-cov-2|influenza|sepsis|septicemia|mrsa|c. diff|
 clostridioides difficile|lyme disease|meningitis|encephalitis|mononucleosis|
 urinary tract infection|uti|cellulitis|pneumococcal|whooping cough|pertussis|ebola|
 zika|mpox|monkeypox|scabies|ringworm|impetigo|
-crohn's|crohn's disease|crohns|ulcerative colitis|colitis|inflammatory bowel disease|ibd|
+crohn's|crohn's disease|crohns|crohn disease|crohn|ulcerative colitis|colitis|inflammatory bowel disease|ibd|
 irritable bowel syndrome|ibs|celiac disease|coeliac disease|gerd|acid reflux|
 gastroesophageal reflux disease|peptic ulcer|stomach ulcer|gastritis|gastroparesis|
 diverticulitis|diverticulosis|pancreatitis|cholecystitis|gallstones|appendicitis|
