@@ -120,6 +120,10 @@ FOUND: list[tuple[str, str]] = [
     ("street_address", "Please ship it to 김옥순 at 서울특별시 남구 가락길 669 tomorrow."),
     ("health", "Reminder: John Smith, your appointment at the oncology clinic is on Monday."),
     ("health", "Maria was referred to psychiatry last week."),
+    ("confidential_marker", "PROPRIETARY"),
+    ("confidential_marker", "Embargoed until 9am Monday"),
+    ("confidential_marker", "Klassifizierung: intern"),
+    ("confidential_marker", "Keep confidential, please."),
 ]
 
 CLEAN = [
@@ -162,6 +166,8 @@ CLEAN = [
     "Table 3 12345 Total",
     "Dr. Smith is head of cardiology at St Mary.",
     "The ICU dashboard shows bed occupancy.",
+    "proprietary software is a poor fit for this project",
+    "The embargo on trade was lifted in 1994.",
     "sin 123456789 in Spanish means without a number",
     "The container runs in privileged mode; see the privilege escalation notes.",
 ]

@@ -495,7 +495,14 @@ _CONFIDENTIAL = re.compile(
     r"\b(?:is|are) (?:strictly |highly )?confidential and (?:may|intended|privileged|protected)|"
     r"\bintended (?:solely|only|exclusively) for the (?:use|addressee|named|intended|recipient)|"
     r"\b(?:restricted|sensitive)\s*[-:|/]\s*internal\b|\binternal distribution only\b|"
-    r"\bnot to be (?:shared|distributed|disclosed|forwarded)\b"
+    r"\bnot to be (?:shared|distributed|disclosed|forwarded)\b|"
+    r"\bkeep (?:it |this |that )?confidential\b|\bconfidentiality notice\b|"
+    r"\b(?:draft|sensitive|private)\s*[-:|/]\s*confidential\b|"
+    r"\b(?:embargoed|under embargo) until\b|\bneed[- ]to[- ]know (?:only|basis)\b|"
+    r"\b(?:classification|klassifizierung|einstufung|classificatie|classificazione|"
+    r"clasificación|clasificacion|classificação|classificacao)\s*:\s*(?:intern|internal|"
+    r"vertraulich|confidential|restricted|interno|interne|vertrouwelijk|riservato|"
+    r"confidencial|confidentiel)"
 )
 _CONFIDENTIAL_STEMS = (
     "confiden",
@@ -507,6 +514,12 @@ _CONFIDENTIAL_STEMS = (
     "intended only",
     "not to be",
     "not for",
+    "embargo",
+    "need to know",
+    "need-to-know",
+    "classif",
+    "klassifizierung",
+    "einstufung",
 )
 _CONFIDENTIAL_STEMS_FOREIGN = (
     "vertraulich",
@@ -519,7 +532,8 @@ _CONFIDENTIAL_STEMS_FOREIGN = (
 _CONFIDENTIAL_HEADER = re.compile(
     r"\bCONFIDENTIAL\b|^[ \t]*+[\[(*#]{0,3}+[ \t]*+Confidential[ \t]*+[\]):*]"
     # "Acme GmbH - Confidential" as a footer, "INTERNAL - Q4 plan" as a header
-    r"|[-|:][ \t]*+Confidential[ \t]*+$|^[ \t]*+[\[(]?INTERNAL[\])]?[ \t]*+[-:|]",
+    r"|[-|:][ \t]*+Confidential[ \t]*+$|^[ \t]*+[\[(]?INTERNAL[\])]?[ \t]*+[-:|]"
+    r"|\bPROPRIETARY\b|^[ \t]*+Proprietary[ \t]*+[-:|]",
     re.MULTILINE,
 )
 
@@ -627,7 +641,7 @@ def scan(text: str, lowered: str, stems: dict[str, list[Span]] | None = None) ->
         # A header needs the "confiden" stem: no window, no header to look for.
         if (
             not confidential
-            and ("onfidential" in lowered or "INTERNAL" in text)
+            and ("onfidential" in lowered or "INTERNAL" in text or "roprietary" in lowered)
             and (m := _CONFIDENTIAL_HEADER.search(text))
         ):
             confidential = [("confidential_marker", m.group())]
