@@ -124,6 +124,11 @@ FOUND: list[tuple[str, str]] = [
     ("confidential_marker", "Embargoed until 9am Monday"),
     ("confidential_marker", "Klassifizierung: intern"),
     ("confidential_marker", "Keep confidential, please."),
+    ("legal_privilege", "PRIVILEGED"),
+    ("legal_privilege", "Signed NDA attached"),
+    ("legal_privilege", "For settlement purposes only"),
+    ("legal_privilege", "Common interest privilege"),
+    ("legal_privilege", "Privilégié et confidentiel"),
 ]
 
 CLEAN = [
@@ -168,6 +173,8 @@ CLEAN = [
     "The ICU dashboard shows bed occupancy.",
     "proprietary software is a poor fit for this project",
     "The embargo on trade was lifted in 1994.",
+    "see agenda.md and nda.py",
+    "Privileged ports below 1024 need root; see privilege escalation notes.",
     "sin 123456789 in Spanish means without a number",
     "The container runs in privileged mode; see the privilege escalation notes.",
 ]

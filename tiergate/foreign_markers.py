@@ -66,6 +66,10 @@ ASCII_STEMS = (
     "advocaat",
     "adwokat",
     "mandant",
+    "privilegi",
+    "privilégi",
+    "privilegie",
+    "beratung",
 )
 
 _CONFIDENTIAL = re.compile(
@@ -126,6 +130,9 @@ _LEGAL = re.compile(
             r"ohne präjudiz|ohne prajudiz|ohne praejudiz",
             r"anwaltlich(?:e|er|es)? (?:vertraulich|korrespondenz|verschwiegenheit)|anwaltsgeheimnis",
             r"verschwiegenheitspflicht|dem anwaltsprivileg|anwaltskorrespondenz|mandantengeheimnis",
+            r"privil[ée]gi[ée]e? et confidentiel|privilegiat[oa] e riservat[oa]|"
+            r"privilegiad[oa] (?:y|e) confidencial|vertrouwelijk en geprivilegieerd|"
+            r"anwaltliche beratung|rechtlich privilegiert",
             r"(?:abogado|avvocato|avocat|advogado|advocaat|adwokat|anwalt|rechtsanwalt)"
             r"(?:[- ]|\s(?:e|y|et|en|i|und|and)\s)(?:cliente?|client|cliënt|klient|mandant)",
             r"secret professionnel|couvert par le secret|accord de confidentialité",

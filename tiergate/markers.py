@@ -444,6 +444,9 @@ _LEGAL = re.compile(
     r"\b(?:under|subject to|placed on|place a|issued a|notice of|on) (?:a |the )?legal hold\b|"
     r"\blegal hold\s*[:\-]\s*(?:preserve|do not|please|all)|"
     r"\b(?:this|it|which|that) is (?:legally )?privileged\b|"
+    r"\b(?:legal advice|litigation|common interest|joint defen[cs]e|deliberative process|"
+    r"work product) privilege\b|\bfor settlement purposes only\b|\bsubject to contract\b|"
+    r"\bcompromise negotiations?\b|\bnot admissible\b|\bmediation (?:is )?confidential\b|"
     r"\bconfidential settlement\b|\bsettlement (?:communication|negotiation|discussion|offer|"
     r"proposal)s?\b[^.\n]{0,40}(?:confidential|privileged|inadmissible|408|without prejudice)|"
     r"\b(?:fre|rule|evidence code) 408\b|\binadmissible under\b|"
@@ -452,6 +455,7 @@ _LEGAL = re.compile(
     r"\bfor the purpose of (?:providing|obtaining|seeking|giving|rendering) legal advice\b|"
     r"\b(?:nda|mnda)[- ](?:protected|covered|bound|restricted|only)\b|\bconfidential under (?:the )?nda\b"
 )
+_LEGAL_LABEL = re.compile(r"\bPRIVILEGED\b|(?<![\w.])NDA(?![\w.])")
 _LEGAL_STEMS = (
     "privilege",
     "attorney",
@@ -466,6 +470,10 @@ _LEGAL_STEMS = (
     "anticipation of",
     "preservation",
     "legal advice",
+    "contract",
+    "compromise",
+    "admissible",
+    "mediation",
 )
 _LEGAL_STEMS_FOREIGN = ("vereinbarung", "anwalt")
 
@@ -631,9 +639,13 @@ def scan(text: str, lowered: str, stems: dict[str, list[Span]] | None = None) ->
     yield from health
     legal = stems.get("legal")
     if legal:
-        yield from _first(
+        privilege = _first(
             _in_windows(lowered, _spans(legal, _PHRASE_REACH), _LEGAL, "legal_privilege")
         )
+        # Labels in capitals: "PRIVILEGED", "NDA" ("agenda", "nda.py" are not labels).
+        if not privilege and (m := _LEGAL_LABEL.search(text)):
+            privilege = [("legal_privilege", m.group())]
+        yield from privilege
     confidential_stems = stems.get("confidential")
     if confidential_stems:
         windows = _spans(confidential_stems, _PHRASE_REACH)
