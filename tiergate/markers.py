@@ -447,6 +447,10 @@ _LEGAL = re.compile(
     r"\b(?:legal advice|litigation|common interest|joint defen[cs]e|deliberative process|"
     r"work product) privilege\b|\bfor settlement purposes only\b|\bsubject to contract\b|"
     r"\bcompromise negotiations?\b|\bnot admissible\b|\bmediation (?:is )?confidential\b|"
+    # an NDA in force, not the word explained ("an NDA is a contract")
+    r"\b(?:signed|our|mutual|executed|existing|their|your) (?:nda|mnda)\b|"
+    r"\b(?:nda|mnda) (?:signed|attached|required|applies|in place|dated|executed|with|between|"
+    r"covers)\b|"
     r"\bconfidential settlement\b|\bsettlement (?:communication|negotiation|discussion|offer|"
     r"proposal)s?\b[^.\n]{0,40}(?:confidential|privileged|inadmissible|408|without prejudice)|"
     r"\b(?:fre|rule|evidence code) 408\b|\binadmissible under\b|"
@@ -455,7 +459,7 @@ _LEGAL = re.compile(
     r"\bfor the purpose of (?:providing|obtaining|seeking|giving|rendering) legal advice\b|"
     r"\b(?:nda|mnda)[- ](?:protected|covered|bound|restricted|only)\b|\bconfidential under (?:the )?nda\b"
 )
-_LEGAL_LABEL = re.compile(r"\bPRIVILEGED\b|(?<![\w.])NDA(?![\w.])")
+_LEGAL_LABEL = re.compile(r"\bPRIVILEGED\b")
 _LEGAL_STEMS = (
     "privilege",
     "attorney",
@@ -642,7 +646,7 @@ def scan(text: str, lowered: str, stems: dict[str, list[Span]] | None = None) ->
         privilege = _first(
             _in_windows(lowered, _spans(legal, _PHRASE_REACH), _LEGAL, "legal_privilege")
         )
-        # Labels in capitals: "PRIVILEGED", "NDA" ("agenda", "nda.py" are not labels).
+        # A label in capitals: "PRIVILEGED" ("privileged ports" is not one).
         if not privilege and (m := _LEGAL_LABEL.search(text)):
             privilege = [("legal_privilege", m.group())]
         yield from privilege
