@@ -129,6 +129,8 @@ FOUND: list[tuple[str, str]] = [
     ("legal_privilege", "For settlement purposes only"),
     ("legal_privilege", "Common interest privilege"),
     ("legal_privilege", "Privilégié et confidentiel"),
+    ("date_of_birth", "DOB 03-May-1990"),
+    ("date_of_birth", "DOB:19900503"),
 ]
 
 CLEAN = [
@@ -174,6 +176,7 @@ CLEAN = [
     "proprietary software is a poor fit for this project",
     "The embargo on trade was lifted in 1994.",
     "see agenda.md and nda.py",
+    "DOB: 12345678",
     "Privileged ports below 1024 need root; see privilege escalation notes.",
     "sin 123456789 in Spanish means without a number",
     "The container runs in privileged mode; see the privilege escalation notes.",

@@ -132,7 +132,9 @@ DATE = (
     r"|\d{1,2}(?:st|nd|rd|th|er|º|°)?\.?\s{0,2}(?:de |of )?(?P<m1>" + _WORD + r")\.?,?\s{0,2}"
     r"(?:de )?\d{4}(?!\d)"
     r"|(?P<m2>" + _WORD + r")\.?\s{1,2}\d{1,2}(?:st|nd|rd|th)?,?\s{1,2}\d{4}(?!\d)"
-    r"|\d{4}\s?[年년]\s?\d{1,2}\s?[月월]\s?\d{1,2}\s?[日일]?)"
+    r"|\d{4}\s?[年년]\s?\d{1,2}\s?[月월]\s?\d{1,2}\s?[日일]?"
+    r"|\d{1,2}-(?P<m3>[^\W\d_]{3,9})-(?:\d{4}|\d{2})(?!\d)"  # 03-May-1990
+    r"|(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d))"  # 19900503
 )
 # Up to a few words ("(as on passport): "); a JSON key's closing quote and colon too.
 _LABEL_GAP = r"[\":=\s]{0,6}[^\d\n\"]{0,44}?\"?"  # "Date of birth (as on passport): "
@@ -241,7 +243,7 @@ def _date_at(lowered: str, at: int) -> str | None:
 
 
 def _real_month(m: re.Match[str]) -> bool:
-    month = m.group("m1") or m.group("m2")
+    month = m.group("m1") or m.group("m2") or m.group("m3")
     return month is None or month in _MONTH_NAMES
 
 
