@@ -602,7 +602,7 @@ _LEXICON = Lexicon(
         "legal": (*_LEGAL_STEMS, *_LEGAL_STEMS_FOREIGN),
         "confidential": (*_CONFIDENTIAL_STEMS, *_CONFIDENTIAL_STEMS_FOREIGN),
         "birth": (*_BIRTH_STEMS, *_BIRTH_STEMS_FOREIGN),
-        "foreign": foreign_markers.ASCII_STEMS,
+        "foreign": foreign_markers.STEMS,
         "birth_label": birth.LABELS,
         "birth_verb": birth.VERBS,
         "birth_after": birth.AFTER_DATE,
@@ -624,11 +624,12 @@ def scan(text: str, lowered: str, stems: dict[str, list[Span]] | None = None) ->
     # so it runs only in windows around the gate words one automaton pass found.
     if stems is None:
         stems = _LEXICON.find(lowered)
-    if not lowered.isascii():
+    if len(lowered) <= _WHOLE_TEXT and not lowered.isascii():
         yield from foreign_markers.scan(lowered)
     elif "foreign" in stems:
-        # ASCII text ("vertraulich", "riservato" typed without accents): only the windows
-        # around those words, so English text saying "privilege" pays for 160 characters.
+        # ASCII text ("vertraulich", "riservato" typed without accents) and long texts: only
+        # the windows around those words, so English text saying "privilege" pays for 160
+        # characters and a 3 MB document does not run 60 alternatives at every character.
         found: set[str] = set()
         for lo, hi in _spans(stems["foreign"], _PHRASE_REACH):
             for kind, hit in foreign_markers.scan(lowered[lo:hi]):
@@ -665,7 +666,8 @@ def scan(text: str, lowered: str, stems: dict[str, list[Span]] | None = None) ->
     if "birth" in stems:
         yield from _first(
             ("date_of_birth", m.group())
-            for m in _BIRTH.finditer(lowered)
+            for lo, hi in _birth_windows(lowered, stems)
+            for m in _BIRTH.finditer(lowered, lo, hi)
             if not _BORN_THING.search(lowered, max(0, m.start() - 40), m.start() + 4)
         )
     if "birth_label" in stems or "birth_verb" in stems or "birth_after" in stems:
@@ -679,6 +681,17 @@ def scan(text: str, lowered: str, stems: dict[str, list[Span]] | None = None) ->
         )
     if ("年" in text or "년" in text) and not lowered.isascii():
         yield from _first(("date_of_birth", m.group()) for m in _CJK_BIRTH.finditer(text))
+
+
+# A prompt is read whole by the foreign patterns; past this many characters, in windows.
+_WHOLE_TEXT = 16_384
+
+
+def _birth_windows(lowered: str, stems: dict[str, list[Span]]) -> list[tuple[int, int]]:
+    if len(lowered) <= _WHOLE_TEXT:
+        return [(0, len(lowered))]
+    found = [*stems.get("birth", []), *stems.get("birth_label", []), *stems.get("birth_verb", [])]
+    return _spans(found, _PHRASE_REACH)
 
 
 def _first(hits: Iterable[Hit]) -> list[Hit]:
