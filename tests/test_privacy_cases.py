@@ -57,16 +57,6 @@ LEAKS: dict[str, str] = {
     "ho-phone-hk": "detector: a Hong Kong mobile (8 digits) next to a Chinese name",
     "ho-phone-dk-words": "detector: a Danish number after Danish phone words (ring til mig på)",
     "ho-email-at-only-spelled": "detector: an e-mail with only 'AT' spelled (jsmith AT contoso.com)",
-    "ho-key-replicate": "detector: Replicate token (r8_)",
-    "ho-key-groq": "detector: Groq key (gsk_)",
-    "ho-key-langsmith": "detector: LangSmith key (lsv2_pt_)",
-    "ho-key-docker-hub": "detector: Docker Hub PAT (dckr_pat_)",
-    "ho-key-rubygems": "detector: RubyGems key (rubygems_)",
-    "ho-key-nuget": "detector: NuGet key (oy2…)",
-    "ho-key-nvidia": "detector: NVIDIA key (nvapi-)",
-    "ho-key-tavily": "detector: Tavily key (tvly-)",
-    "ho-pw-creds-pair": "detector: 'the creds admin:<password>'",
-    "ho-pw-senha": "detector: Portuguese 'a senha ... é <value>'",
     "ho-obf-hex-bytes-spaced": "detector: an e-mail as space-separated hex bytes",
 }
 

@@ -18,6 +18,20 @@ from collections.abc import Iterator
 
 Hit = tuple[str, str]
 
+# Prefixes no word or identifier starts with: the key counts even if its random part
+# happens to hold no digit (27 URL-safe characters often do not).
+_DISTINCT = (
+    r"|(?<![A-Za-z0-9])r8_[A-Za-z0-9]{37}(?![A-Za-z0-9])"  # Replicate
+    r"|gsk_[A-Za-z0-9]{52}"  # Groq
+    r"|lsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}"  # LangSmith personal / service key
+    r"|dckr_(?:pat|oat)_[A-Za-z0-9_\-]{27,}"  # Docker Hub personal / organisation token
+    r"|rubygems_[a-f0-9]{48}"  # RubyGems
+    r"|(?<![A-Za-z0-9])oy2[a-z0-9]{43}(?![A-Za-z0-9])"  # NuGet
+    r"|nvapi-[A-Za-z0-9_\-]{64}"  # NVIDIA
+    r"|tvly-(?:dev-|prod-)?[A-Za-z0-9]{32}"  # Tavily
+)
+_DISTINCT_PREFIX = ("gsk_", "lsv2_", "dckr_", "rubygems_", "nvapi-", "tvly-")
+
 # Vendor key formats, matched inside a token. Prefixes are documented by each vendor.
 VENDOR_KEY = re.compile(
     r"(?:A3T[A-Z0-9]|AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z2-7]{16}"  # AWS access key id
@@ -63,7 +77,7 @@ VENDOR_KEY = re.compile(
     r"|v1\.0-[a-f0-9]{24}-[a-f0-9]{140,}"  # Cloudflare Origin CA key
     r"|sk\.eyJ[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_\-]{16,}"  # Mapbox secret token
     r"|[a-zA-Z0-9_~.\-]{3}\dQ~[a-zA-Z0-9_~.\-]{31,34}"  # Azure AD client secret
-    r"|00[A-Za-z0-9_\-]{40}(?=\b)"  # Okta API token (checked for context below)
+    r"|00[A-Za-z0-9_\-]{40}(?=\b)" + _DISTINCT  # Okta API token (checked for context below)
 )
 _OKTA = re.compile(r"(?i)okta|ssws")
 
@@ -103,9 +117,16 @@ _PLACEHOLDER = re.compile(
 _PROSE_PASSWORD = re.compile(  # matched in the lowered text; the value is cut from the original
     r"\b(?:password|passwd|passphrase|passcode|pwd|pw|passwort|kennwort|mot de passe|"
     r"contraseña|contrasena|senha|parola d'ordine|wachtwoord|hasło|haslo)\b"
-    r"(?:\s+(?:for|to|of|on)(?:\s+[\w.@\-]{1,40}){1,3}?)?"
-    r"(?:\s+(?:is|was|will be|lautet|ist|est|es|é|è|is now|is set to|set to)|'s|\u2019s)\s+"
+    r"(?:\s+(?:for|to|of|on|do|da|dos|das|de|del|della|dello|dell'|di|du|des|der|für|"
+    r"vom|zum|zur|para|per|pour|van|voor)(?:\s*[\w.@\-]{1,40}){1,3}?)?"
+    r"(?:\s+(?:is|was|will be|lautet|ist|est|es|é|e|è|era|foi|is now|is set to|set to)|'s|"
+    r"\u2019s)\s+"
     r"[\"'\u201c\u2018\u00ab]?([^\s\"'\u201d\u2019\u00bb]{3,64})"
+)
+# "use the creds admin:Winter2025!Fjord": a user and a password joined by ':' after a login word.
+_CREDS_COLON = re.compile(
+    r"\b(?:creds|credentials|login|logins)\s+(?:(?:are|is|were|was)\s+)?[\w.@\-]{1,64}:"
+    r"([^\s/:][^\s]{3,127})"
 )
 # ".netrc": "machine host login user password value".
 _NETRC = re.compile(r"\blogin\s+\S{1,128}\s+password\s+(\S{3,128})")
@@ -135,7 +156,9 @@ def vendor_keys(token: str, before: str) -> Iterator[str]:
         key = m.group()
         if key.startswith("00") and not _OKTA.search(before):
             continue
-        if _random(key):
+        if key.startswith("oy2") and not any(c.isdigit() for c in key[3:]):
+            continue  # a NuGet key's 43 random characters hold digits; a word does not
+        if _random(key) or (key.startswith(_DISTINCT_PREFIX) and _mixed(key)):
             yield key
 
 
@@ -189,10 +212,17 @@ def scan(text: str, lowered: str) -> Iterator[Hit]:
         yield from _command_lines(text)
     if "/" in text:
         yield from _login_pairs(text, lowered)
+    if ":" in text and ("cred" in lowered or "login" in lowered):
+        for m in _CREDS_COLON.finditer(lowered):
+            value = text[m.start(1) : m.end(1)].rstrip(_TRAILING)
+            if _secret_looking(value):
+                yield "credential", value
 
 
 def _foreign_password_word(lowered: str) -> bool:
-    if "kennwort" in lowered:
+    if "kennwort" in lowered or "senha" in lowered or "contrasena" in lowered:
+        return True
+    if "parola d" in lowered or "mot de passe" in lowered:
         return True
     # "contraseña", "a senha é": written with accents, so only non-ASCII text needs the look.
     return not lowered.isascii() and any(word in lowered for word in _FOREIGN_PASSWORD_WORDS)
@@ -280,6 +310,10 @@ def _basic_pair(encoded: str) -> bool:
 def _random(token: str) -> bool:
     """Keys mix digits and letters; kebab-case words and repeated characters do not."""
     return any(c.isdigit() for c in token) and any(c.isalpha() for c in token) and "--" not in token
+
+
+def _mixed(token: str) -> bool:
+    return any(c.isupper() for c in token) and any(c.islower() for c in token)
 
 
 def _entropy(token: str) -> float:
