@@ -52,11 +52,8 @@ LEAKS: dict[str, str] = {
     # obfuscation
     "obf-spelled-digits-ssn": "detector: an SSN spelled out in words after 'my SSN is'",
     # held out (written at 01:25 UTC, after the detector was fitted to the cases above)
-    "ho-card-uatp-word": "detector: a bare 15-digit UATP card after 'UATP'",
     "ho-id-be-rijksregister": "detector: a Belgian national number (rijksregisternummer 85.07.30-489.57)",
     "ho-phone-hk": "detector: a Hong Kong mobile (8 digits) next to a Chinese name",
-    "ho-phone-dk-words": "detector: a Danish number after Danish phone words (ring til mig på)",
-    "ho-email-at-only-spelled": "detector: an e-mail with only 'AT' spelled (jsmith AT contoso.com)",
     "ho-obf-hex-bytes-spaced": "detector: an e-mail as space-separated hex bytes",
 }
 

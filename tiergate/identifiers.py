@@ -110,7 +110,7 @@ _EXTENSION = re.compile(r"(?i) ?(?:x|ext\.?|extension|#) ?\d{1,6}(?![\w])")
 # RuPay, Verve and Elo (5, 6), UnionPay and RuPay (81, 82), Troy (9792).
 _CARD_IIN = re.compile(r"[2-6]|1800|8[12]|9792")
 _CARD_CONTEXT = re.compile(
-    r"\b(?:card|cc|visa|mastercard|amex|credit|debit|pan|cartão|tarjeta|carte|karte|kort|"
+    r"\b(?:card|cc|visa|mastercard|amex|uatp|airplus|credit|debit|pan|cartão|tarjeta|carte|karte|kort|"
     r"kartennummer|kreditkarte|cardnumber|card_number|card-number)\b"
 )
 # After a card word, the digits of a card however they are cut: pairs, '_', one group per line,

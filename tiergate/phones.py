@@ -24,9 +24,9 @@ PHONE_STRONG = re.compile(
     r"\b\W{0,12}(?:(?:no|nr|number|num|is|at|on)\b\W{0,4})*\Z"
 )
 PHONE_WEAK = re.compile(
-    r"\b(?:call|ring|reach|cell|contact|text|dial|bel|appel\w*|llam\w*|ligue|chiama|"
+    r"\b(?:call|ring|ringe|reach|cell|contact|text|dial|bel|appel\w*|llam\w*|ligue|chiama|"
     r"hotline|office|home|work|direct)\b\W{0,12}(?:(?:me|us|at|on|is|"
-    r"via|him|her|them)\b\W{0,4})*\Z"
+    r"via|him|her|them|til|mig|meg|mej|os|oss|på|paa|mich|uns|unter|an|op|naar)\b\W{0,4})*\Z"
 )
 # A number right after these is an order, a version or a heading, not a phone.
 NOT_PHONE = re.compile(

@@ -371,6 +371,12 @@ def scan(text: str, at_words: list[Span]) -> Iterator[Hit]:
         provider = host.split(".")[0].lower() in _PROVIDERS
         mailbox = any(c in name for c in "._0123456789")
         said = _MAIL_WORD_BEFORE.search(text, max(0, local.start() - 24), local.start())
-        if spelled or provider or mailbox or said:
+        # "jsmith AT contoso.com": a capital AT between lower-case words is a disguised '@'.
+        shouted = (
+            text[start + 1 : end - 1] == "AT"
+            and not local.group().isupper()
+            and not domain.group(1).isupper()
+        )
+        if spelled or provider or mailbox or said or shouted:
             yield "email", found
             return
