@@ -48,12 +48,10 @@ CRITICAL_HEADERS = {"X-Tiergate-Quality": "critical", "X-Tiergate-Complexity": "
 # id -> what the detector is missing. Every entry is a case that reached the cloud at the last run.
 LEAKS: dict[str, str] = {
     # phones
-    "phone-SG1-national": "detector: a Singapore number (8 digits) in national format, no phone word",
     # obfuscation
     "obf-spelled-digits-ssn": "detector: an SSN spelled out in words after 'my SSN is'",
     # held out (written at 01:25 UTC, after the detector was fitted to the cases above)
     "ho-id-be-rijksregister": "detector: a Belgian national number (rijksregisternummer 85.07.30-489.57)",
-    "ho-phone-hk": "detector: a Hong Kong mobile (8 digits) next to a Chinese name",
     "ho-obf-hex-bytes-spaced": "detector: an e-mail as space-separated hex bytes",
 }
 

@@ -61,6 +61,7 @@ from .phones import (
     UNIT_AFTER,
     among_numbers,
     international_phone,
+    named_local_phone,
     phone_shape,
 )
 
@@ -305,6 +306,8 @@ def _number(text: str, start: int, end: int, sink: list[str]) -> tuple[int, list
     kind = _classify(span, before, after, bool(ext))
     if kind:
         return end, [(kind, span)]
+    if named_local_phone(span, text[max(0, left - 24) : left]) and not _near(NOT_PHONE, before):
+        return end, [("phone", span)]
     if postcode_at(text, start, text[start:end], text[max(0, left - _CONTEXT_WINDOW) : left]):
         return end, [("street_address", span)]
     if (

@@ -128,3 +128,49 @@ def _bare_phone(digits: str) -> bool:
 
 # Spaced, the shape alone is specific enough, even with a prefix HMRC never issues.
 _BARE_TRUNK = re.compile(r"0[1-9]\d{7,9}")
+
+
+# Hong Kong and Singapore write their eight-digit numbers 4-4 ("9123 4567"), a shape that
+# is also any two numbers side by side: it counts only right after a Chinese name, in Han
+# characters (a common surname and one to three more) or romanised ("Wei Ling", "Chan Tai Man").
+_LOCAL_EIGHT = re.compile(r"[235689]\d{3}[ -]\d{4}")
+_HAN_SURNAMES = (
+    "王李张張刘劉陈陳杨楊黄黃赵趙吴吳周徐孙孫马馬朱胡郭何高林罗羅郑鄭梁谢謝宋唐许許韩韓冯馮"
+    "邓鄧曹彭曾萧蕭蔡潘田董袁于余叶葉蒋蔣杜苏蘇魏程吕呂丁任沈姚卢盧姜崔钟鍾谭譚陆陸汪范金石"
+    "廖贾賈夏韦韋付方白邹鄒孟熊秦邱江尹薛闫閆段雷侯龙龍史陶黎贺賀顾顧毛郝龚龔邵万萬钱錢严嚴"
+    "覃武戴莫孔向汤湯欧歐区區麦麥岑温溫骆駱容伍翁甘"
+)
+_HAN_NAME_BEFORE = re.compile(
+    r"(?<![\u3400-\u9fff])[" + _HAN_SURNAMES + r"][\u3400-\u9fff]{1,3}[ :\uff1a,\uff0c]{0,2}\Z"
+)
+_ROMAN_NAME_BEFORE = re.compile(r"(?<![\w'])((?:[A-Z][a-z]{0,5}[ -]){1,3}[A-Z][a-z]{0,5})[,:]? ?\Z")
+# Romanised Chinese names: pinyin, Cantonese and Hokkien/Teochew spellings of surnames and
+# of the syllables given names are made of.
+_SYLLABLES = """
+    ah ai an ang au bai bao bee bei bin bing bo boon cai can cao chai chan chang chao che chee chen
+    cheng cheong cheung chew chi chia chiang chin ching chiu choi chong chou chow choy chu chua
+    chuan chun chung cui da dai dan deng di ding dong du duan fai fan fang fei feng fong fook fu
+    fung gan gao goh gong guan guang gui guo ha hai han hang hao he heng ho hock hoi hon hong hou
+    hu hua huang hui hung jia jian jiang jie jin jing jun kah kai kam kang kar keat kee keng kheng
+    khoo kiat kit ko koh kok kong kuan kwan kwok kwong lai lam lan lang lau lee leng leong leung li
+    lian liang liao lih lim lin ling liu lo loh loke long lu lui lung luo ma mak man mei meng mi
+    min ming mo mui mun ng ngai ngan ning ong pang pei peng ping po poh qi qian qiang qin qing qiu
+    quan seng shan shao shen sheng shi shu shui shun si siew sim siu soh song soo su sui sun
+    swee tai tak tan tang tao tay teo teng tian tin ting toh tong tsang tse tsui tuan tung wah wai
+    wan wang wee wei wen weng wing wong woo wu xi xia xian xiang xiao xin xing xiong xu xuan xue
+    ya yan yang yao yap ye yee yeo yeung yi yin ying yip yong yu yuan yue yuen yun zeng zhang
+    zhao zhen zheng zhi zhong zhou zhu
+"""
+_ROMAN_SYLLABLES = frozenset(_SYLLABLES.split())
+
+
+def named_local_phone(span: str, before: str) -> bool:
+    """A 4-4 eight-digit number (Hong Kong, Singapore) right after a Chinese name."""
+    if not _LOCAL_EIGHT.fullmatch(span):
+        return False
+    if _HAN_NAME_BEFORE.search(before):
+        return True
+    m = _ROMAN_NAME_BEFORE.search(before)
+    return m is not None and all(
+        word.lower() in _ROMAN_SYLLABLES for word in re.split(r"[ -]", m.group(1))
+    )
