@@ -51,7 +51,6 @@ LEAKS: dict[str, str] = {
     # obfuscation
     "obf-spelled-digits-ssn": "detector: an SSN spelled out in words after 'my SSN is'",
     # held out (written at 01:25 UTC, after the detector was fitted to the cases above)
-    "ho-id-be-rijksregister": "detector: a Belgian national number (rijksregisternummer 85.07.30-489.57)",
     "ho-obf-hex-bytes-spaced": "detector: an e-mail as space-separated hex bytes",
 }
 

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from stdnum import iban, luhn
+from stdnum.be import nn as be_nn
 from stdnum.br import cpf
 from stdnum.ca import sin
 from stdnum.cn import ric
@@ -154,6 +155,7 @@ _ID_WORDS = {
     r"dni|nie|cédula|cedula|curp|rfc|rut|nric|hkid|emirates id|"
     r"resident registration|rrn|주민등록번호|身份证|cpf|nif|nin|bvn|codice fiscale|"
     r"nino|national insurance|ni number|personnummer|henkilötunnus|my ?number|"
+    r"rijksregisternummer|rijksregister|registre national|nationaal nummer|insz|niss|"
     r"マイナンバー|個人番号|voter id|ssnit|tfn|medicare card|health card|ohip",
     "medical": r"mrn|medical record(?: number| no\.?| num| #)?|med\.? rec\.?|patient (?:id|"
     r"identifier|number|no\.?|#)|chart (?:number|no\.?|#)|hospital (?:number|no\.?|id)|"
@@ -493,6 +495,13 @@ def _national_id(span: str, digits: str, groups: list[str], before: str) -> str 
         return "national_id"  # Brazilian RG as issued: 12.345.678-9
     if shape == (4, 2, 3) and span[4] in ". " and bsn.is_valid(digits):
         return "national_id"  # Dutch BSN as printed: 1234.56.782
+    if (
+        shape == (2, 2, 2, 3, 2)
+        and _BE_NN_SHAPE.fullmatch(span)
+        and be_nn.is_valid(digits)
+        and not _near(_VERSION, before)
+    ):
+        return "national_id"  # Belgian national number as printed: 85.07.30-489.57
     if shape == (6, 7) and "-" in span and rrn.is_valid(digits):
         return "national_id"
     if shape == (6, 7) and "-" in span and _RRN_SHAPE.fullmatch(span):
@@ -525,6 +534,7 @@ def _national_id(span: str, digits: str, groups: list[str], before: str) -> str 
 
 
 _RG_SHAPE = re.compile(r"\d{2}\.\d{3}\.\d{3}-\d")
+_BE_NN_SHAPE = re.compile(r"\d\d[. ]?\d\d[. ]?\d\d[-. ]?\d{3}[. ]?\d\d")
 _RG_TOKEN = re.compile(r"\d{2}\.\d{3}\.\d{3}-[\dXx]")
 # German pension insurance number: area, birth date DDMMYY, initial, serial and check digit.
 _RVNR = re.compile(r"\d{2} ?(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d\d ?[A-Z] ?\d{3}(?![\w])")
