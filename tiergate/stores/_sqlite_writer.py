@@ -66,6 +66,7 @@ class Writer(threading.Thread):
         self.conn: sqlite3.Connection
         self.now: datetime = store.clock()
         self.head: tuple[int, str] = (0, GENESIS)
+        self.head_start: tuple[int, str] | None = None  # as read in this transaction
         self.totals_changed = False
         self.deferred: _Deferred | None = None  # writes this transaction makes at its end
 
@@ -114,6 +115,8 @@ class Writer(threading.Thread):
 
     def append(self, values: tuple[Any, ...]) -> int:
         """Insert one attempt row (values without id and hash) at the end of the chain."""
+        if self.head_start is None:
+            self.head = self.head_start = self.store.chain.read_head(self.conn)
         row_id = self.head[0] + 1
         full = (row_id, *values)
         digest = self.store.chain.row_hash(self.head[1], full)
@@ -226,7 +229,11 @@ class Writer(threading.Thread):
         rolls it all back and is returned failed (the caller then retries with savepoints)."""
         self._begin()
         self.now = self.store.clock()
-        start = self.head = self.store.chain.read_head(self.conn)
+        # The chain head is read when the first row is appended (a batch of reservations has
+        # none); with savepoints at once, so that a failed operation can restore it.
+        self.head_start = self.store.chain.read_head(self.conn) if savepoints else None
+        if self.head_start is not None:
+            self.head = self.head_start
         self.totals_changed = False
         self.deferred = None if savepoints else _Deferred()
         results: list[tuple[Job, bool, Any]] = []
@@ -237,6 +244,8 @@ class Writer(threading.Thread):
                 self.deferred = None
                 self.conn.execute("ROLLBACK")
                 return results
+        month = month_of(self.now)
+        used = None
         if self.deferred is not None:
             deferred, self.deferred = self.deferred, None
             try:
@@ -247,11 +256,10 @@ class Writer(threading.Thread):
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 return [(batch[0], False, exc)]
-        if self.head != start:
+            used = deferred.known_month(month)  # read in this transaction, with its changes
+        if self.head_start is not None and self.head != self.head_start:
             self.store.chain.write_head(self.conn, self.head)
-        month = month_of(self.now)
-        used = None
-        if self.totals_changed or self.store.used_month != month:
+        if used is None and (self.totals_changed or self.store.used_month != month):
             used = dict(
                 self.conn.execute(
                     "SELECT scope, spent_pico + held_pico FROM totals WHERE month = ?", (month,)
@@ -329,6 +337,11 @@ class _Deferred:
                     used[scope] = used.get(scope, 0) + spent + held
             self._used[month] = used
         return used
+
+    def known_month(self, month: str) -> dict[str, int] | None:
+        """The month's totals as this transaction leaves them, if it read them."""
+        used = self._used.get(month)
+        return dict(used) if used is not None else None
 
     def add(self, month: str, scopes: tuple[str, ...], spent: int, held: int) -> None:
         used = self._used.get(month)
