@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from types import TracebackType
 from urllib.parse import urlsplit
 
@@ -291,15 +291,9 @@ class Upstream:
         except _TRANSPORT_ERRORS as exc:
             raise _transport_error(provider, exc, sent=sent) from None
         if response.status != 200:
-            try:
-                async with asyncio.timeout(provider.timeout_s):
-                    body = await _error_body(response)
-            except _TRANSPORT_ERRORS:
-                body = b""
-            finally:
-                response.release()
-            raise _status_error(
-                provider, response.status, body, response.headers.get("retry-after")
+            read = asyncio.wait_for(_error_body(response), provider.timeout_s)
+            raise await _refusal(
+                provider, response.status, response.headers, read, response.release
             )
         return Stream(provider, _timed(response.chunks(), provider.timeout_s), response.release)
 
@@ -321,16 +315,26 @@ class Upstream:
         except _TRANSPORT_ERRORS as exc:
             raise _transport_error(provider, exc, sent=_was_sent(exc)) from None
         if response.status != 200:
-            try:
-                body = await response.content.read(MAX_ERROR_BODY)
-            except _TRANSPORT_ERRORS:
-                body = b""
-            finally:
-                response.close()
-            raise _status_error(
-                provider, response.status, body, response.headers.get("Retry-After")
-            )
+            read = response.content.read(MAX_ERROR_BODY)
+            raise await _refusal(provider, response.status, response.headers, read, response.close)
         return Stream(provider, response.content.iter_chunked(_READ_CHUNK), response.close)
+
+
+async def _refusal(
+    provider: ProviderConfig,
+    status: int,
+    headers: Mapping[str, str],
+    read: Awaitable[bytes],
+    close: Callable[[], None],
+) -> UpstreamError:
+    """The error a stream's non-200 answer stands for, from the start of its body (then closed)."""
+    try:
+        body = await read
+    except _TRANSPORT_ERRORS:
+        body = b""
+    finally:
+        close()
+    return _status_error(provider, status, body, headers.get("retry-after"))
 
 
 def _body(payload: bytes) -> bytes | io.BytesIO:
