@@ -49,9 +49,7 @@ CRITICAL_HEADERS = {"X-Tiergate-Quality": "critical", "X-Tiergate-Complexity": "
 LEAKS: dict[str, str] = {
     # phones
     # obfuscation
-    "obf-spelled-digits-ssn": "detector: an SSN spelled out in words after 'my SSN is'",
     # held out (written at 01:25 UTC, after the detector was fitted to the cases above)
-    "ho-obf-hex-bytes-spaced": "detector: an e-mail as space-separated hex bytes",
 }
 
 

@@ -14,7 +14,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 
 Hit = tuple[str, str]
 
@@ -176,8 +176,14 @@ def jwt(token: str) -> bool:
     return m is not None and _jwt_header(m.group(1))
 
 
-def scan(text: str, lowered: str) -> Iterator[Hit]:
-    """Secrets that need no digit-pass token: PEM blocks, auth headers, URLs, assignments, prose."""
+def scan(
+    text: str, lowered: str, words: Mapping[str, Sequence[object]] | None = None
+) -> Iterator[Hit]:
+    """Secrets that need no digit-pass token: PEM blocks, auth headers, URLs, assignments, prose.
+
+    ``words``: the lexicon's hits in ``lowered`` (``PASSWORD_WORDS``, ``LOGIN_WORDS`` families),
+    if already known; else they are looked for here.
+    """
     if "PRIVATE KEY" in text:
         for m in _PEM.finditer(text):
             yield "credential", m.group()
@@ -201,7 +207,12 @@ def scan(text: str, lowered: str) -> Iterator[Hit]:
     if "=" in text and "sig=" in text:
         for m in _AZURE_SAS.finditer(text):
             yield "credential", m.group(1)
-    foreign_word = _foreign_password_word(lowered)
+    if words is None:
+        foreign_word = any(word in lowered for word in PASSWORD_WORDS)
+        login_word = any(word in lowered for word in LOGIN_WORDS)
+    else:
+        foreign_word = "password_word" in words
+        login_word = "login_word" in words
     if ("=" in text or ":" in text) and (
         foreign_word or any(stem in lowered for stem in _ASSIGN_STEMS)
     ):
@@ -212,23 +223,30 @@ def scan(text: str, lowered: str) -> Iterator[Hit]:
         yield from _command_lines(text)
     if "/" in text:
         yield from _login_pairs(text, lowered)
-    if ":" in text and ("cred" in lowered or "login" in lowered):
+    if login_word and ":" in text:
         for m in _CREDS_COLON.finditer(lowered):
             value = text[m.start(1) : m.end(1)].rstrip(_TRAILING)
             if _secret_looking(value):
                 yield "credential", value
 
 
-def _foreign_password_word(lowered: str) -> bool:
-    if "kennwort" in lowered or "senha" in lowered or "contrasena" in lowered:
-        return True
-    if "parola d" in lowered or "mot de passe" in lowered:
-        return True
-    # "contraseña", "a senha é": written with accents, so only non-ASCII text needs the look.
-    return not lowered.isascii() and any(word in lowered for word in _FOREIGN_PASSWORD_WORDS)
-
-
-_FOREIGN_PASSWORD_WORDS = ("contrase", "senha", "пароль", "hasło", "密码", "パスワード", "비밀번호")
+# Words for "password" that hold no "pass"/"pw" (those are looked for as they are), and the
+# words before a "user:password" pair.
+PASSWORD_WORDS = (
+    "kennwort",
+    "senha",
+    "contraseña",
+    "contrasena",
+    "parola d'ordine",
+    "mot de passe",
+    "пароль",
+    "hasło",
+    "haslo",
+    "密码",
+    "パスワード",
+    "비밀번호",
+)
+LOGIN_WORDS = ("creds", "credential", "login")
 
 
 def _assignments(text: str, lowered: str) -> Iterator[Hit]:

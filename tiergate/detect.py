@@ -90,7 +90,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from . import credentials, identifiers, markers, spelled
-from .normalize import decodings, fold
+from .normalize import decodings, fold, spelled_digits
 from .types import RESTRICTIVENESS
 
 KINDS = (
@@ -225,13 +225,17 @@ class Detector:
             yield from _colon_addresses(text)
         if "card" in lowered:
             yield from identifiers.loose_cards(text, lowered)
-        yield from credentials.scan(text, lowered)
         stems = markers.gate_words(lowered)
+        yield from credentials.scan(text, lowered, stems)
         if "email_at" in stems:
             yield from spelled.scan(text, stems["email_at"])
         yield from markers.scan(text, lowered, stems)
         if depth < _DECODE_DEPTH:
             decoded.extend(decodings(text))
+            if "digit_name" in stems and (
+                digits := spelled_digits(text, lowered, stems["digit_name"])
+            ):
+                decoded.append(digits)  # "my SSN is five seven five three ..."
             # One text for everything decoded here: thousands of small base64 tokens cost
             # one more scan, not thousands.
             inner = "\n".join(d for d in decoded if d and d != text)

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from . import birth, foreign_markers, medical_terms, spelled
+from . import birth, credentials, foreign_markers, medical_terms, spelled
 from . import health as health_terms
 from .lexicon import Lexicon, Span
+from .normalize import DIGIT_NAMES
 
 Hit = tuple[str, str]
 
@@ -607,6 +608,9 @@ _LEXICON = Lexicon(
         "birth_verb": birth.VERBS,
         "birth_after": birth.AFTER_DATE,
         "email_at": spelled.AT_WORDS,
+        "digit_name": DIGIT_NAMES,
+        "password_word": credentials.PASSWORD_WORDS,
+        "login_word": credentials.LOGIN_WORDS,
     },
     whole_words=frozenset({"term", "clinical_label", "birth_label", "birth_verb"}),
 )

@@ -71,6 +71,87 @@ def decodings(text: str) -> Iterator[str]:
         yield html.unescape(text)
     if "\\" in text and _ESCAPE.search(text):
         yield _ESCAPE.sub(_unescape, text)
+    # Lower-case letters are 61-7a: an address or a name as hex bytes holds " 6" or " 7".
+    if (
+        _hex_pair_gate(text)
+        and (hexed := _HEX_BYTES.search(text))
+        and (spelled := _hex_bytes(text, hexed))
+    ):
+        yield spelled
+
+
+# "6c 65 6e 61 40 ...": bytes written as spaced hex pairs. Printable ASCII starts with a
+# digit from 2 to 7, so the pattern starts on a digit and prose costs nothing.
+_HEX_BYTES = re.compile(r"[2-7][0-9A-Fa-f]([ :-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){6,}(?![\w:-])")
+_HEX_SEPARATORS = re.compile(r"[ :-]")
+
+
+def _hex_pair_gate(text: str) -> bool:
+    """Three spaced pairs from " 6c " or " 7a " (a lower-case letter as a hex byte) on."""
+    for lead in (" 6", " 7"):
+        i = text.find(lead)
+        while i >= 0:
+            if _HEX_PAIRS.match(text, i + 1):
+                return True
+            i = text.find(lead, i + 2)
+    return False
+
+
+_HEX_PAIRS = re.compile(r"[67][0-9A-Fa-f][ :-][0-9A-Fa-f]{2}[ :-][0-9A-Fa-f]{2}")
+
+
+def _hex_bytes(text: str, first: re.Match[str]) -> str | None:
+    """The text with every run of eight or more spaced hex bytes replaced by what it spells."""
+    out, pos, changed = [], 0, False
+    m: re.Match[str] | None = first
+    while m:
+        glued = m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_:-")
+        decoded = (
+            None if glued else _readable(binascii.unhexlify(_HEX_SEPARATORS.sub("", m.group())))
+        )
+        if decoded is not None:
+            out.append(text[pos : m.start()])
+            out.append(decoded)
+            pos, changed = m.end(), True
+        m = _HEX_BYTES.search(text, m.end())
+    return "".join(out) + text[pos:] if changed else None
+
+
+# "my SSN is five seven five three two ...": seven or more digits spelled as English words.
+_DIGIT_NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+# Seven random digits all 0-2 are rare: a run holds one of these, which prose seldom does.
+DIGIT_NAMES = ("zero", "three", "four", "five", "six", "seven", "eight", "nine")
+_DIGIT_WORD = r"(?:zero|one|two|three|four|five|six|seven|eight|nine)"
+_DIGIT_RUN = _DIGIT_WORD + r"(?:[ ,\-]{1,3}" + _DIGIT_WORD + r"){6,}"
+_DIGIT_WORDS = re.compile(r"(?i)\b" + _DIGIT_RUN + r"\b")
+_DIGIT_WORDS_LOWER = re.compile(_DIGIT_RUN)
+_ONE_DIGIT_WORD = re.compile(r"(?i)" + _DIGIT_WORD)
+_NEXT_DIGIT_WORD = re.compile(r"[ ,\-]{1,3}" + _DIGIT_WORD)
+_PREVIOUS_DIGIT_WORD = re.compile(_DIGIT_WORD + r"[ ,\-]{1,3}\Z")
+_RUN_REACH = 64  # seven words of at most five letters and their separators
+
+
+def spelled_digits(text: str, lowered: str, names: list[tuple[int, int, str]]) -> str | None:
+    """The text with runs of seven or more digit words as digits, if it holds one.
+
+    ``names``: where the rarer digit names (``DIGIT_NAMES``) stand in ``lowered`` (the
+    lexicon's pass found them); most mentions stand alone ("four teams") and cost one match.
+    """
+    for start, end, _name in names:
+        paired = _NEXT_DIGIT_WORD.match(lowered, end) or _PREVIOUS_DIGIT_WORD.search(
+            lowered, max(0, start - 9), start
+        )
+        if paired and _DIGIT_WORDS_LOWER.search(
+            lowered, max(0, start - _RUN_REACH), end + _RUN_REACH
+        ):
+            return _DIGIT_WORDS.sub(_digits_of_words, text)
+    return None
+
+
+def _digits_of_words(match: re.Match[str]) -> str:
+    return "".join(
+        str(_DIGIT_NAMES.index(w.group().lower())) for w in _ONE_DIGIT_WORD.finditer(match.group())
+    )
 
 
 def _unescape(match: re.Match[str]) -> str:
