@@ -100,15 +100,9 @@ class ChatStream:
         self.usage: Usage | None = None
 
     def feed(self, line: bytes) -> list[dict[str, Any]]:
-        line = line.strip()
-        if not line or line.startswith(b":"):
+        data = sse_data(line)
+        if data is None:
             return []
-        if not line.startswith(b"data:"):
-            # Other SSE fields (event:, id:, retry:) carry nothing we translate.
-            if line.split(b":", 1)[0] in (b"event", b"id", b"retry"):
-                return []
-            raise MalformedResponse(f"not an SSE line: {printable_prefix(line)}")
-        data = line[5:].lstrip()
         if data == b"[DONE]":
             self.done = True
             if self._include_usage and self._raw_usage is not None:
@@ -154,6 +148,19 @@ class ChatStream:
             "choices": [],
             "usage": usage,
         }
+
+
+def sse_data(line: bytes) -> bytes | None:
+    """The payload of an SSE `data:` line; None for a comment, a blank line or another field
+    (event:, id:, retry: carry nothing read here); MalformedResponse for anything else."""
+    line = line.strip()
+    if not line or line.startswith(b":"):
+        return None
+    if not line.startswith(b"data:"):
+        if line.split(b":", 1)[0] in (b"event", b"id", b"retry"):
+            return None
+        raise MalformedResponse(f"not an SSE line: {printable_prefix(line)}")
+    return line[5:].lstrip()
 
 
 def encode_embed(body: Mapping[str, Any], *, model: str) -> dict[str, Any]:

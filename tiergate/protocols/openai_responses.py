@@ -84,14 +84,9 @@ class ChatStream:
         self.usage: Usage | None = None
 
     def feed(self, line: bytes) -> list[dict[str, Any]]:
-        line = line.strip()
-        if not line or line.startswith(b":"):
+        data = _openai.sse_data(line)
+        if data is None:
             return []
-        if not line.startswith(b"data:"):
-            if line.split(b":", 1)[0] in (b"event", b"id", b"retry"):
-                return []
-            raise MalformedResponse(f"not an SSE line: {printable_prefix(line)}")
-        data = line[5:].lstrip()
         if data == b"[DONE]":
             return []
         if self.done:
