@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import queue
 import sqlite3
 import threading
@@ -195,7 +196,7 @@ class Writer(threading.Thread):
         if deferred.renew:
             self.conn.execute(_RENEW, (self.store.owner, self._lease_until()))
         if deferred.attempts:
-            self.conn.executemany(_INSERT, deferred.attempts)
+            insert_rows(self.conn, _INSERT, deferred.attempts)
 
     # -- batches -----------------------------------------------------------------------------
 
@@ -363,7 +364,7 @@ class _Deferred:
 
     def write_reservations(self, conn: sqlite3.Connection) -> None:
         if self.reservations:
-            conn.executemany(_INSERT_RESERVATION_ID, self.reservations)
+            insert_rows(conn, _INSERT_RESERVATION_ID, self.reservations)
             self.reservations = []
 
 
@@ -396,6 +397,35 @@ _INSERT = (
     f"INSERT INTO attempts ({', '.join(ATTEMPT_COLUMNS)}, hash) "
     f"VALUES ({', '.join('?' * (len(ATTEMPT_COLUMNS) + 1))})"
 )
+
+
+# Rows per multi-row INSERT: powers of two up to this, so a handful of statements stay in
+# sqlite3's statement cache (and 32 rows x 27 columns stays under SQLite's oldest limit of
+# 999 variables).
+_ROWS_PER_INSERT = 32
+
+
+def insert_rows(conn: sqlite3.Connection, insert: str, rows: list[tuple[Any, ...]]) -> None:
+    """`insert` (one row's INSERT ... VALUES (?, ...)) for every row, several rows a statement.
+
+    executemany steps once per row, and sqlite3 lets the GIL go and takes it back around every
+    step: under load each take waits for the event loop's thread, so a batch's rows cost a
+    thread switch each. A multi-row VALUES list steps once."""
+    head, values = insert.split(" VALUES ", 1)
+    at = 0
+    while at < len(rows):
+        size = min(_ROWS_PER_INSERT, 1 << ((len(rows) - at).bit_length() - 1))
+        chunk = rows[at : at + size]
+        if size == 1:
+            conn.execute(insert, chunk[0])
+        else:
+            conn.execute(_multi(head, values, size), [v for row in chunk for v in row])
+        at += size
+
+
+@functools.lru_cache(maxsize=64)
+def _multi(head: str, values: str, size: int) -> str:
+    return f"{head} VALUES {', '.join([values] * size)}"
 
 
 def connect(path: str, busy_timeout_s: float) -> sqlite3.Connection:
