@@ -98,6 +98,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", action="store_true", help="also measure serve --workers 2")
     parser.add_argument(
+        "--traced",
+        action="store_true",
+        help="also measure the free path with OpenTelemetry on (the otel extra, default ratio)",
+    )
+    parser.add_argument(
         "--only", default="", help="comma-separated targets: direct,bare,free,paid,cache"
     )
     parser.add_argument(
@@ -137,7 +142,7 @@ def main() -> None:
     fake.stdout.readline()
     upstream = f"http://127.0.0.1:{fake_port}/v1"
 
-    def config(paid: bool, cached: bool = False) -> Path:
+    def config(paid: bool, cached: bool = False, traced: bool = False) -> Path:
         where = (
             "on_premises: false\n    api_key: bench\n"
             "    prices: {default: {input_per_mtok: 1, output_per_mtok: 1}}\n"
@@ -145,7 +150,11 @@ def main() -> None:
             if paid
             else "on_premises: true"
         )
-        name = ("paid" if paid else "free") + ("-cached" if cached else "")
+        name = (
+            ("paid" if paid else "free")
+            + ("-cached" if cached else "")
+            + ("-traced" if traced else "")
+        )
         path = tmp / f"tiergate-{name}.yaml"
         path.write_text(
             f"store: sqlite:///ledger-{name}.db\n"
@@ -153,13 +162,17 @@ def main() -> None:
             f"    base_url: {upstream}\n    tier: 1\n    {where}\n"
             "    max_concurrency: 100000\n    models: {default: bench-model}\n"
             + ("cache: {ttl_s: 3600}\n" if cached else "")
+            # The lean upstream answers the OTLP export too (200, body ignored by the exporter).
+            + (f"telemetry: {{otlp_endpoint: {upstream[:-3]}}}\n" if traced else "")
         )
         return path
 
-    def tiergate(paid: bool, workers: int = 1, cached: bool = False) -> list[str]:
+    def tiergate(
+        paid: bool, workers: int = 1, cached: bool = False, traced: bool = False
+    ) -> list[str]:
         command = [
             sys.executable, "-m", "tiergate.cli", "serve", "--config",
-            str(config(paid, cached)), "--log-level", "warning",
+            str(config(paid, cached, traced)), "--log-level", "warning",
         ]  # fmt: skip
         return [*command, "--workers", str(workers)] if workers > 1 else command
 
@@ -170,6 +183,8 @@ def main() -> None:
         "tiergate paid": (tiergate(True), 0),
         "tiergate paid, cache hit": (tiergate(True, cached=True), 0),
     }
+    if args.traced:
+        targets["tiergate free, traced"] = (tiergate(False, traced=True), 0)
     if args.workers:
         targets["tiergate 1 worker (2 cores)"] = (tiergate(False), None)
         targets["tiergate --workers 2"] = (tiergate(False, 2), None)
@@ -180,7 +195,7 @@ def main() -> None:
                  "cache": "tiergate paid, cache hit"}  # fmt: skip
         wanted = {short.get(w, w) for w in wanted}
         targets = {n: t for n, t in targets.items() if n in wanted or n.startswith("tiergate 1 ")
-                   or n.startswith("tiergate --workers")}  # fmt: skip
+                   or n.startswith("tiergate --workers") or n.endswith("traced")}  # fmt: skip
     results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in targets}
     try:
         for _ in range(args.rounds):
@@ -224,7 +239,8 @@ def main() -> None:
     for name, (rps, p50) in med.items():
         print(f"{name:>28} {rps:>11.0f} {p50:>11.3f} {p50 - direct_p50:>+10.3f}")
     bare = med["bare proxy"]
-    for name in ("tiergate free", "tiergate paid", "tiergate paid, cache hit"):
+    for name in ("tiergate free", "tiergate free, traced", "tiergate paid",
+                 "tiergate paid, cache hit"):  # fmt: skip
         if name not in med:
             continue
         rps, p50 = med[name]

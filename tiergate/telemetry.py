@@ -9,9 +9,9 @@ so the event loop never waits on the collector.
 Sampled at the head: ParentBased(TraceIdRatioBased(telemetry.sample_ratio)), so a
 caller's traceparent decides when it sends one (its sampled flag is honoured either
 way) and otherwise that share of requests is traced. A recorded request costs
-~85-140 µs of CPU on the event loop and ~130 µs more in the export thread; one the
-sampler drops ~10-13 µs: it builds no attributes and no attempt spans
-(benchmarks/bench_tracing.py).
+~190 µs of CPU on the event loop and ~170 µs more in the export thread; one the
+ratio drops ~4 µs: its trace id is drawn and judged before the SDK builds anything
+(benchmarks/bench_tracing.py: 56 µs a request in all at the default ratio 0.1).
 
 The request span (kind SERVER) is current while the router works, so each
 attempt span (kind CLIENT) is its child; an attempt adds its tokens to the
@@ -147,13 +147,49 @@ def tracer_provider(
     """An SDK TracerProvider with the config's service name and sampler, and no exporter yet."""
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
     from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
+    root = TraceIdRatioBased(config.sample_ratio)
     return TracerProvider(
         resource=Resource.create({"service.name": config.service_name}),
-        sampler=ParentBased(TraceIdRatioBased(config.sample_ratio)),
-        id_generator=id_generator,
+        sampler=ParentBased(root),
+        id_generator=_predrawn(id_generator or RandomIdGenerator(), root.bound),
     )
+
+
+def _predrawn(inner: IdGenerator, bound: int) -> IdGenerator:
+    """`inner`, able to draw a root's trace id before the SDK asks for it.
+
+    OtelTracer draws the id and applies TraceIdRatioBased's own rule to it: a request the
+    ratio drops builds nothing (the SDK's start_span cost ~10 µs even for a dropped span), and
+    a kept one hands the SDK that very id, so its sampler reaches the same decision.
+    """
+    from opentelemetry.sdk.trace.id_generator import IdGenerator
+
+    class Predrawn(IdGenerator):
+        def __init__(self) -> None:
+            self.bound = bound
+            self.drawn: int | None = None
+
+        def draw(self) -> int:
+            self.drawn = inner.generate_trace_id()
+            return self.drawn
+
+        def generate_trace_id(self) -> int:
+            drawn, self.drawn = self.drawn, None
+            return drawn if drawn is not None else inner.generate_trace_id()
+
+        def generate_span_id(self) -> int:
+            return inner.generate_span_id()
+
+        def is_trace_id_random(self) -> bool:
+            return inner.is_trace_id_random()
+
+    return Predrawn()
+
+
+_LOW_64 = 2**64 - 1  # the part of a trace id TraceIdRatioBased compares with its bound
 
 
 # The request span current in this task: its attempts' parent, or _Unsampled (no attempt spans).
@@ -170,6 +206,8 @@ class OtelTracer(Tracer):
 
         self._provider = provider
         self._tracer = provider.get_tracer("tiergate")
+        ids = getattr(provider, "id_generator", None)
+        self._ids = ids if hasattr(ids, "draw") else None  # one tracer_provider() built
         from opentelemetry.propagate import extract
 
         self._context = context
@@ -187,6 +225,9 @@ class OtelTracer(Tracer):
     ) -> RequestSpan:
         operation = OPERATION.get(endpoint, endpoint)
         parent = self._extract(carrier) if carrier and "traceparent" in carrier else None
+        ids = self._ids
+        if parent is None and ids is not None and ids.draw() & _LOW_64 >= ids.bound:
+            return _Unsampled()  # the ratio drops this root: nothing is built
         # No attributes for the sampler (a ratio never reads them): built only for a recorded span.
         span = self._tracer.start_span(
             f"{operation} {model}", context=parent, kind=self._trace.SpanKind.SERVER
