@@ -53,7 +53,7 @@ class Lexicon:
         self._automaton = ahocorasick_rs.AhoCorasick(
             self._words,
             matchkind=ahocorasick_rs.MatchKind.Standard,
-            implementation=ahocorasick_rs.Implementation.DFA,
+            implementation=ahocorasick_rs.Implementation.ContiguousNFA,
         )
 
     def find(self, lowered: str) -> dict[str, list[Span]]:
