@@ -387,3 +387,67 @@ def _healthy(url: str) -> bool:
         return httpx.get(url + "/healthz", timeout=1).status_code == 200
     except httpx.TransportError:
         return False
+
+
+def _children(parents: set[int]) -> dict[int, str]:
+    """Processes whose parent is in `parents`: pid -> command line."""
+    found: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, IndexError, ValueError):
+            continue  # it exited meanwhile
+        if ppid in parents:
+            found[int(entry.name)] = command
+    return found
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="CPU affinity is Linux's")
+def test_serve_workers_pin_puts_each_worker_on_its_own_core(setup: Setup) -> None:
+    """`--pin`: each worker (and its ledger thread) on one allowed CPU, in turn; the scan worker
+    process a pinned worker spawns for a large body gets every allowed CPU back."""
+    allowed = sorted(os.sched_getaffinity(0))
+    port = free_port()
+    log = (setup.tmp / "pinned.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tiergate.cli", "serve", "--config", str(setup.config),
+         "--port", str(port), "--workers", "2", "--pin", "--log-level", "warning"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for("the port to answer", lambda: _healthy(url), timeout_s=30)
+        wait_for(
+            "both workers to take a lease",
+            lambda: len(setup.ledger("SELECT owner FROM owners")) == 2,
+            timeout_s=30,
+        )
+        workers = set(_children({process.pid}))
+        assert len(workers) == 2
+        cores = sorted(sorted(os.sched_getaffinity(pid)) for pid in workers)
+        assert cores == sorted([[allowed[0]], [allowed[1 % len(allowed)]]])
+        for thread in Path(f"/proc/{min(workers)}/task").iterdir():  # its ledger thread too
+            assert os.sched_getaffinity(int(thread.name)) == os.sched_getaffinity(min(workers))
+        # A body over the inline limit is scanned in a spawned worker process.
+        large = "plain words about the weather " * 3000
+        answer = httpx.post(
+            url + "/v1/chat/completions",
+            json={"model": "auto", "messages": [{"role": "user", "content": large}]},
+            timeout=60,
+        )
+        assert answer.status_code == 200
+        scanners = {pid for pid, cmd in _children(workers).items() if "spawn_main" in cmd}
+        assert len(scanners) == 1
+        assert os.sched_getaffinity(scanners.pop()) == set(allowed)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            code = process.wait(30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+            log.close()
+    assert code == 0

@@ -275,6 +275,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     if args.workers < 1:
         raise ConfigError([f"--workers: expected 1 or more processes, got {args.workers}"])
+    if args.pin and not hasattr(os, "sched_setaffinity"):
+        raise ConfigError(["--pin: needs Linux (sched_setaffinity); leave it out here"])
     if args.workers > 1:
         from . import workers
 
@@ -285,7 +287,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
             app.after_start = _settle_garbage_collector
             uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
 
-        return workers.supervise(serve, host, port, args.workers)
+        return workers.supervise(serve, host, port, args.workers, pinned=args.pin)
+    if args.pin:
+        from .workers import pin
+
+        pin(0)
     early_sighup.hold()
     app = create_app(config, prices=prices)
     app.reload_from(args.config)  # SIGHUP re-reads it
@@ -409,6 +415,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     p.add_argument(
         "--workers", type=int, default=1, help="processes serving one port (they share the store)"
+    )
+    p.add_argument(
+        "--pin",
+        action="store_true",
+        help="pin each serving process to its own CPU core (Linux; faster where a thread "
+        "hand-off across cores is slow, as in many VMs)",
     )
     p.set_defaults(run=cmd_serve)
 

@@ -77,6 +77,9 @@ _WORKER_DETECTOR: Detector | None = None
 
 def _start_worker(patterns: Sequence[tuple[str, str, str]], allow: Sequence[str]) -> None:
     global _WORKER_DETECTOR
+    from .workers import unpin_scan_worker
+
+    unpin_scan_worker()  # a pinned gateway's core is its event loop's, not this process's
     _WORKER_DETECTOR = _detector(patterns, allow)
 
 
