@@ -264,9 +264,14 @@ def main() -> None:
         if name not in med:
             continue
         rps, p50 = med[name]
+        # Paired within each round too (the box drifts between rounds, less within one).
+        pairs = list(zip(results[name], results["bare proxy"], strict=True))
+        ratios = sorted(round(100 * t[0] / b[0]) for t, b in pairs)
+        added = sorted(round(t[1] - b[1], 3) for t, b in pairs)
         print(
             f"{name}: {100 * rps / bare[0]:.0f}% of the bare proxy's req/s at c=16 (target >= 60%); "
-            f"adds {p50 - bare[1]:+.3f} ms p50 at c=1 over the bare proxy (target <= +0.3 ms)"
+            f"adds {p50 - bare[1]:+.3f} ms p50 at c=1 over the bare proxy (target <= +0.3 ms); "
+            f"round by round: {ratios} %, {added} ms"
         )
     if args.workers:
         pinned_one, one, two_unpinned, two = (med[name][0] for name in WORKERS)
