@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import IO
 
 import httpx
 import openai
@@ -367,19 +368,24 @@ def test_serve_workers_runs_n_processes_on_one_port_sharing_the_store(setup: Set
         pids = {owner.split(":")[1] for owner in owners()}
         assert len(pids) == 2 and str(process.pid) not in pids  # two children, one port
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            code = process.wait(30)
-        finally:
-            if process.poll() is None:
-                process.kill()
-            log.close()
+        code = _stop(process, log)
     assert code == 0
     assert {o.status for o in outcomes} == {200}
     report = setup.spend()
     providers = report["providers"]
     assert isinstance(providers, dict)
     assert pico(providers["openai"]["spent_usd"]) == setup.bill_pico() <= pico(CAP_USD)
+
+
+def _stop(process: subprocess.Popen[bytes], log: IO[bytes]) -> int:
+    """SIGTERM, then its exit code within 30 s (killed if it is still running then)."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        log.close()
 
 
 def _healthy(url: str) -> bool:
@@ -443,11 +449,5 @@ def test_serve_workers_pin_puts_each_worker_on_its_own_core(setup: Setup) -> Non
         assert len(scanners) == 1
         assert os.sched_getaffinity(scanners.pop()) == set(allowed)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            code = process.wait(30)
-        finally:
-            if process.poll() is None:
-                process.kill()
-            log.close()
+        code = _stop(process, log)
     assert code == 0
