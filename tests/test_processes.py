@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import IO
 
 import httpx
 import openai
@@ -30,7 +29,7 @@ import pytest
 
 from tiergate.testing import FakeUpstream
 
-from .serving import Serve, free_port, wait_for
+from .serving import Serve, wait_for
 
 PICO_PER_TOKEN = 300_000  # $0.30 per million tokens, in and out
 CAP_USD = "0.01"
@@ -349,50 +348,26 @@ def test_a_locked_ledger_delays_the_row_never_the_answer(setup: Setup, stream: b
 
 
 def test_serve_workers_runs_n_processes_on_one_port_sharing_the_store(setup: Setup) -> None:
-    port = free_port()
-    log = (setup.tmp / "workers.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tiergate.cli", "serve", "--config", str(setup.config),
-         "--port", str(port), "--workers", "2", "--log-level", "warning"],
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    gateway = Serve(
+        setup.config, setup.tmp / "workers.log", level="warning", extra=("--workers", "2")
+    )
     try:
 
         def owners() -> set[str]:
             return {str(r[0]) for r in setup.ledger("SELECT owner FROM owners")}
 
-        wait_for("the port to answer", lambda: _healthy(url), timeout_s=30)
         wait_for("both workers to take a lease", lambda: len(owners()) == 2, timeout_s=30)
-        outcomes = asyncio.run(burst([url], 120, 16))
+        outcomes = asyncio.run(burst([gateway.url], 120, 16))
         pids = {owner.split(":")[1] for owner in owners()}
-        assert len(pids) == 2 and str(process.pid) not in pids  # two children, one port
+        assert len(pids) == 2 and str(gateway.process.pid) not in pids  # two children, one port
     finally:
-        code = _stop(process, log)
+        code = gateway.stop()
     assert code == 0
     assert {o.status for o in outcomes} == {200}
     report = setup.spend()
     providers = report["providers"]
     assert isinstance(providers, dict)
     assert pico(providers["openai"]["spent_usd"]) == setup.bill_pico() <= pico(CAP_USD)
-
-
-def _stop(process: subprocess.Popen[bytes], log: IO[bytes]) -> int:
-    """SIGTERM, then its exit code within 30 s (killed if it is still running then)."""
-    process.send_signal(signal.SIGTERM)
-    try:
-        return process.wait(30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-        log.close()
-
-
-def _healthy(url: str) -> bool:
-    try:
-        return httpx.get(url + "/healthz", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 def _children(parents: set[int]) -> dict[int, str]:
@@ -416,22 +391,17 @@ def test_serve_workers_pin_puts_each_worker_on_its_own_core(setup: Setup) -> Non
     """`--pin`: each worker (and its ledger thread) on one allowed CPU, in turn; the scan worker
     process a pinned worker spawns for a large body gets every allowed CPU back."""
     allowed = sorted(os.sched_getaffinity(0))
-    port = free_port()
-    log = (setup.tmp / "pinned.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tiergate.cli", "serve", "--config", str(setup.config),
-         "--port", str(port), "--workers", "2", "--pin", "--log-level", "warning"],
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    gateway = Serve(
+        setup.config, setup.tmp / "pinned.log", level="warning", extra=("--workers", "2", "--pin")
+    )
+    url = gateway.url
     try:
-        wait_for("the port to answer", lambda: _healthy(url), timeout_s=30)
         wait_for(
             "both workers to take a lease",
             lambda: len(setup.ledger("SELECT owner FROM owners")) == 2,
             timeout_s=30,
         )
-        workers = set(_children({process.pid}))
+        workers = set(_children({gateway.process.pid}))
         assert len(workers) == 2
         cores = sorted(sorted(os.sched_getaffinity(pid)) for pid in workers)
         assert cores == sorted([[allowed[0]], [allowed[1 % len(allowed)]]])
@@ -449,5 +419,26 @@ def test_serve_workers_pin_puts_each_worker_on_its_own_core(setup: Setup) -> Non
         assert len(scanners) == 1
         assert os.sched_getaffinity(scanners.pop()) == set(allowed)
     finally:
-        code = _stop(process, log)
+        code = gateway.stop()
     assert code == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="CPU affinity is Linux's")
+def test_serve_pin_puts_the_one_process_and_its_threads_on_the_first_allowed_core(
+    setup: Setup,
+) -> None:
+    allowed = sorted(os.sched_getaffinity(0))
+    gateway = Serve(setup.config, setup.tmp / "pin.log", level="warning", extra=("--pin",))
+    try:
+        pid = gateway.process.pid
+        assert httpx.post(
+            gateway.url + "/v1/chat/completions",
+            json={"model": "auto", "messages": [{"role": "user", "content": "hi"}]},
+            timeout=30,
+        ).status_code == 200  # fmt: skip
+        threads = list(Path(f"/proc/{pid}/task").iterdir())
+        assert len(threads) > 1  # the ledger writer at least
+        for thread in threads:
+            assert os.sched_getaffinity(int(thread.name)) == {allowed[0]}
+    finally:
+        gateway.stop()
