@@ -9,6 +9,18 @@ also mean something else ("stroke", "depression", "operation") count only
 right after clinical wording ("had a stroke", "diagnosed with depression",
 "scheduled for surgery") with a person near. A term in documentation, with
 no one it happens to, is not health data ("the diabetes dataset has 442 rows").
+
+People write about themselves too: "I" with a verb ("I tested", "should I
+take"), kin and "I am" in other languages ("mi madre", "ich bin"). A lab or
+vital sign counts with a value after it and someone's "my"/"your" before it
+("my A1c was 7.9"), or with a clinical unit and a person near ("BP 160/100,
+should I go?"); someone's result counts on its own ("your biopsy showed").
+A few words tell health only after their own wording (``OWN_CUES``: "been
+depressed", "8 weeks pregnant", "clean from heroin", "use a wheelchair");
+pregnancy in other languages counts after a being verb ("est enceinte").
+A term a thing is built on ("diabetes dataset", "insulin pricing"), a figure
+of speech ("deaf to", "a stroke of genius") and a player's injury in a
+match report are not about anyone's health.
 """
 
 from __future__ import annotations
@@ -18,11 +30,19 @@ import re
 from collections.abc import Iterator
 
 from .lexicon import Span
-from .medical_terms import AMBIGUOUS, MEDICATIONS, terms
+from .medical_terms import AMBIGUOUS, FOREIGN_STATES, LABS, MEDICATIONS, terms
 from .medical_terms import SERVICES as SERVICE_WORDS
 
 MEDICINES = frozenset(terms(MEDICATIONS))
 SERVICES = frozenset(terms(SERVICE_WORDS))
+LAB_TESTS = frozenset(terms(LABS))
+FOREIGN_STATE_WORDS = frozenset(terms(FOREIGN_STATES))
+# A being verb before a state word is about someone: "est enceinte", "ist schwanger".
+_FOREIGN_BE = re.compile(
+    r"\b(?:est|suis|es|está|esta|estoy|estaba|ist|bin|war|is|ben|was|è|sono|era|é|sou|estou|"
+    r"jest|jestem|była|byla|zaszła|zaszla|zwanger|tombée|tombee|quedó|quedo|rimasta|ficou)"
+    r"(?:\s+(?:\w+\s+){0,2}?)?\s*\Z"
+)
 # Being seen by a clinic or a specialist tells what someone is treated for.
 _SERVICE_CUE = re.compile(
     r"\b(?:appointments?|appt|referred|referral|admitted|discharged|seen|sees|seeing|saw|"
@@ -49,11 +69,18 @@ _PERSON_WORD = re.compile(
     r"subscriber|policyholder|he|she|his|her|him|hers|himself|herself|mr|mrs|ms|miss|mx|dr|"
     r"herr|frau|mme|mlle|monsieur|madame|señor|señora|senhor|senhora|sr|sra|srta|sig|"
     r"signor|signora|dhr|mevr|mevrouw|pan|pani|shri|smt|"
-    r"i (?:have|had|was|am|got|suffer)|i'm|i've|my|"
+    r"i (?:have|had|was|am|got|suffer|tested|feel|felt|started|stopped|take|took|"
+    r"relapsed|developed|live|found out|was told|keep|can't|cannot|need|needed|start|begin|"
+    r"began|finished|will|'ll)|i'm|i've|i'd|my|myself|"
+    r"(?:should|can|could|may|do) i|is it safe|"
     r"mother|father|mom|mum|dad|son|daughter|wife|husband|brother|sister|grandmother|"
     r"grandfather|grandma|grandpa|partner|fiancée?|uncle|aunt|niece|nephew|baby|child|"
     r"employee|colleague|resident|paciente|patiente|patientin|paziente|pacjent|pacjentka|"
     r"elle|él|ella|ele|ela|hij|zij|"
+    r"je suis|j'ai|ich bin|ich habe|estoy|tengo|sono|ik ben|ik heb|estou|tenho|jestem|"
+    r"mère|père|mutter|vater|moeder|vader|madre|padre|mãe|matka|ojciec|"
+    r"hijo|hija|fils|fille|sohn|tochter|figlio|figlia|zoon|dochter|filho|filha|córka|"
+    r"esposa|marido|mari|femme|marito|moglie|"
     r"aged?|\d{1,3}[- ](?:year|yr)s?[- ]old|y/o|\d{1,3}\s?yo|dob|born|male|female|"
     r"admitted|discharged|hospitali[sz]ed|hospitalisée?|hospitalizad[oa]|ricoverat[oa]|"
     r"opgenomen|przyjęt[ya]|internad[oa]|eingeliefert|stationär)\b"
@@ -153,6 +180,7 @@ _CUE_BEFORE = re.compile(
     r"early|late|early-onset|late-onset|advanced|stage \w+|type \w+|grade \w+|"
     r"suspected|possible|probable|new|worsening|his|her|their|my|left|right|bilateral|"
     r"emergency|elective|urgent|total|partial|laparoscopic|robotic|open|minor|major|"
+    r"alcohol|drug|opioid|nicotine|gambling|"
     r"an? \w+))*[\s:\-]*\Z"
 )
 # Clinical labels with a list after them: "Conditions: diabetes; asthma, ...".
@@ -208,9 +236,33 @@ def scan(text: str, lowered: str, terms: list[Span], labels: list[Span]) -> Iter
                 yield "health", term  # "referred to psychiatry", "appointment at the oncology"
                 return
             continue
-        weak = term in AMBIGUOUS or (len(term) <= 4 and term.isascii() and term not in _SHORT)
-        if (not weak and _after_label(lowered, label_ends, start)) or any(
-            lo <= start < hi for lo, hi in columns
+        lab = term in LAB_TESTS
+        if lab:
+            if not _LAB_VALUE.match(lowered, end):
+                continue  # "the LDL column", "blood pressure monitor app"
+            if _OWNER_BEFORE.search(lowered, max(0, start - 30), start):
+                yield "health", term  # "my HbA1c came back at 8.1", "his BP is 150/95"
+                return
+            if not _LAB_UNIT.match(lowered, end):
+                continue  # "I bought BP at 450": with no one's "my", a unit must say lab
+        if term in FOREIGN_STATE_WORDS and _FOREIGN_BE.search(lowered, max(0, start - 16), start):
+            yield "health", term  # "Sophie est enceinte", "ich bin schwanger", "jestem w ciąży"
+            return
+        own = OWN_CUES.get(term)
+        if (own is not None and _FIGURATIVE_AFTER.match(lowered, end)) or (
+            term in AMBIGUOUS and _FIGURE_OF.match(lowered, end)
+        ):
+            continue  # "deaf to their excuses", "blind spot", "a stroke of genius"
+        if _possessed(lowered, start, end):
+            yield "health", term  # "your biopsy showed", "my MRI results came back"
+            return
+        weak = (
+            own is not None
+            or term in AMBIGUOUS
+            or (len(term) <= 4 and term.isascii() and term not in _SHORT)
+        )
+        if (not weak and _after_label(lowered, label_ends, start)) or (
+            own is None and any(lo <= start < hi for lo, hi in columns)
         ):
             yield "health", term
             return
@@ -222,9 +274,24 @@ def scan(text: str, lowered: str, terms: list[Span], labels: list[Span]) -> Iter
                 person_at, checked_to = found, found + 1
             else:
                 checked_to = max(checked_to, hi)
-        if _TOPIC_BEFORE.search(lowered, max(0, start - 40), start):
-            continue  # "the epidemiology of tuberculosis", "studies atrial fibrillation"
-        if person_at >= start - _REACH and (not weak or _cue(lowered, start)):
+        if _TOPIC_BEFORE.search(lowered, max(0, start - 40), start) or _TOPIC_AFTER.match(
+            lowered, end
+        ):
+            continue  # "the epidemiology of tuberculosis", "your diabetes dataset"
+        if person_at < start - _REACH:
+            continue
+        if term in _INJURIES and _SPORT.search(lowered, max(0, start - 120), end + 120):
+            continue  # a match report: "the striker limped off with a torn ACL"
+        if lab or not weak:
+            yield "health", term  # a lab's value is someone's: "BP 160/100, should I go?"
+            return
+        if own is not None:
+            if own.search(lowered, max(0, start - _CUE_REACH), start) or (
+                term in AMBIGUOUS and _cue(lowered, start)
+            ):
+                yield "health", term
+                return
+        elif _cue(lowered, start):
             yield "health", term
             return
 
@@ -257,8 +324,168 @@ _TOPIC_BEFORE = re.compile(
     r"\b(?:epidemiology|research|researches|researching|researcher|studies|study|studying|"
     r"lecture|lectures|article|paper|course|textbook|dataset|data set|modell?ing|models?|"
     r"statistics|prevalence|incidence|rates?|awareness|campaign|guidelines?|specialist|"
-    r"specialises|specializes|expert)\b[^.\n]{0,30}\Z"
+    r"specialises|specializes|expert|sell|sells|selling|sold|stock|stocks|manufactures?|"
+    r"manufacturing|market|markets|marketing|import|export|novel|character|hero|heroine|"
+    r"protagonist|plot|fiction|screenplay|learn|learning|teach|teaching)\b[^.\n]{0,30}\Z"
 )
+
+
+# A value after a lab's name, a few words on: "A1c was 7.9", "eGFR dropped to 42",
+# "BP 160/100", "AMH is low". Only these words may stand between.
+_LAB_GAP = (
+    r"(?:[\s,:=~]+(?:levels?|readings?|results?|count|values?|test|tests|numbers?|was|is|"
+    r"are|were|came|come|back|at|of|to|went|up|down|dropped|rose|jumped|fell|climbed|"
+    r"has|have|been|still|now|only|just|around|about|over|under|nearly|almost|already|"
+    r"again|today|yesterday|reads?|read|showed|shows|this|morning|keeps?|stays?|stayed)){0,6}"
+)
+_LAB_JUDGED = (
+    r"[\s,]+(?:too |very |really |a bit |quite |slightly |dangerously )?"
+    r"(?:high|low|elevated|raised|abnormal|borderline|off the charts|through the roof)\b"
+)
+_LAB_VALUE = re.compile(_LAB_GAP + r"(?:[\s,:=~]*\d|" + _LAB_JUDGED + ")")
+# The same with a clinical unit or a blood pressure's slash, when no one's "my" says whose.
+_LAB_UNIT = re.compile(
+    _LAB_GAP + r"(?:[\s,:=~]*\d+(?:[.,]\d+)?\s*(?:%|mg/dl|mmol/l|mmol/mol|g/dl|g/l|mmhg|bpm|"
+    r"ng/ml|miu/l|mu/l|u/l|iu/l|µmol/l|umol/l|ml/min|cells|copies|/\d{2,3}\b)|" + _LAB_JUDGED + ")"
+)
+# Whose the lab is: "my last HbA1c", "your fasting blood sugar", "her LDL".
+_OWNER_BEFORE = re.compile(
+    r"\b(?:my|your|his|her|their|patient's|pt's|mum's|mom's|dad's|wife's|husband's|son's|"
+    r"daughter's)\s+(?:[a-z]+\s+)?\Z"
+)
+# What a person owns that is a result: "your biopsy showed", "my MRI results came back".
+_POSSESSED_BEFORE = re.compile(r"\b(?:my|your|his|her|their)\s+(?:[a-z]+\s+)?\Z")
+_RESULT_AFTER = re.compile(
+    r"\s+(?:results?|report|scan|came back|showed|shows|revealed|found|confirmed|"
+    r"(?:is|was) (?:positive|negative|normal|abnormal|clear|benign|malignant|scheduled|"
+    r"booked|tomorrow|next))\b"
+)
+# A disease as the subject of a thing built or read: "your diabetes dataset".
+_TOPIC_AFTER = re.compile(
+    r"[\s-]+(?:dataset|datasets|data set|classifier|classification|prediction|predictor|"
+    r"detection|benchmark|awareness|research|study|studies|api|sdk|module|column|field|schema|"
+    r"simulator|simulation|example|tutorial|repo|repository|project|model|models|market|"
+    r"markets|sales|industry|stocks?|shares|pricing|prices?|costs?|dosing tables?|tables?|"
+    r"chapter|exam|lecture|slides|deck|quiz|homework|charity|fundraiser|as an? (?:example|"
+    r"placeholder|sample))\b"
+)
+
+# Words with their own wording before them (a person must still be near).
+_BE = r"(?:'m|'re|'s|\bam|\bare|\bis|\bwas|\bwere|\bbeen|\bbeing|\bbecame|\bbecome|\bfeel|\bfelt|\bfeeling|\bget|\bgot)"
+_DRUG_USE = re.compile(
+    r"\b(?:addicted to|addiction to|hooked on|relapsed on|clean (?:off|from)|sober from|"
+    r"withdrawal from|withdrawing from|detox(?:ing)? from|using|use|used|smoke|smoked|smoking|"
+    r"inject|injected|injecting|snort|snorted|snorting|overdosed on|od'?d on|quit|quitting|"
+    r"off|on|addiction|habit|dependent on|dependence on)\s+(?:\w+\s+)?\Z"
+)
+_TREATMENT_START = re.compile(
+    r"\b(?:start|starting|starts|started|begin|beginning|begins|began|finish|finished|"
+    r"finishing|round of|rounds of|cycle of|weeks? of|months? of|in|out of|checked into|"
+    r"went to|back in)\s+\Z"
+)
+OWN_CUES: dict[str, re.Pattern[str]] = {
+    "depressed": re.compile(
+        r"(?:\bbeen|\bfeel|\bfelt|\bfeeling|\bclinically|\bseverely|\bchronically|"
+        r"\bdiagnosed as|\bgets?|\bgetting)\s+(?:\w+\s+)?\Z"
+    ),
+    "suicidal": re.compile(_BE + r"\s+(?:\w+\s+)?\Z|\b(?:actively|passively)\s+\Z"),
+    "kill myself": re.compile(
+        r"\b(?:want(?:ed)? to|wanna|going to|gonna|thinking (?:of|about)|thoughts of|"
+        r"tried to|try to|urge to|plan(?:ned)? to|considering|how to)\s+\Z"
+    ),
+    "end my life": re.compile(
+        r"\b(?:want(?:ed)? to|wanna|going to|gonna|thinking (?:of|about)|thoughts of|"
+        r"tried to|try to|urge to|plan(?:ned)? to|considering|how to)\s+\Z"
+    ),
+    "alcoholic": re.compile(
+        r"(?:'m|'s|\bam|\bis|\bwas|\brecovering|\bfunctioning|\bdiagnosed)\s+(?:an?\s+)?"
+        r"(?:\w+\s+)?\Z"
+    ),
+    "sober": re.compile(
+        r"\b(?:days|weeks|months|years|been|stay|staying|stayed|got|getting|am|i'm|now)\s+\Z"
+    ),
+    "relapsed": re.compile(r"(?:\bi|\bhe|\bshe|\bthey|\bwe|\bjust|\bhave|'ve|\bhas)\s+\Z"),
+    "heroin": _DRUG_USE,
+    "cocaine": _DRUG_USE,
+    "crack cocaine": _DRUG_USE,
+    "methamphetamine": _DRUG_USE,
+    "crystal meth": _DRUG_USE,
+    "meth": _DRUG_USE,
+    "opioids": _DRUG_USE,
+    "painkillers": _DRUG_USE,
+    "chemo": _TREATMENT_START,
+    "rehab": _TREATMENT_START,
+    "detox": _TREATMENT_START,
+    "prep": re.compile(
+        r"\b(?:on|taking|take|takes|started|starting|prescribed|stopped|need|needs)\s+\Z"
+    ),
+    "wheelchair": re.compile(
+        r"\b(?:use|uses|using|used|in|needs?|needed|confined to|bound to|rely on|relies on)\s+"
+        r"(?:an?\s+|the\s+|my\s+|her\s+|his\s+|a\s+power\s+)?\Z"
+    ),
+    "deaf": re.compile(
+        _BE + r"\s+(?:\w+\s+)?\Z|\b(?:born|went|profoundly|partially|completely)\s+\Z"
+    ),
+    "blind": re.compile(
+        r"(?:'m|'s|\bam|\bis|\bwas|\bbeen|\bwent|\bgoing)\s+(?:\w+\s+)?\Z"
+        r"|\b(?:born|legally|partially|completely)\s+\Z"
+    ),
+    "diabetic": re.compile(_BE + r"\s+(?:\w+\s+)?\Z|\b(?:type [12i]+|insulin-dependent)\s+\Z"),
+    "miscarried": re.compile(r"(?:\bi|\bshe|\bwe|\bjust|\bhave|'ve|\bhad|\bhas)\s+\Z"),
+    "infertile": re.compile(_BE + r"\s+(?:\w+\s+)?\Z"),
+    # "I'm 8 weeks pregnant", "she's pregnant again": a being verb or a term of weeks.
+    "pregnant": re.compile(
+        r"(?:" + _BE + r"|\bweeks|\bmonths|\bwks|\bgetting|\btrying to get)\s+"
+        r"(?:\w+\s+){0,2}\Z"
+    ),
+}
+
+
+_FIGURATIVE_AFTER = re.compile(
+    r"(?:\s+to\b|-|\s+(?:spot|spots|side|eye|date|trust|faith|test|review|study|with "
+    r"(?:ideas?|meaning|possibilit\w*|promise|hope|tension|significance|potential)))"
+)
+
+_FIGURE_OF = re.compile(
+    r"\s+of\s+(?:genius|luck|good luck|bad luck|midnight|brilliance|inspiration|fortune|"
+    r"the pen|a pen|a brush|the brush)\b"
+)
+
+# Injuries a match report tells about players, and the words of a match report.
+_INJURIES = frozenset(
+    (
+        "concussion",
+        "torn acl",
+        "acl tear",
+        "torn meniscus",
+        "broken leg",
+        "broken wrist",
+        "fractured wrist",
+        "fracture",
+        "rotator cuff tear",
+        "tendinitis",
+        "tendonitis",
+        "herniated disc",
+        "acl reconstruction",
+        "knee surgery",
+        "shoulder surgery",
+        "surgery",
+    )
+)
+_SPORT = re.compile(
+    r"\b(?:quarterback|striker|midfielder|goalkeeper|defender|winger|forward|pitcher|"
+    r"linebacker|batsman|bowler|fly-half|ruled out|sidelined|limped off|stretchered off|"
+    r"injured reserve|injury list|doubtful for|miss(?:es|ed)? the (?:match|game|final|race)|"
+    r"head coach|the club|the team said|kick-?off|touchdown|half-?time|the season)\b"
+)
+
+
+def _possessed(lowered: str, start: int, end: int) -> bool:
+    """True for someone's result: "your biopsy showed", "my MRI results came back"."""
+    return (
+        _POSSESSED_BEFORE.search(lowered, max(0, start - 24), start) is not None
+        and _RESULT_AFTER.match(lowered, end) is not None
+    )
 
 
 def _cue(lowered: str, start: int) -> bool:

@@ -4,6 +4,9 @@ Plain data for ``lexicon``. Each entry is lower-case and is found as a whole
 word (ASCII entries) or as it stands (other scripts). ``AMBIGUOUS`` holds the
 words that also mean something outside medicine ("stroke", "depression",
 "cold"): they count only right after clinical wording ("had a stroke").
+``SELF_REPORTED`` holds symptoms and drug classes people tell about themselves,
+``OWN_CUE_TERMS`` words with their own wording (see ``health.OWN_CUES``),
+``LABS`` lab tests and vital signs that count with a value.
 """
 
 from __future__ import annotations
@@ -308,8 +311,55 @@ nephrologist|hematology|haematology|hematologist|haematologist|pulmonology|
 antenatal clinic|prenatal clinic|maternity ward|icu|intensive care
 """
 
+# Symptoms, states and drug classes people tell about themselves ("I've had chest pain",
+# "I'm on antidepressants"): counted like conditions, with a person near.
+SELF_REPORTED = """
+chest pain|chest pains|shortness of breath|short of breath|coughing up blood|coughing blood|
+blood in my stool|blood in my urine|night sweats|palpitations|heart palpitations|
+lump in my breast|lump in her breast|panic attack|panic attacks|psychotic episode|
+manic episode|fever|high fever|suicidal thoughts|suicidal ideation|suicide attempt|attempted suicide|
+self-harming|self harming|self harm|eating disorder|prediabetic|
+antidepressants|antidepressant|antipsychotics|antipsychotic|antiretrovirals|
+antiretroviral therapy|blood thinners|blood thinner|statins|beta blockers|beta blocker|
+mood stabilizers|mood stabiliser|mood stabilizer|ssri|ssris|birth control pill|
+hormone replacement|hrt|gender-affirming hormones|
+std|sti|stds|stis|herpes outbreak|hpv positive|
+autistic|wheelchair user|hearing aids|hearing aid|paraplegic|quadriplegic|amputee|
+legally blind|hard of hearing|
+spinal injury|ivf cycle|embryo transfer|trying to conceive|frozen embryos|
+"""
+
+# Words that tell health only after their own words ("I'm 8 weeks pregnant", "clean from
+# heroin", "I use a wheelchair", "been depressed for months"): see ``health.OWN_CUES``.
+OWN_CUE_TERMS = """
+depressed|suicidal|kill myself|end my life|alcoholic|sober|relapsed|heroin|cocaine|
+crack cocaine|methamphetamine|crystal meth|meth|opioids|painkillers|wheelchair|deaf|blind|
+prep|
+diabetic|miscarried|infertile|
+"""
+
+# Lab tests and vital signs: health when a value follows and someone's they are.
+LABS = """
+hba1c|a1c|egfr|gfr|ldl|hdl|ldl cholesterol|cholesterol|triglycerides|tsh|psa|inr|
+blood sugar|blood glucose|fasting glucose|glucose|sugar levels|blood sugar levels|
+blood pressure|bp|heart rate|resting heart rate|pulse|spo2|oxygen saturation|o2 sat|
+oxygen level|oxygen levels|creatinine|ferritin|hemoglobin|haemoglobin|hgb|platelets|
+platelet count|white count|wbc|cd4|cd4 count|viral load|amh|vitamin d|bmi|alt|ast|
+potassium|sodium|troponin|bilirubin|testosterone levels|estrogen levels|hcg|beta hcg|
+sperm count|iron levels|b12|
+"""
+
+# Other languages: pregnancy, and kin and first-person words are in ``health``.
+FOREIGN_STATES = """
+enceinte|embarazada|schwanger|zwanger|incinta|grávida|gravida|w ciąży|w ciazy|
+"""
+
 ALL = (
     *terms(CONDITIONS),
+    *terms(SELF_REPORTED),
+    *terms(OWN_CUE_TERMS),
+    *terms(LABS),
+    *terms(FOREIGN_STATES),
     *terms(PROCEDURES),
     *terms(MEDICATIONS),
     *terms(FOREIGN_TERMS),
