@@ -9,6 +9,16 @@ preposition before the date ("nato il 3 maggio 1990"), so "NATO was founded
 in 1949" stays clean. Dates: d-m-Y, d.m.Y, d/m/Y, m/d/Y, Y-m-d, Y/m/d,
 month names in English, German, French, Spanish, Italian, Dutch, Polish,
 Portuguese and Hindi, and 1990年5月3日 / 1990년 5월 3일.
+
+Without a birth word, a date counts right after a person's name that follows a
+record word ("Patient: Maria Lopez (14 Feb 1949)", "Name: Smith, John,
+03/07/1962") when its year is one an adult's record carries (1900-2012): a
+record word, a two-to-four-word name with no phrase word in it ("seen on",
+"Ltd", "project") and the date at once after it. Genealogy's star counts in
+brackets ("Maria Lopez (*14.02.1949)") when the date is closed by the bracket,
+a comma or the place. Form abbreviations ("Geb.-Dat.", "Date naiss.", "Dt.
+Nasc.", "bday", "DOB/Age") and the labels of Nordic, Finnish, Turkish,
+Russian, Arabic, Czech, Hungarian, Romanian and Greek forms are labels too.
 """
 
 from __future__ import annotations
@@ -63,7 +73,98 @@ LABELS = (
     "जन्मतिथि",
     "जन्म दिनांक",
     "जन्म की तारीख",
+    # abbreviations forms print: "Geb.-Dat.", "Date naiss.", "Dt. Nasc.", "Né(e) le"
+    "geb.-dat",
+    "geb.dat",
+    "geb. dat",
+    "naiss",
+    "né(e)",
+    "ne(e)",
+    "nasc",
+    "f.nac",
+    "fec. nac",
+    "birth_dt",
+    "d/o/b",
+    "geburtsdatum/-ort",
+    "geburtsdatum/ort",
+    "geburtsort und -datum",
+    "geburtsort/-datum",
+    "born:",
+    "geboren:",
+    "né:",
+    "née:",
+    "nacido:",
+    "nacida:",
+    "nato:",
+    "nata:",
+    "urodzony:",
+    "urodzona:",
+    "bday",
+    "b-day",
+    "b'day",
+    "dob/age",
+    "dob / age",
+    "dob/sex",
+    "age/dob",
+    "age / dob",
+    "birthdt",
+    "born_on",
+    # languages whose birth label is enough on its own
+    "fødselsdato",
+    "fodselsdato",
+    "födelsedatum",
+    "fodelsedatum",
+    "geboortedag",
+    "syntymäaika",
+    "syntymaaika",
+    "doğum tarihi",
+    "dogum tarihi",
+    "дата рождения",
+    "датарождения",
+    "تاريخ الميلاد",
+    "datum narození",
+    "datum narozeni",
+    "születési dátum",
+    "szuletesi datum",
+    "data nașterii",
+    "data nasterii",
+    "ημερομηνία γέννησης",
 )
+# Record words that head a person's line: "Patient: Maria Lopez (14 Feb 1949)". A date
+# right after the name there is the birth date; "Release (14 Feb 2024)" has no such word.
+RECORD_WORDS = (
+    "patient",
+    "patientin",
+    "paciente",
+    "patiente",
+    "paziente",
+    "pacjent",
+    "pacjentka",
+    "name",
+    "full name",
+    "nombre",
+    "nom",
+    "nome",
+    "naam",
+    "imię i nazwisko",
+    "applicant",
+    "insured",
+    "policyholder",
+    "beneficiary",
+    "resident",
+    "member name",
+    "client name",
+    "child",
+    "pt",
+    "patient name",
+    "mother",
+    "father",
+    "spouse",
+    "son",
+    "daughter",
+)
+_RECORD_SET = frozenset(RECORD_WORDS)
+_PATIENT_WORDS = frozenset(RECORD_WORDS[:7])
 VERBS = (
     "born",
     "birth",
@@ -102,6 +203,9 @@ VERBS = (
     "wurde geboren",
     " * ",
     " *",
+    "(*",
+    "(* ",
+    *RECORD_WORDS,
 )
 
 _MONTHS = (
@@ -127,14 +231,16 @@ _MONTH_NAMES = frozenset(_MONTHS.split("|"))
 # tried at every candidate would cost more than the rest of the scan.
 _WORD = r"[^\W\d_][^\s\d,.]{1,11}"
 DATE = (
-    r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)"
-    r"|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})(?!\d)"
+    r"(?:\d{4}[-/.] ?\d{1,2}[-/.] ?\d{1,2}(?!\d)"  # 1990-05-03, 1962. 7. 3.
+    r"|\d{1,2} ?[-/.] ?\d{1,2} ?[-/.] ?(?:\d{4}|\d{2})(?!\d)"  # 03 / 07 / 1962, 14. 2. 1949
     r"|\d{1,2}(?:st|nd|rd|th|er|º|°)?\.?\s{0,2}(?:de |of )?(?P<m1>" + _WORD + r")\.?,?\s{0,2}"
-    r"(?:de )?\d{4}(?!\d)"
+    r"(?:del? )?(?:\d{4}|\d{2}(?![\d:]))(?!\d)"
     r"|(?P<m2>" + _WORD + r")\.?\s{1,2}\d{1,2}(?:st|nd|rd|th)?,?\s{1,2}\d{4}(?!\d)"
     r"|\d{4}\s?[年년]\s?\d{1,2}\s?[月월]\s?\d{1,2}\s?[日일]?"
     r"|\d{1,2}-(?P<m3>[^\W\d_]{3,9})-(?:\d{4}|\d{2})(?!\d)"  # 03-May-1990
-    r"|(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d))"  # 19900503
+    r"|(?P<m4>[^\W\d_]{3,9})-\d{1,2}-\d{4}(?!\d)"  # Jul-03-1962
+    r"|(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d)"  # 19900503
+    r"|(?<!\d)(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])(?:19|20)\d\d(?!\d))"  # 03071962
 )
 # Up to a few words ("(as on passport): "); a JSON key's closing quote and colon too.
 _LABEL_GAP = r"[\":=\s]{0,6}[^\d\n\"]{0,44}?\"?"  # "Date of birth (as on passport): "
@@ -151,7 +257,7 @@ _VERB_GAP_OK = re.compile(_VERB_GAP)
 _LABEL_REACH = 52
 _VERB_REACH = 52
 _DIGIT = re.compile(r"\d")
-_MONTH_BEFORE = re.compile(r"(?<![^\W\d_])(" + _WORD + r")\.?\s{1,2}\Z")
+_MONTH_BEFORE = re.compile(r"(?<![^\W\d_])(" + _WORD + r")(?:\.?\s{1,2}|-)\Z")
 # "Python 3 was born in 1991", "the project was born on": things, not people.
 _BORN_THING = re.compile(
     r"(?:\b[a-z]+ \d+(?:\.\d+)* |\b(?:project|idea|company|language|product|library|framework|"
@@ -163,6 +269,89 @@ _TABLE_ROWS = 6
 _TABLE_HEADERS = 4
 _ROWS_ABOVE = 400
 _DATE = re.compile(DATE)
+# After a record word: its colon (a patient word may stand without one), a name of two to
+# four words ("maria lopez", "smith, john"), then the date in parentheses or after a comma,
+# a dash, a bar or a tab. Names are lowered here: their shape, not their capitals, counts.
+_NAME_WORD = r"[^\W\d_][^\W\d_'\u2019.-]{0,20}"
+_RECORD_HEAD = re.compile(r"[ \t]{0,2}(?:[:=|#-]|\.:)[ \t]{0,3}")
+_RECORD_PERSON = re.compile(
+    r"(?P<name>" + _NAME_WORD + r"(?:,? " + _NAME_WORD + r"){1,3})"
+    r"(?:[ \t]{0,2}\([ \t]{0,2}|,[ \t]{0,2}| [-\u2013|/] |[ \t]{2,}|\t)"
+    r"(?P<date>" + DATE + r")"
+)
+# Words that make the "name" a phrase ("Patient: seen on 14 Feb 1949"), not a person.
+_NOT_NAME = frozenset(
+    (
+        "on",
+        "since",
+        "from",
+        "date",
+        "dated",
+        "joined",
+        "until",
+        "to",
+        "at",
+        "in",
+        "of",
+        "the",
+        "was",
+        "is",
+        "id",
+        "no",
+        "nr",
+        "and",
+        "or",
+        "visit",
+        "visited",
+        "seen",
+        "admitted",
+        "discharged",
+        "updated",
+        "created",
+        "version",
+        "release",
+        "record",
+        "file",
+        "notes",
+        "note",
+        "list",
+        "report",
+        "am",
+        "vom",
+        "le",
+        "el",
+        "il",
+        "du",
+        "des",
+        "en",
+        "op",
+        "ltd",
+        "llc",
+        "inc",
+        "gmbh",
+        "corp",
+        "co",
+        "plc",
+        "llp",
+        "ag",
+        "bv",
+        "holdings",
+        "group",
+        "company",
+        "team",
+        "project",
+        "server",
+        "build",
+        "service",
+        "app",
+    )
+)
+# What ends a genealogy's "(* 14.02.1949": the bracket, a comma, the place or the death.
+_CLOSES = re.compile(r"\s{0,2}(?:[),;†]|\Z|(?:in|à|a|w|te|at|im) )")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+# Without a birth word a date counts only with a year a grown person's record carries:
+# "Patient: Maria Lopez, 14/02/2024" may be the visit.
+_RECORD_YEARS = (1900, 2012)
 
 
 # Birth words that follow the date: "1990年5月3日生まれ", "05/13/1955에 태어났다".
@@ -190,15 +379,57 @@ def scan(
             yield "date_of_birth", word + " " + found
             return
     for start, end, word in verbs:
-        if word[:2] == " *" and not (start and lowered[start - 1].isalpha()):
+        if word in _RECORD_SET:
+            if found := _record(lowered, end, word):
+                yield "date_of_birth", word + " " + found
+                return
+            continue
+        if word[:2] == " *" and not (
+            start and (lowered[start - 1].isalpha() or lowered[start - 1] == ",")
+        ):
             continue  # "Anna Berg * 3.5.1990" (genealogy's born); not a list's bullet
+        if word[:2] == "(*" and not _after_name(lowered, start):
+            continue  # "Maria Lopez (*14.02.1949)"; not "(*) see note"
         if word in ("born", "nato", "nata", "nee") and _BORN_THING.search(
             lowered, max(0, start - 40), start
         ):
             continue
         if found := _date_after(lowered, end, _VERB_REACH, _VERB_GAP_OK):
+            if word[:2] == "(*" and not _CLOSES.match(
+                lowered, lowered.find(found, end) + len(found)
+            ):
+                continue  # "Total (* 3.5.1990 rate)": a footnote mark, not a birth
             yield "date_of_birth", word + " " + found
             return
+
+
+def _after_name(lowered: str, start: int) -> bool:
+    """True if a letter stands just before ``start``, one space apart at most."""
+    if start and lowered[start - 1] == " ":
+        start -= 1
+    return bool(start) and lowered[start - 1].isalpha()
+
+
+def _record(lowered: str, end: int, word: str) -> str | None:
+    """A person's name after a record word, and the date that follows it right away."""
+    head = _RECORD_HEAD.match(lowered, end)
+    if head:
+        at = head.end()
+    elif word in _PATIENT_WORDS and lowered[end : end + 1] == " ":
+        at = end + 1
+    else:
+        return None
+    m = _RECORD_PERSON.match(lowered, at)
+    if not m or not _real_month(m):
+        return None
+    if not head and "(" not in lowered[m.end("name") : m.start("date")]:
+        return None  # "Patient Maria Lopez (14 Feb 1949)"; not "Patient survey, 03/07/2010"
+    if any(w.strip(",.") in _NOT_NAME for w in m.group("name").split()):
+        return None
+    year = _YEAR.search(m.group("date"))
+    if not year or not _RECORD_YEARS[0] <= int(year.group()) <= _RECORD_YEARS[1]:
+        return None
+    return m.group("date")
 
 
 def _date_after(lowered: str, end: int, reach: int, gap_ok: re.Pattern[str]) -> str | None:
@@ -243,7 +474,7 @@ def _date_at(lowered: str, at: int) -> str | None:
 
 
 def _real_month(m: re.Match[str]) -> bool:
-    month = m.group("m1") or m.group("m2") or m.group("m3")
+    month = m.group("m1") or m.group("m2") or m.group("m3") or m.group("m4")
     return month is None or month in _MONTH_NAMES
 
 
