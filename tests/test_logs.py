@@ -251,7 +251,7 @@ def test_a_run_through_every_logging_path_leaves_no_data_and_no_key_in_the_log(
     finally:
         code = server.stop()
     text = log.read_text()
-    assert code in (0, -signal.SIGTERM), text  # uvicorn re-raises the signal once it is done
+    assert code in (0, -signal.SIGTERM), text  # the server re-raises the signal once it is done
 
     # The requests did what the test means them to do.
     def status(name: str) -> int:
@@ -312,7 +312,7 @@ def test_a_run_through_every_logging_path_leaves_no_data_and_no_key_in_the_log(
         assert lines(msg="unexpected error", level="error", path="/v1/chat/completions")
     else:  # once intake refuses it, it is a 400 like any other invalid request
         assert status("odd_tool_call") == 400
-    assert lines(logger="uvicorn.error", msg="Application startup complete.")
+    assert lines(logger="tiergate.http", msg="Application startup complete.")
     assert not [e for e in logged if "color_message" in e]
 
 

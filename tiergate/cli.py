@@ -236,10 +236,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from . import logs
     from .gateway import is_loopback
+    from .httpd import Server
     from .reload import early_sighup
     from .server import create_app
     from .shutdown import SERVER_MARGIN_S
@@ -255,24 +254,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             ]
         )
     logs.setup(args.log_level)
-    try:
-        import uvloop  # noqa: F401
-
-        loop = "uvloop"
-    except ImportError:  # pragma: no cover - Windows
-        loop = "asyncio"
-    options: dict[str, Any] = dict(
-        loop=loop,
-        http="httptools",
-        lifespan="on",
-        access_log=False,
-        log_config=None,
-        # Our own grace answers what is left before uvicorn's timeout would cut it.
-        timeout_graceful_shutdown=config.server.shutdown_grace_s + SERVER_MARGIN_S,
-        # The caller's address decides loopback-only access: never take it from a header.
-        proxy_headers=False,
-        server_header=False,
-    )
+    # Our own grace (shutdown.py) answers what is left before the server's timeout would cut it.
+    # The caller's address decides loopback-only access: the server never takes it from a header.
+    graceful_s = config.server.shutdown_grace_s + SERVER_MARGIN_S
     if args.workers < 1:
         raise ConfigError([f"--workers: expected 1 or more processes, got {args.workers}"])
     if args.pin and not hasattr(os, "sched_setaffinity"):
@@ -285,7 +269,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             app = create_app(config, prices=prices)
             app.reload_from(args.config)
             app.after_start = _settle_garbage_collector
-            uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
+            code = Server(app, graceful_s=graceful_s).run(sockets=[sock])
+            if code:
+                raise SystemExit(code)
 
         return workers.supervise(serve, host, port, args.workers, pinned=args.pin)
     if args.pin:
@@ -296,8 +282,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(config, prices=prices)
     app.reload_from(args.config)  # SIGHUP re-reads it
     app.after_start = _settle_garbage_collector  # once the lifespan has built everything
-    uvicorn.run(app, host=host, port=port, **options)
-    return 0
+    return Server(app, host=host, port=port, graceful_s=graceful_s).run()
 
 
 def _settle_garbage_collector() -> None:

@@ -416,12 +416,13 @@ async def _stream(
 
 
 class BackgroundServer:
-    """Runs an ASGI app under uvicorn in a thread on a loopback port: for tests, the demo and benchmarks."""
+    """Runs an ASGI app on tiergate's HTTP server in a thread on a loopback port: for tests, the
+    demo and benchmarks."""
 
     def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0) -> None:
         import socket
 
-        import uvicorn
+        from .httpd import Server
 
         # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP,
         # and without it every small response waits ~40 ms for a delayed ACK.
@@ -430,25 +431,11 @@ class BackgroundServer:
         self._socket.bind((host, port))
         self.port = self._socket.getsockname()[1]
         self.url = f"http://{host}:{self.port}"
-        self._server = uvicorn.Server(
-            uvicorn.Config(
-                app,
-                http="httptools",
-                lifespan="on",
-                access_log=False,
-                proxy_headers=False,
-                log_level="warning",
-            )
-        )
+        self._server = Server(app)
         self._thread = threading.Thread(target=self._run, name="tiergate-server", daemon=True)
 
     def _run(self) -> None:
-        try:
-            import uvloop
-        except ImportError:  # pragma: no cover - Windows
-            asyncio.run(self._server.serve(sockets=[self._socket]))
-        else:
-            uvloop.run(self._server.serve(sockets=[self._socket]))
+        self._server.run(sockets=[self._socket])
 
     def __enter__(self) -> BackgroundServer:
         self._thread.start()
