@@ -1,8 +1,8 @@
 """The gateway's CPU time per request, path by path: what decides both overhead targets of issue 8.
 
 Wall-clock figures (bench_wrk.py) need a quiet machine; CPU seconds per request do not. Each
-server under test runs in its own process, started the way `tiergate serve` starts it (uvicorn,
-uvloop, httptools, log level warning); a FakeUpstream runs in another process, and this process
+server under test runs in its own process, started the way `tiergate serve` starts it
+(tiergate.httpd on uvloop, or uvicorn for an older --baseline copy; log level warning); a FakeUpstream runs in another process, and this process
 drives N requests over keep-alive connections. The figure is the server process's user+system
 CPU time (/proc/PID/stat) over the measured requests, divided by their number.
 
@@ -73,11 +73,17 @@ logs.setup(sys.argv[3])
 app = create_app(config, prices=prices)
 app.after_start = _settle_garbage_collector  # as `tiergate serve` does
 profile = cProfile.Profile() if sys.argv[4] else None
-server = uvicorn.Server(uvicorn.Config(
-    app, host="127.0.0.1", port=int(sys.argv[2]), loop="uvloop", http="httptools",
-    lifespan="on", access_log=False, log_config=None, proxy_headers=False, server_header=False,
-))
-# uvicorn re-raises the SIGTERM it caught once it has shut down: end through `finally`.
+import tiergate
+if os.path.exists(os.path.join(os.path.dirname(tiergate.__file__), "httpd.py")):
+    from tiergate.httpd import Server  # the server `tiergate serve` runs
+    server = Server(app, host="127.0.0.1", port=int(sys.argv[2]))
+else:  # an older copy of tiergate (--baseline), from before it had its own server
+    server = uvicorn.Server(uvicorn.Config(
+        app, host="127.0.0.1", port=int(sys.argv[2]), loop="uvloop", http="httptools",
+        lifespan="on", access_log=False, log_config=None, proxy_headers=False,
+        server_header=False,
+    ))
+# The server re-raises the SIGTERM it caught once it has shut down: end through `finally`.
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 gc_seconds = [0.0, 0.0, 0.0]
 gc_started = [0.0]

@@ -607,7 +607,7 @@ class Server:
         for server in servers:
             for sock in server.sockets:
                 name = sock.getsockname()
-                log.info("serving on http://%s:%d", *name[:2])
+                log.info("tiergate serving on http://%s:%d (Ctrl+C stops it)", *name[:2])
         return servers
 
     async def _main_loop(self) -> None:

@@ -27,7 +27,7 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
     "message",
     "asctime",
     "taskName",
-    "color_message",  # uvicorn's copy of msg with ANSI colours
+    "color_message",  # uvicorn's copy of msg with ANSI colours (an app embedding tiergate's)
 }
 
 log = logging.getLogger("tiergate")

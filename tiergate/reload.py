@@ -61,7 +61,7 @@ class Generation:
         )
 
 
-# Made once at start (the store and its key, the listening socket, uvicorn's shutdown timeout,
+# Made once at start (the store and its key, the listening socket, the server's shutdown timeout,
 # the detector and its worker process, the tracer, the cache): these keep their running values.
 _AT_START = ("store", "ledger_key", "ledger_key_file", "store_lease_s", "store_heartbeat_s",
              "telemetry", "cache")  # fmt: skip

@@ -1,7 +1,7 @@
 """Graceful shutdown: SIGTERM gives requests in flight `server.shutdown_grace_s` to finish.
 
-uvicorn stops accepting connections on SIGTERM and waits for the open ones; left
-alone, after its timeout it cancels what is still running and the client gets a
+The server (httpd.py) stops accepting connections on SIGTERM and waits for the open
+ones; left alone, after its timeout it cancels what is still running and the client gets a
 plain-text 500 or a stream cut without a word. Instead, when the grace is over,
 every request still in flight is cancelled *by us*, marked, and answered in its
 own API's terms: a request still waiting gets the OpenAI error envelope (503
@@ -28,7 +28,7 @@ from .logs import Exchange
 log = logging.getLogger("tiergate.shutdown")
 
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
-# What the server (uvicorn) waits beyond the grace before it cancels on its own.
+# What the server (httpd.py) waits beyond the grace before it cancels on its own.
 SERVER_MARGIN_S = 5.0
 SHUTDOWN = "shutdown"
 
