@@ -309,6 +309,16 @@ def test_malformed_requests_get_400_and_the_server_carries_on(served: Any, garba
     assert httpx.post(server.url + "/echo", content=b"ok").json()["len"] == 2
 
 
+def test_a_header_flood_gets_431_not_the_servers_memory(served: Any) -> None:
+    server, _ = served
+    with connect(server) as sock:
+        # 70 x 1000 bytes of headers, over the 64 KiB a head may have, in one piece.
+        filler = b"".join(b"X-Filler-%04d: %b\r\n" % (i, b"v" * 983) for i in range(70))
+        sock.sendall(b"GET /echo HTTP/1.1\r\nHost: x\r\n" + filler + b"\r\n")
+        ((status, _, body),) = read(sock, 1).done
+    assert status == 431 and b"65536" in body
+
+
 def test_app_failures_become_a_500_or_a_cut_never_a_hang(served: Any) -> None:
     server, _ = served
     for path in ("/boom", "/silent", "/bad-header"):

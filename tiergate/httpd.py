@@ -42,6 +42,8 @@ log = logging.getLogger("tiergate.http")
 
 # A request body buffered beyond this pauses reading until the app takes it (receive()).
 HIGH_WATER = 64 * 1024
+# A request line and headers longer than this get 431 (llhttp itself sets no limit).
+MAX_HEAD_BYTES = 64 * 1024
 KEEP_ALIVE_S = 5.0
 TICK_S = 0.1  # how often the server looks at its exit flag and its clock
 STARTUP_FAILED = 3  # the exit status when the app's start-up fails (as uvicorn's)
@@ -255,6 +257,10 @@ class _Request:
             self.conn.transport.write(head)  # a stream: the caller sees the head at once
 
 
+class _HeadTooLarge(Exception):
+    pass
+
+
 class _Connection(asyncio.Protocol):
     """One client connection: parses requests, runs them one at a time, in order."""
 
@@ -270,6 +276,7 @@ class _Connection(asyncio.Protocol):
         self.url = b""
         self.headers: list[tuple[bytes, bytes]] = []
         self.expect = False
+        self.head_bytes = 0
         self.parsing: _Request | None = None  # the request whose bytes are arriving
         self.current: _Request | None = None  # the request being answered
         self.waiting: deque[_Request] = deque()  # pipelined requests behind it
@@ -311,6 +318,12 @@ class _Connection(asyncio.Protocol):
             if self.parsing is not None:
                 self.parsing.keep_alive = False
         except httptools.HttpParserError as exc:
+            if isinstance(exc.__context__, _HeadTooLarge):
+                self._answer(
+                    b"HTTP/1.1 431 Request Header Fields Too Large\r\n",
+                    b"The request line and headers are over %d bytes." % MAX_HEAD_BYTES,
+                )
+                return
             log.warning("invalid HTTP request received", extra={"error": str(exc)})
             self.answer_400(b"Invalid HTTP request received.")
 
@@ -332,15 +345,23 @@ class _Connection(asyncio.Protocol):
         self.url = b""
         self.headers = []
         self.expect = False
+        self.head_bytes = 0
 
     def on_url(self, url: bytes) -> None:
         self.url += url
+        self._count(len(url))
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        self._count(len(name) + len(value) + 4)
         name = name.lower()
         if name == b"expect" and value.lower() == b"100-continue":
             self.expect = True
         self.headers.append((name, value))
+
+    def _count(self, size: int) -> None:
+        self.head_bytes += size
+        if self.head_bytes > MAX_HEAD_BYTES:
+            raise _HeadTooLarge
 
     def on_headers_complete(self) -> None:
         parser = self.parser
