@@ -44,6 +44,7 @@ async def main():
 asyncio.run(main())
 """
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+OWN = "bare proxy, own stack"
 ONE_PINNED = "serve --pin, c=64"
 ONE = "serve, c=64"
 TWO_UNPINNED = "--workers 2, c=64"
@@ -190,6 +191,8 @@ def main() -> None:
     targets: dict[str, tuple[list[str] | None, int | None]] = {
         "direct": (None, None),
         "bare proxy": ([sys.executable, str(HERE / "bare_proxy.py"), "{port}", upstream], 0),
+        # The same proxy on tiergate's own server and client: what tiergate's work costs alone.
+        OWN: ([sys.executable, str(HERE / "bare_proxy.py"), "{port}", upstream, "--own-stack"], 0),
         "tiergate free": (tiergate(False), 0),
         "tiergate paid": (tiergate(True), 0),
         "tiergate paid, cache hit": (tiergate(True, cached=True), 0),
@@ -205,7 +208,7 @@ def main() -> None:
         targets[TWO] = (tiergate(False, 2, pin=True), None)
 
     if args.only:
-        wanted = {"direct", "bare proxy", *args.only.split(",")}  # the ratios need the first two
+        wanted = {"direct", "bare proxy", OWN, *args.only.split(",")}  # the ratios need these
         short = {"bare": "bare proxy", "free": "tiergate free", "paid": "tiergate paid",
                  "cache": "tiergate paid, cache hit"}  # fmt: skip
         wanted = {short.get(w, w) for w in wanted}
@@ -272,6 +275,12 @@ def main() -> None:
             f"{name}: {100 * rps / bare[0]:.0f}% of the bare proxy's req/s at c=16 (target >= 60%); "
             f"adds {p50 - bare[1]:+.3f} ms p50 at c=1 over the bare proxy (target <= +0.3 ms); "
             f"round by round: {ratios} %, {added} ms"
+        )
+        own = list(zip(results[name], results[OWN], strict=True))
+        print(
+            f"  against the bare proxy on tiergate's own server and client: "
+            f"{100 * rps / med[OWN][0]:.0f}% of its req/s, {p50 - med[OWN][1]:+.3f} ms p50; "
+            f"round by round: {sorted(round(100 * t[0] / b[0]) for t, b in own)} %"
         )
     if args.workers:
         pinned_one, one, two_unpinned, two = (med[name][0] for name in WORKERS)
