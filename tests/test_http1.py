@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import time
 import zlib
 from collections.abc import Awaitable, Callable
 
@@ -21,6 +22,7 @@ from tiergate.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from tiergate.http1 import Deadline, Malformed, Pool
 from tiergate.upstream import MAX_ERROR_BODY, Upstream, _fast_target
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -316,3 +318,110 @@ def test_https_and_plain_targets() -> None:
     assert (host, port) == ("localhost", 11434)
     assert head.startswith(b"POST /api/chat?x=1 HTTP/1.1\r\nHost: localhost:11434\r\n")
     assert head.endswith(b"A: b\r\n")
+
+
+def test_a_caller_leaving_mid_request_is_a_cancellation_not_an_upstream_timeout() -> None:
+    got_request = asyncio.Event()
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        got_request.set()
+        await asyncio.sleep(5)
+
+    async def main() -> None:
+        async with Server(handler) as server, Upstream() as upstream:
+            call = asyncio.ensure_future(
+                upstream.post(server.provider(), "/chat/completions", b"{}", model="m")
+            )
+            await got_request.wait()
+            call.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await call
+
+    asyncio.run(asyncio.wait_for(main(), 10))
+
+
+def test_a_deadline_is_a_timeout_error_and_leaves_nothing_pending() -> None:
+    async def main() -> None:
+        with pytest.raises(TimeoutError), Deadline(0.01):
+            await asyncio.Event().wait()
+        task = asyncio.current_task()
+        assert task is not None and task.cancelling() == 0
+        with Deadline(5):  # a block that ends in time is untouched, and so is the task
+            await asyncio.sleep(0)
+        assert task.cancelling() == 0
+
+    asyncio.run(asyncio.wait_for(main(), 10))
+
+
+def test_a_cancellation_from_outside_stays_one_even_when_the_deadline_also_passed() -> None:
+    async def main() -> None:
+        gate: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        async def inside() -> None:
+            with Deadline(0.01):
+                await gate
+
+        task = asyncio.ensure_future(inside())
+        await asyncio.sleep(0)  # the task is inside its deadline, waiting
+        time.sleep(0.05)  # blocks the loop on purpose: the deadline is due, nothing ran yet
+        # This step and the due deadline's callback both run before the task resumes (in
+        # either order): both cancel it, and it must see the outer cancellation, not a timeout.
+        await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(asyncio.wait_for(main(), 10))
+
+
+CHUNKED = (
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+    b'5\r\n{"ok"\r\n',
+    b"7\r\n: true}\r\n0\r\n\r\n",
+)
+
+
+def serve_in_pieces(pieces: tuple[bytes, ...]) -> Handler:
+    """Each answer written piece by piece, with a pause between: read before it is complete."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            await read_request(reader)
+            for piece in pieces:
+                writer.write(piece)
+                await writer.drain()
+                await asyncio.sleep(0.02)
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    "handler",
+    [
+        pytest.param(serve_forever(response(ANSWER)), id="length"),
+        pytest.param(serve_forever(b"".join(CHUNKED)), id="chunked"),
+        pytest.param(serve_in_pieces(CHUNKED), id="chunked-in-pieces"),
+    ],
+)
+def test_an_answer_over_the_read_limit_is_malformed_however_it_arrives(handler: Handler) -> None:
+    async def ask(pool: Pool, port: int, limit: int) -> bytes:
+        conn = await pool.connect("127.0.0.1", port, 5.0)
+        answer = await pool.send(conn, b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n", b"{}")
+        try:
+            return await answer.read(limit)
+        finally:
+            answer.release()
+
+    async def main() -> None:
+        pool = Pool()
+        try:
+            async with Server(handler) as server:
+                with pytest.raises(Malformed, match="over 11 bytes"):
+                    await ask(pool, server.port, len(ANSWER) - 1)
+                assert await ask(pool, server.port, len(ANSWER)) == ANSWER
+                assert await ask(pool, server.port, len(ANSWER)) == ANSWER
+        finally:
+            pool.close()
+
+    asyncio.run(asyncio.wait_for(main(), 10))

@@ -94,6 +94,28 @@ def test_tenant_labels_are_bounded_by_the_config() -> None:
     assert [metrics.tenant(t) for t in ("acme", "mallory", None)] == ["acme", "other", "none"]
 
 
+def test_a_reload_that_adds_a_tenant_labels_its_next_requests_by_name() -> None:
+    metrics = Metrics(tenants=["acme"])
+
+    def one(tenant: str) -> None:
+        metrics.attempt("local", "ok")
+        metrics.usage(
+            provider="local", model="m", tenant=tenant, input_tokens=3, output_tokens=2, cost_pico=5
+        )
+        metrics.request(provider="local", tier=1, rule="default", outcome="ok", seconds=0.01,
+                        tenant=tenant, fell_back=True)  # fmt: skip
+
+    one("beta")  # not configured yet
+    metrics.tenants = frozenset({"acme", "beta"})  # what a reload does (Gateway.apply)
+    one("beta")
+    one("beta")
+    text = metrics.render()
+    assert 'tiergate_fallback_requests_total{tenant="other"} 1' in text
+    assert 'tiergate_fallback_requests_total{tenant="beta"} 2' in text
+    assert 'tiergate_tokens_total{provider="local",model="m",tenant="beta",kind="input"} 6' in text
+    assert 'tiergate_attempts_total{provider="local",outcome="ok"} 3' in text
+
+
 # -- a running gateway -----------------------------------------------------------------------------
 
 

@@ -146,8 +146,11 @@ class Attempt:
     _inside: bool = False
 
     def __post_init__(self) -> None:
+        tracer = self.services.tracer
+        if not tracer.enabled:
+            return  # tracing is off: no span (settle finishes one only if there is one)
         candidate, call = self.candidate, self.call
-        self.span = self.services.tracer.attempt(
+        self.span = tracer.attempt(
             number=self.number,
             provider=candidate.name,
             protocol=candidate.provider.protocol,

@@ -121,6 +121,8 @@ class Budget:
 
     def snapshot(self, tenant: str | None) -> dict[str, int]:
         """Pico-dollars left under each configured cap that applies to a request of `tenant`."""
+        if not self._caps:
+            return {}  # no cap at all (a free-only gateway): nothing to read
         used = self._store.used()
         scopes = [*self._provider_caps]
         if tenant is not None and f"tenant:{tenant}" in self._caps:

@@ -277,7 +277,9 @@ class Gateway:
         )
         # Providers decide() drops before reading their request are neither encoded nor scanned.
         known = generation.config.tenant(caller.tenant.name) if caller.tenant else None
-        skip = never_candidates(generation.config, known, generation.down) - {pinned}
+        skip = never_candidates(generation.config, known, generation.down)
+        if pinned in skip:
+            skip = skip - {pinned}
         outbound = encode_all(generation.config, request, skip=skip)
         detected, kinds = await self.scan(outbound, request)
         tenant = caller.tenant

@@ -40,7 +40,7 @@ _NO_TASK = Hints(None)
 
 def parse_hints(headers: Mapping[str, str], body_hints: Any, *, task: str | None = None) -> Hints:
     """Hints from X-Tiergate-* headers and the body's "tiergate" object; the body wins."""
-    if body_hints is None and not any(h in headers for h in _HEADER_NAMES):
+    if body_hints is None and headers.keys().isdisjoint(_HEADER_NAMES):
         # Most requests carry no hints: their Hints are the defaults, made once.
         return _NO_TASK if task is None else _DEFAULTS.get(task) or Hints(None, task=task)
     if body_hints is None:
@@ -91,7 +91,9 @@ def _batch_size(value: Any, where: str) -> int:
     return value
 
 
-@dataclass(frozen=True, slots=True)
+# Per-request records are plain slotted dataclasses, not frozen: a frozen one pays
+# object.__setattr__ for each field (~0.15 µs) on every request. Nothing mutates them.
+@dataclass(slots=True)
 class Classified:
     classification: str
     source: str  # "label", "tenant_floor", "detector:<kinds>" or "default"

@@ -9,6 +9,9 @@ import orjson
 from .errors import InvalidRequest
 
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")
+# A message with a string content, one of these roles and only these keys needs no other check.
+_PLAIN_ROLES = ("user", "system", "assistant", "developer")  # a tuple: a role may be unhashable
+_PLAIN_KEYS = frozenset({"role", "content"})
 _NUMBERS: dict[str, tuple[float, float]] = {
     "temperature": (0.0, 2.0),
     "top_p": (0.0, 1.0),
@@ -62,48 +65,14 @@ def check_chat(body: dict[str, Any]) -> None:
             param="messages",
         )
     for i, message in enumerate(messages):
-        where = f"messages[{i}]"
-        if not isinstance(message, dict):
-            raise InvalidRequest(f"{where} must be an object with role and content", param=where)
-        role = message.get("role")
-        if role not in ROLES:
-            raise InvalidRequest(
-                f"{where}.role must be one of: {', '.join(ROLES)} (got {role!r})",
-                param=f"{where}.role",
-            )
-        content = message.get("content")
-        if content is None and not message.get("tool_calls") and role != "assistant":
-            raise InvalidRequest(f"{where}.content is required", param=f"{where}.content")
-        if content is not None and not isinstance(content, (str, list)):
-            raise InvalidRequest(
-                f"{where}.content must be a string or a list of content parts",
-                param=f"{where}.content",
-            )
-        if isinstance(content, list):
-            for j, part in enumerate(content):
-                if not isinstance(part, dict) or not isinstance(part.get("type"), str):
-                    raise InvalidRequest(
-                        f'{where}.content[{j}] must be a part like {{"type": "text", "text": "..."}}',
-                        param=f"{where}.content[{j}]",
-                    )
-                file = part.get("file")
-                if isinstance(file, dict) and file.get("file_id") and not file.get("file_data"):
-                    raise InvalidRequest(
-                        f"{where}.content[{j}].file.file_id names a file tiergate cannot see, so "
-                        "it can neither be scanned nor bounded in cost; send file.file_data instead",
-                        param=f"{where}.content[{j}].file.file_id",
-                    )
-                if part["type"] == "text" and not isinstance(part.get("text"), str):
-                    raise InvalidRequest(
-                        f"{where}.content[{j}].text must be a string",
-                        param=f"{where}.content[{j}].text",
-                    )
-        name = message.get("name")
-        if name is not None and not isinstance(name, str):
-            raise InvalidRequest(f"{where}.name must be a string", param=f"{where}.name")
-        calls = message.get("tool_calls")
-        if calls is not None:
-            _check_tool_calls(calls, f"{where}.tool_calls")
+        if (
+            type(message) is dict
+            and message.get("role") in _PLAIN_ROLES
+            and type(message.get("content")) is str
+            and message.keys() <= _PLAIN_KEYS
+        ):
+            continue  # the usual message, {"role": "user", "content": "..."}: nothing to check
+        _check_message(message, f"messages[{i}]")
     stream = body.get("stream")
     if stream is not None and not isinstance(stream, bool):
         raise InvalidRequest(f"stream must be true or false (got {stream!r})", param="stream")
@@ -148,6 +117,51 @@ def check_chat(body: dict[str, Any]) -> None:
             'stream_options must be an object like {"include_usage": true}', param="stream_options"
         )
     _refuse_unpriced(body)
+
+
+def _check_message(message: Any, where: str) -> None:
+    """One entry of `messages`, at `where` (messages[i])."""
+    if not isinstance(message, dict):
+        raise InvalidRequest(f"{where} must be an object with role and content", param=where)
+    role = message.get("role")
+    if role not in ROLES:
+        raise InvalidRequest(
+            f"{where}.role must be one of: {', '.join(ROLES)} (got {role!r})",
+            param=f"{where}.role",
+        )
+    content = message.get("content")
+    if content is None and not message.get("tool_calls") and role != "assistant":
+        raise InvalidRequest(f"{where}.content is required", param=f"{where}.content")
+    if content is not None and not isinstance(content, (str, list)):
+        raise InvalidRequest(
+            f"{where}.content must be a string or a list of content parts",
+            param=f"{where}.content",
+        )
+    if isinstance(content, list):
+        for j, part in enumerate(content):
+            if not isinstance(part, dict) or not isinstance(part.get("type"), str):
+                raise InvalidRequest(
+                    f'{where}.content[{j}] must be a part like {{"type": "text", "text": "..."}}',
+                    param=f"{where}.content[{j}]",
+                )
+            file = part.get("file")
+            if isinstance(file, dict) and file.get("file_id") and not file.get("file_data"):
+                raise InvalidRequest(
+                    f"{where}.content[{j}].file.file_id names a file tiergate cannot see, so "
+                    "it can neither be scanned nor bounded in cost; send file.file_data instead",
+                    param=f"{where}.content[{j}].file.file_id",
+                )
+            if part["type"] == "text" and not isinstance(part.get("text"), str):
+                raise InvalidRequest(
+                    f"{where}.content[{j}].text must be a string",
+                    param=f"{where}.content[{j}].text",
+                )
+    name = message.get("name")
+    if name is not None and not isinstance(name, str):
+        raise InvalidRequest(f"{where}.name must be a string", param=f"{where}.name")
+    calls = message.get("tool_calls")
+    if calls is not None:
+        _check_tool_calls(calls, f"{where}.tool_calls")
 
 
 # Fields that change what a call costs in ways a per-token price does not cover. Passing them on

@@ -19,6 +19,7 @@ from decimal import Decimal
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.6, 0.8, 1.0, 1.5, 2.5, 5.0,
                    10.0, 30.0, 60.0)  # fmt: skip
 PICO_PER_USD = 10**12
+_MAX_LABEL_SETS = 4096
 
 Labels = tuple[tuple[str, str], ...]
 
@@ -136,6 +137,9 @@ class Metrics:
     """The gateway's metrics; one instance per app. `tenants`: the configured names (label values)."""
 
     def __init__(self, *, tenants: Iterable[str] = ()) -> None:
+        # An event's label tuples, by the values that make them: built once, not per request.
+        # Bounded as the label values are; emptied when the tenants change (a reload).
+        self._labels: dict[tuple[object, ...], tuple[Labels, ...]] = {}
         self.tenants = frozenset(tenants)
         self.requests = Counter(
             "tiergate_requests_total",
@@ -187,6 +191,21 @@ class Metrics:
         self.gauges: list[Gauge] = []
         self.started = time.time()
 
+    @property
+    def tenants(self) -> frozenset[str]:
+        return self._tenants
+
+    @tenants.setter
+    def tenants(self, names: frozenset[str]) -> None:
+        self._tenants = names
+        self._labels.clear()
+
+    def _remember(self, key: tuple[object, ...], labels: tuple[Labels, ...]) -> tuple[Labels, ...]:
+        if len(self._labels) >= _MAX_LABEL_SETS:
+            self._labels.clear()
+        self._labels[key] = labels
+        return labels
+
     def tenant(self, name: str | None) -> str:
         """The bounded label value for a tenant."""
         if name is None:
@@ -210,23 +229,40 @@ class Metrics:
         """A routed request finished (answered, failed or cut). outcome: ok, cut, client_closed
         or the error code; ttft_seconds: a stream's first chunk; fell_back: it moved past its
         first candidate (a failure or an open breaker)."""
-        label = self.tenant(tenant)
-        self.requests.inc(
-            (("provider", provider), ("tier", str(tier)), ("rule", rule), ("outcome", outcome),
-             ("tenant", label))
-        )  # fmt: skip
-        self.latency.observe((("provider", provider), ("outcome", outcome)), seconds)
+        key = ("request", provider, tier, rule, outcome, tenant)
+        labels = self._labels.get(key)
+        if labels is None:
+            label = self.tenant(tenant)
+            labels = self._remember(key, (
+                (("provider", provider), ("tier", str(tier)), ("rule", rule),
+                 ("outcome", outcome), ("tenant", label)),
+                (("provider", provider), ("outcome", outcome)),
+                (("provider", provider),),
+                (("tenant", label),),
+            ))  # fmt: skip
+        self.requests.inc(labels[0])
+        self.latency.observe(labels[1], seconds)
         if ttft_seconds is not None:
-            self.ttft.observe((("provider", provider),), ttft_seconds)
+            self.ttft.observe(labels[2], ttft_seconds)
         if fell_back:
-            self.fell_back.inc((("tenant", label),))
+            self.fell_back.inc(labels[3])
 
     def response(self, *, endpoint: str, status: int, code: str) -> None:
         """Any HTTP response, errors included (400, 401, 403, 404, 413, 429, 503 ...)."""
-        self.responses.inc((("endpoint", endpoint), ("status", str(status)), ("code", code)))
+        key = ("response", endpoint, status, code)
+        labels = self._labels.get(key)
+        if labels is None:
+            labels = self._remember(
+                key, ((("endpoint", endpoint), ("status", str(status)), ("code", code)),)
+            )
+        self.responses.inc(labels[0])
 
     def attempt(self, provider: str, outcome: str) -> None:
-        self.attempts.inc((("provider", provider), ("outcome", outcome)))
+        key = ("attempt", provider, outcome)
+        labels = self._labels.get(key)
+        if labels is None:
+            labels = self._remember(key, ((("provider", provider), ("outcome", outcome)),))
+        self.attempts.inc(labels[0])
 
     def fallback(self, source: str, reason: str) -> None:
         self.fallbacks.inc((("from_provider", source), ("reason", reason)))
@@ -242,10 +278,16 @@ class Metrics:
         cost_pico: int,
     ) -> None:
         """What one attempt used and cost (called once per attempt, when it is settled)."""
-        base = (("provider", provider), ("model", model), ("tenant", self.tenant(tenant)))
-        self.cost.inc(base, cost_pico)
-        self.tokens.inc((*base, ("kind", "input")), input_tokens)
-        self.tokens.inc((*base, ("kind", "output")), output_tokens)
+        key = ("usage", provider, model, tenant)
+        labels = self._labels.get(key)
+        if labels is None:
+            base = (("provider", provider), ("model", model), ("tenant", self.tenant(tenant)))
+            labels = self._remember(
+                key, (base, (*base, ("kind", "input")), (*base, ("kind", "output")))
+            )
+        self.cost.inc(labels[0], cost_pico)
+        self.tokens.inc(labels[1], input_tokens)
+        self.tokens.inc(labels[2], output_tokens)
 
     def cache_hit(self, *, provider: str, tenant: str | None, saved_pico: int) -> None:
         labels = (("provider", provider), ("tenant", self.tenant(tenant)))

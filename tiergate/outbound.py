@@ -35,7 +35,9 @@ from .protocols import UntranslatableRequest, WireProtocol, openai_responses
 from .protocols import get as get_protocol
 
 
-@dataclass(frozen=True, slots=True)
+# Per-request records are plain slotted dataclasses, not frozen: a frozen one pays
+# object.__setattr__ for each field (~0.15 µs) on every request. Nothing mutates them.
+@dataclass(slots=True)
 class Outbound:
     """One provider's upstream request, or why its protocol cannot express it."""
 
@@ -54,7 +56,7 @@ class Outbound:
     wire: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Request:
     """What every provider's encoding starts from."""
 
@@ -167,6 +169,10 @@ def _walk(value: Any, emit: Callable[[str], object]) -> None:
                 push(inner)
         elif kind is list or kind is tuple:
             extend(reversed(item))
+        elif kind is int or kind is float:
+            emit(str(item))
+        elif kind is bool or item is None:
+            continue
         elif isinstance(item, str):
             emit(item)
         elif isinstance(item, dict):
@@ -186,31 +192,34 @@ def scan_texts(bodies: Iterable[Mapping[str, Any]], request: Request) -> list[st
     for body in bodies:
         _walk(body, seen.setdefault)
     texts = ["\n".join(seen)]
-    pieces = list(_content_texts(request))
+    pieces = _content_texts(request)
     if len(pieces) > 1:
         texts.append("".join(pieces))
     return texts
 
 
-def _content_texts(request: Request) -> Iterator[str]:
+def _content_texts(request: Request) -> list[str]:
+    # A list, not a generator: this runs on every request, and a generator's resumes cost more.
     body = request.body
     if request.endpoint == "embeddings":
         value = body.get("input")
         if isinstance(value, str):
-            yield value
-        elif isinstance(value, list):
-            yield from (v for v in value if isinstance(v, str))
-        return
+            return [value]
+        if isinstance(value, list):
+            return [v for v in value if isinstance(v, str)]
+        return []
+    texts: list[str] = []
     for message in body.get("messages") or ():
         if type(message) is not dict and not isinstance(message, Mapping):
             continue
         content = message.get("content")
         if isinstance(content, str):
-            yield content
+            texts.append(content)
         elif isinstance(content, list):
             for part in content:
                 if isinstance(part, Mapping) and isinstance(part.get("text"), str):
-                    yield part["text"]
+                    texts.append(part["text"])
+    return texts
 
 
 _MEDIA_FIELDS = {"image_url": "url", "input_audio": "data", "file": "file_data"}

@@ -37,7 +37,9 @@ MAX_RETRY_AFTER_WAIT_S = 5.0
 LEDGER_WAIT_S = 5.0
 
 
-@dataclass(frozen=True, slots=True)
+# Per-request records are plain slotted dataclasses, not frozen: a frozen one pays
+# object.__setattr__ for each field (~0.15 µs) on every request. Nothing mutates them.
+@dataclass(slots=True)
 class Call:
     """One request on its way through the router."""
 
@@ -201,11 +203,11 @@ class Router:
         return None
 
     def _cache_key(self, call: Call, candidate: Candidate) -> str | None:
-        outbound = call.outbound[candidate.name]
-        if self.services.cache is None or outbound.body is None or outbound.wire:
-            return None  # a Responses answer (outbound.wire) is not cached: chat entries only
-        if not (call.cache_read or call.cache_write):
+        if self.services.cache is None or not (call.cache_read or call.cache_write):
             return None
+        outbound = call.outbound[candidate.name]
+        if outbound.body is None or outbound.wire:
+            return None  # a Responses answer (outbound.wire) is not cached: chat entries only
         return cache_key(
             tenant=call.tenant,
             classification=call.classified.classification,

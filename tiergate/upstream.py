@@ -171,7 +171,7 @@ async def _timed(chunks: AsyncIterator[bytes], seconds: float) -> AsyncIterator[
     """`chunks`, each awaited for at most `seconds` (a stream's read timeout)."""
     iterator = aiter(chunks)
     while True:
-        async with asyncio.timeout(seconds):
+        with http1.Deadline(seconds):
             try:
                 chunk = await anext(iterator)
             except StopAsyncIteration:
@@ -257,8 +257,10 @@ class Upstream:
         sent = False
         response: http1.Response | None = None
         try:
-            async with asyncio.timeout(provider.timeout_s):
-                conn = await self._pool.connect(host, port, provider.connect_timeout_s)
+            with http1.Deadline(provider.timeout_s):
+                conn = self._pool.idle(host, port) or await self._pool.connect(
+                    host, port, provider.connect_timeout_s
+                )
                 sent = True
                 response = await self._pool.send(conn, head, payload)
                 if response.status != 200:
@@ -284,7 +286,7 @@ class Upstream:
         host, port, head = target
         sent = False
         try:
-            async with asyncio.timeout(provider.timeout_s):
+            with http1.Deadline(provider.timeout_s):
                 conn = await self._pool.connect(host, port, provider.connect_timeout_s)
                 sent = True
                 response = await self._pool.send(conn, head, payload)

@@ -10,14 +10,25 @@ def utcnow() -> datetime:
 
 
 def _utc(at: datetime) -> datetime:
+    if at.tzinfo is UTC:  # utcnow()'s: the usual case, and astimezone() is not free
+        return at
     # A naive datetime from an injected clock is taken to be UTC already.
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+# Months already written out, by year * 100 + month: month_of runs several times per request
+# (the routing snapshot, each ledger row), and formatting costs more than the lookup.
+_MONTHS: dict[int, str] = {}
 
 
 # f-strings, not strftime: these run several times per request and strftime is ~5x slower.
 def month_of(at: datetime) -> str:
     at = _utc(at)
-    return f"{at.year:04d}-{at.month:02d}"
+    key = at.year * 100 + at.month
+    month = _MONTHS.get(key)
+    if month is None:
+        month = _MONTHS[key] = f"{at.year:04d}-{at.month:02d}"
+    return month
 
 
 def day_of(at: datetime) -> str:
@@ -26,11 +37,8 @@ def day_of(at: datetime) -> str:
 
 
 def stamp(at: datetime) -> str:
-    at = _utc(at)
-    return (
-        f"{at.year:04d}-{at.month:02d}-{at.day:02d}T"
-        f"{at.hour:02d}:{at.minute:02d}:{at.second:02d}.{at.microsecond:06d}Z"
-    )
+    """2026-01-02T03:04:05.000006Z: always microseconds, always Z (isoformat is C, and fast)."""
+    return _utc(at).isoformat(timespec="microseconds")[:-6] + "Z"  # "+00:00" -> "Z"
 
 
 def next_month_start(month: str) -> datetime:
