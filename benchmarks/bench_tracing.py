@@ -3,12 +3,16 @@
 Whole-server figures (bench_cpu.py `traced`, `sampled`) move ±25% with the machine's load,
 more than a sampled-out request costs; this measures the tracer in one process instead. Each
 "request" is what the server does: Tracer.request, one Tracer.attempt, both finished, with the
-attributes a chat request carries. Spans go through the SDK's BatchSpanProcessor to the real
-OTLP/HTTP exporter, posting to a sink in another process (its CPU is not counted), or with
---drop to an exporter that keeps nothing. Figures: this thread's CPU (the event loop's share)
+attributes a chat request carries. The tracer is the one build() makes: spans go to
+tiergate's OTLP/HTTP exporter (telemetry_otlp: batched, encoded and posted from one thread),
+posting to a sink in another process (its CPU is not counted); with --drop it encodes each
+batch and posts nothing. --sdk sends them instead the way an OtelTracer given only a
+TracerProvider does: as ReadableSpans, through the SDK's BatchSpanProcessor and its own
+OTLP/HTTP exporter (the SDK's encoder; its queue drops past 2048 spans, so at ratio 1 it
+logs "Queue full" and undercounts). Figures: this thread's CPU (the event loop's share)
 and the whole process's (the export thread included), per request.
 
-    python benchmarks/bench_tracing.py [--requests 20000] [--ratios 0,0.1,1]
+    python benchmarks/bench_tracing.py [--requests 20000] [--ratios 0,0.1,1] [--drop | --sdk]
 """
 
 from __future__ import annotations
@@ -18,11 +22,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping
 
 from tiergate.config import TelemetryConfig
-from tiergate.telemetry import OtelTracer, Tracer, tracer_provider
+from tiergate.telemetry import OtelTracer, Tracer, build, tracer_provider
+from tiergate.telemetry_otlp import OtlpExporter
 
 SINK = """
 import asyncio, sys
@@ -42,6 +46,7 @@ asyncio.run(main())
 """
 HEADERS = {"content-type": "application/json", "host": "gateway", "user-agent": "bench"}
 SAMPLED = {**HEADERS, "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
+UNSAMPLED = {**HEADERS, "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"}
 
 
 def request(tracer: Tracer, carrier: Mapping[str, str]) -> None:
@@ -67,32 +72,39 @@ def measure(tracer: Tracer, carrier: Mapping[str, str], requests: int) -> tuple[
     for _ in range(requests):
         request(tracer, carrier)
     if isinstance(tracer, OtelTracer):
-        tracer._provider.force_flush()  # the export thread's work counts too
+        tracer.force_flush()  # the export thread's work counts too
     thread, process = time.thread_time() - thread, time.process_time() - process
     return thread / requests * 1e6, process / requests * 1e6
 
 
-def exporter(drop: bool, endpoint: str) -> Any:
-    if drop:
-        from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+def tracer(ratio: float, base_url: str, how: str) -> OtelTracer:
+    config = TelemetryConfig(otlp_endpoint=base_url, sample_ratio=ratio)
+    if how == "sdk":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-        class Drop(SpanExporter):
-            def export(self, spans: Sequence[Any]) -> SpanExportResult:
-                return SpanExportResult.SUCCESS
-
-        return Drop()
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-
-    return OTLPSpanExporter(endpoint=endpoint)
+        provider = tracer_provider(config)
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(base_url + "/v1/traces")))
+        return OtelTracer(provider)
+    made = build(config)
+    assert isinstance(made, OtelTracer) and isinstance(made.sink, OtlpExporter)
+    # This loop makes spans faster than any server could: a queue that holds them all, so
+    # every span is encoded and counted (a server's queue drops past 2048).
+    made.sink.max_queue = 10**7
+    if how == "drop":
+        made.sink.post = lambda body, count: None  # type: ignore[method-assign]
+    return made
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=20000)
     parser.add_argument("--ratios", default="0,0.1,1")
-    parser.add_argument("--drop", action="store_true", help="an exporter that keeps nothing")
+    how = parser.add_mutually_exclusive_group()
+    how.add_argument("--drop", action="store_true", help="encode each batch, post nothing")
+    how.add_argument("--sdk", action="store_true", help="the SDK's batch processor and exporter")
     args = parser.parse_args()
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+    way = "drop" if args.drop else "sdk" if args.sdk else "otlp"
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -101,23 +113,25 @@ def main() -> None:
     try:
         assert sink.stdout is not None
         sink.stdout.readline()
-        rows = [("off (no otlp_endpoint)", *measure(Tracer(), HEADERS, args.requests))]
+        rows = [("off (no otlp_endpoint)", *measure(Tracer(), HEADERS, args.requests), 0)]
         cases = [(float(r), HEADERS, f"sample_ratio {r}") for r in args.ratios.split(",")]
         cases.append((0.0, SAMPLED, "sample_ratio 0, caller's sampled traceparent"))
+        cases.append((1.0, UNSAMPLED, "sample_ratio 1, caller's unsampled traceparent"))
         for ratio, carrier, name in cases:
-            provider = tracer_provider(TelemetryConfig(sample_ratio=ratio))
-            provider.add_span_processor(
-                BatchSpanProcessor(exporter(args.drop, f"http://127.0.0.1:{port}/v1/traces"))
-            )
-            rows.append((name, *measure(OtelTracer(provider), carrier, args.requests)))
-            provider.shutdown()
+            traced = tracer(ratio, f"http://127.0.0.1:{port}", way)
+            figures = measure(traced, carrier, args.requests)
+            traced.sink.shutdown()
+            dropped = traced.sink.dropped if isinstance(traced.sink, OtlpExporter) else 0
+            rows.append((name, *figures, dropped))
     finally:
         sink.terminate()
         sink.wait(10)
-    print(f"requests={args.requests} exporter={'drop' if args.drop else 'OTLP/HTTP to a sink'}")
-    print(f"{'tracer':>46} {'this thread us':>15} {'process us':>11}")
-    for name, thread, process in rows:
-        print(f"{name:>46} {thread:>15.1f} {process:>11.1f}")
+    described = {"otlp": "tiergate's OTLP/HTTP to a sink", "drop": "tiergate's, encode and drop",
+                 "sdk": "SDK BatchSpanProcessor + OTLP/HTTP to a sink"}  # fmt: skip
+    print(f"requests={args.requests} exporter={described[way]}")
+    print(f"{'tracer':>46} {'this thread us':>15} {'process us':>11} {'dropped':>8}")
+    for name, thread, process, dropped in rows:
+        print(f"{name:>46} {thread:>15.1f} {process:>11.1f} {dropped:>8}")
 
 
 if __name__ == "__main__":

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -16,18 +15,25 @@ import aiohttp
 import openai
 import orjson
 import pytest
-from aiohttp import web
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.id_generator import IdGenerator
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.sdk.trace.sampling import Decision, ParentBased, Sampler, SamplingResult
+from opentelemetry.trace import Link, SpanKind, StatusCode, TraceState
+from opentelemetry.util.types import Attributes
 
 from tiergate.config import parse_config
 from tiergate.errors import ConfigError
 from tiergate.server import BackgroundServer, create_app
-from tiergate.telemetry import AttemptSpan, OtelTracer, Tracer, build, tracer_provider
+from tiergate.telemetry import (
+    AttemptSpan,
+    OtelTracer,
+    Tracer,
+    build,
+    tracer_provider,
+)
 
 from .conftest import Tiers, make_config
 from .conftest import sdk as closing_sdk
@@ -42,7 +48,7 @@ def traced(
     """start(**options) -> (gateway URL, the exporter its tracer writes to)."""
     with ExitStack() as stack:
 
-        def start(**options: object) -> tuple[str, InMemorySpanExporter]:
+        def start(**options: Any) -> tuple[str, InMemorySpanExporter]:
             exporter = InMemorySpanExporter()
             provider = TracerProvider()
             provider.add_span_processor(SimpleSpanProcessor(exporter))
@@ -258,91 +264,6 @@ def test_the_telemetry_section_is_validated() -> None:
     assert "telemetry.endpoint: unknown key; allowed here: otlp_endpoint" in str(caught.value)
 
 
-class Collector:
-    """A real OTLP/HTTP receiver on loopback: decodes each export's protobuf."""
-
-    def __init__(self) -> None:
-        self.received: list[ExportTraceServiceRequest] = []
-        self.headers: list[dict[str, str]] = []
-        self._ready = threading.Event()
-        self._stop: asyncio.Event | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self.port = 0
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._serve()), daemon=True)
-
-    async def _receive(self, request: web.Request) -> web.Response:
-        message = ExportTraceServiceRequest()
-        message.ParseFromString(await request.read())
-        self.received.append(message)
-        self.headers.append(dict(request.headers))
-        return web.Response(body=b"", content_type="application/x-protobuf")
-
-    async def _serve(self) -> None:
-        app = web.Application()
-        app.router.add_post("/v1/traces", self._receive)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        self._ready.set()
-        await self._stop.wait()
-        await runner.cleanup()
-
-    def __enter__(self) -> Collector:
-        self._thread.start()
-        assert self._ready.wait(10)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._loop is not None and self._stop is not None
-        self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(10)
-
-    def spans(self) -> list[Any]:
-        return [
-            span
-            for message in self.received
-            for resource in message.resource_spans
-            for scope in resource.scope_spans
-            for span in scope.spans
-        ]
-
-
-def test_spans_reach_an_otlp_collector(tiers: Tiers, tmp_path: Path) -> None:
-    with Collector() as collector:
-        config = make_config(tiers, tmp_path / "ledger.db")
-        text = config.model_dump(mode="json")
-        text["telemetry"] = {
-            "otlp_endpoint": f"http://127.0.0.1:{collector.port}",
-            "service_name": "tiergate-test",
-            "headers": {"x-collector-token": "t0ken"},
-            "sample_ratio": 1.0,
-        }
-        config = type(config).model_validate(text)
-        with BackgroundServer(create_app(config)) as server, sdk(server.url) as client:
-            client.chat.completions.create(
-                model="auto", messages=[{"role": "user", "content": f"hi {SECRET}"}]
-            )
-        # Stopping the gateway flushed the batch: the collector has both spans now.
-        found = collector.spans()
-        assert sorted(s.name for s in found) == ["chat auto", "chat llama3.2:3b"]
-        names = {
-            a.value.string_value
-            for m in collector.received
-            for r in m.resource_spans
-            for a in r.resource.attributes
-            if a.key == "service.name"
-        }
-        assert names == {"tiergate-test"}
-        assert collector.headers[0]["x-collector-token"] == "t0ken"
-        for span in found:
-            for a in span.attributes:
-                assert SECRET not in str(a.value)
-
-
 class SpreadIds(IdGenerator):
     """Trace ids whose low 64 bits (what TraceIdRatioBased reads) cover [0, 2**64) evenly.
 
@@ -491,3 +412,96 @@ def test_a_dropped_request_hands_its_attempts_the_shared_no_op_span() -> None:
                     status=200)  # fmt: skip
     assert sampled == 1  # the default 0.1 of 10 evenly spread trace ids
     assert len(recorded.get_finished_spans()) == 2
+
+
+class EveryOther(Sampler):
+    """A sampler of the application's own (no ratio): keeps every other span it is asked about."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, SpanKind]] = []
+
+    def should_sample(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: TraceState | None = None,
+    ) -> SamplingResult:
+        assert kind is not None
+        self.asked.append((name, kind))
+        keep = len(self.asked) % 2 == 1
+        return SamplingResult(Decision.RECORD_AND_SAMPLE if keep else Decision.DROP)
+
+    def get_description(self) -> str:
+        return "EveryOther"
+
+
+def test_a_sampler_of_another_kind_is_asked_about_each_request() -> None:
+    sampler = EveryOther()
+    provider = TracerProvider(sampler=ParentBased(sampler))
+    recorded = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(recorded))
+    tracer = OtelTracer(provider)
+    for _ in range(4):
+        span = tracer.request(request_id="r", endpoint="chat", model="auto", tenant=None)
+        tracer.attempt(number=1, provider="local", protocol="ollama", model="m", tier=1,
+                       rule="default", classification="internal").finish(
+            outcome="ok", input_tokens=1, output_tokens=1, cost_pico=0)  # fmt: skip
+        span.finish(provider="local", protocol="ollama", model="m", tier=1, rule="default",
+                    classification="internal", cache="bypass", attempts=1, outcome="ok",
+                    status=200)  # fmt: skip
+    # Asked once per request (never for an attempt: it follows its request), with the span's
+    # name and kind; the two it kept are whole traces.
+    assert sampler.asked == [("chat auto", SpanKind.SERVER)] * 4
+    found = list(recorded.get_finished_spans())
+    assert len(traces(found)) == 2
+    assert len(found) == 4
+
+
+def test_a_sampler_of_another_kind_judges_a_callers_trace_itself() -> None:
+    """Not ParentBased: the caller's unsampled flag does not decide, the sampler does."""
+    sampler = EveryOther()
+    provider = TracerProvider(sampler=sampler)
+    recorded = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(recorded))
+    tracer = OtelTracer(provider)
+    trace_id, parent_id = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    carrier = {"traceparent": f"00-{trace_id}-{parent_id}-00", "tracestate": "vendor=abc"}
+    for _ in range(4):
+        span = tracer.request(request_id="r", endpoint="chat", model="auto", tenant=None,
+                              carrier=carrier)  # fmt: skip
+        span.finish(provider=None, protocol=None, model=None, tier=None, rule="default",
+                    classification="internal", cache="bypass", attempts=0, outcome="ok",
+                    status=200)  # fmt: skip
+    assert sampler.asked == [("chat auto", SpanKind.SERVER)] * 4
+    found = recorded.get_finished_spans()
+    assert len(found) == 2
+    for kept in found:
+        assert kept.context is not None and kept.context.trace_id == int(trace_id, 16)
+        assert kept.parent is not None and kept.parent.span_id == int(parent_id, 16)
+        assert kept.parent.is_remote
+        assert dict(kept.parent.trace_state) == {"vendor": "abc"}
+        assert dict(kept.context.trace_state) == {}  # the sampler's, as the SDK takes it
+
+
+@pytest.mark.parametrize(
+    "traceparent",
+    [
+        "00-00000000000000000000000000000000-00f067aa0ba902b7-01",  # an all-zero trace id
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",  # an all-zero parent id
+        "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",  # the forbidden version
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x",  # version 00 has no more
+        "00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01",  # upper case
+        "not a traceparent",
+    ],
+)
+def test_an_invalid_traceparent_leaves_the_request_to_the_ratio(
+    tiers: Tiers, tmp_path: Path, traceparent: str
+) -> None:
+    found, ids = sampled_run(tiers, tmp_path, requests=10, ratio=0.5, traceparent=traceparent)
+    assert ids.traces == 10  # a root each: the caller's ids were not usable
+    assert len(traces(found)) == 5
+    assert all(s.parent is None for s in found if s.kind == SpanKind.SERVER)
