@@ -64,6 +64,14 @@ def pinned(core: int | None) -> Callable[[], None] | None:
     return lambda: os.sched_setaffinity(0, {core})
 
 
+def cpu_seconds(process: subprocess.Popen[bytes] | None) -> float:
+    """User + system CPU of every thread of `process` so far (0 for none)."""
+    if process is None:
+        return 0.0
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_port(port: int, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -241,9 +249,13 @@ def main() -> None:
                         results[name].append((rps64, float("nan"), 0.0))
                         continue
                     wrk(url, body, 16, 1)  # warm-up (and, for the cache, the one miss)
+                    before = cpu_seconds(process)
                     rps16, _ = wrk(url, body, 16, args.seconds)
+                    # The server's CPU per request at c=16 (every thread): the machine's speed
+                    # drifts between rounds far less in CPU time than in req/s.
+                    cpu_us = 1e6 * (cpu_seconds(process) - before) / (rps16 * args.seconds)
                     _, p50 = wrk(url, body, 1, args.seconds)
-                    results[name].append((rps16, p50, 0.0))
+                    results[name].append((rps16, p50, cpu_us))
                 finally:
                     if process is not None:
                         process.terminate()
@@ -256,11 +268,15 @@ def main() -> None:
         name: (statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows))
         for name, rows in results.items()
     }
+    cpu = {name: statistics.median(r[2] for r in rows) for name, rows in results.items()}
     print(f"rounds={args.rounds} seconds={args.seconds} cores={os.cpu_count()}")
-    print(f"{'target':>28} {'req/s c=16':>11} {'p50 c=1 ms':>11} {'added p50':>10}")
+    print(
+        f"{'target':>28} {'req/s c=16':>11} {'p50 c=1 ms':>11} {'added p50':>10} {'CPU us/req':>11}"
+    )
     direct_p50 = med["direct"][1]
     for name, (rps, p50) in med.items():
-        print(f"{name:>28} {rps:>11.0f} {p50:>11.3f} {p50 - direct_p50:>+10.3f}")
+        shown = f"{cpu[name]:>11.0f}" if cpu[name] > 0 else f"{'':>11}"
+        print(f"{name:>28} {rps:>11.0f} {p50:>11.3f} {p50 - direct_p50:>+10.3f} {shown}")
     bare = med["bare proxy"]
     for name in ("tiergate free", "tiergate free, traced", "tiergate paid",
                  "tiergate paid, cache hit"):  # fmt: skip
@@ -275,6 +291,12 @@ def main() -> None:
             f"{name}: {100 * rps / bare[0]:.0f}% of the bare proxy's req/s at c=16 (target >= 60%); "
             f"adds {p50 - bare[1]:+.3f} ms p50 at c=1 over the bare proxy (target <= +0.3 ms); "
             f"round by round: {ratios} %, {added} ms"
+        )
+        cpu_ratios = sorted(round(100 * b[2] / t[2]) for t, b in pairs)
+        print(
+            f"  CPU per request at c=16: {cpu[name]:.0f} us against the bare proxy's "
+            f"{cpu['bare proxy']:.0f} us: a saturated core serves {100 * cpu['bare proxy'] / cpu[name]:.0f}% "
+            f"of the bare proxy's req/s; round by round: {cpu_ratios} %"
         )
         own = list(zip(results[name], results[OWN], strict=True))
         print(
