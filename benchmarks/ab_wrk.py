@@ -7,6 +7,11 @@ moves ±25% between minutes, the paired difference within a round is the figure 
 
     git worktree add /tmp/a REV_A; git worktree add /tmp/b REV_B
     python benchmarks/ab_wrk.py /tmp/a /tmp/b [--rounds 5] [--seconds 5]
+
+Either side may be `bare` (bare_proxy.py, the floor issue 8 measures against) or `own`
+(the same proxy on tiergate's server and client): `ab_wrk.py bare .` gives issue 8's c=16
+ratio paired round by round, short rounds back to back, which the drift of this machine
+disturbs least.
 """
 
 from __future__ import annotations
@@ -32,7 +37,9 @@ def cpu_ticks(pid: int) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("a", help="a directory holding a tiergate package (a worktree)")
+    parser.add_argument(
+        "a", help="a directory holding a tiergate package (a worktree), or bare/own"
+    )
     parser.add_argument("b", help="another one")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=5)
@@ -63,12 +70,18 @@ def main() -> None:
         for _ in range(args.rounds):
             for side, where in (("A", args.a), ("B", args.b)):
                 port = free_port()
-                env = {**os.environ, "PYTHONPATH": where}
+                if where in ("bare", "own"):
+                    argv = [sys.executable, str(HERE / "bare_proxy.py"), str(port),
+                            f"http://127.0.0.1:{up_port}/v1"]  # fmt: skip
+                    argv += ["--own-stack"] if where == "own" else []
+                    env = dict(os.environ)
+                else:
+                    argv = [sys.executable, "-m", "tiergate.cli", "serve", "--config",
+                            str(config), "--log-level", "warning", "--port", str(port)]  # fmt: skip
+                    env = {**os.environ, "PYTHONPATH": str(Path(where).resolve())}
                 server = subprocess.Popen(
-                    [sys.executable, "-m", "tiergate.cli", "serve", "--config", str(config),
-                     "--log-level", "warning", "--port", str(port)],
-                    env=env, cwd=tmp, preexec_fn=pinned(0), stdout=subprocess.DEVNULL,
-                )  # fmt: skip
+                    argv, env=env, cwd=tmp, preexec_fn=pinned(0), stdout=subprocess.DEVNULL
+                )
                 try:
                     wait_port(port)
                     url = f"http://127.0.0.1:{port}/v1/chat/completions"
