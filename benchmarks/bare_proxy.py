@@ -23,6 +23,24 @@ import uvicorn
 Scope = MutableMapping[str, Any]
 
 
+async def read_body(receive: Callable[[], Awaitable[dict[str, Any]]]) -> bytes:
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            return body
+
+
+async def respond(
+    send: Callable[[dict[str, Any]], Awaitable[None]], status: int, payload: bytes
+) -> None:
+    headers = [(b"content-type", b"application/json"),
+               (b"content-length", str(len(payload)).encode())]  # fmt: skip
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
 def app_for(upstream: str) -> Callable[..., Awaitable[None]]:
     session: aiohttp.ClientSession | None = None
 
@@ -45,12 +63,7 @@ def app_for(upstream: str) -> Callable[..., Awaitable[None]]:
                         await session.close()
                     await send({"type": "lifespan.shutdown.complete"})
                     return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         assert session is not None
         async with session.post(
             upstream + "/chat/completions",
@@ -59,17 +72,7 @@ def app_for(upstream: str) -> Callable[..., Awaitable[None]]:
         ) as response:
             payload = await response.read()
             status = response.status
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(payload)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
+        await respond(send, status, payload)
 
     return app
 
@@ -101,27 +104,12 @@ def own_stack_app(upstream: str) -> Callable[..., Awaitable[None]]:
                     pool.close()
                     await send({"type": "lifespan.shutdown.complete"})
                     return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         conn = await pool.connect(host, port, 5.0)
         response = await pool.send(conn, head, body)
         payload = await response.read(1 << 24)
         response.release()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": response.status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(payload)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
+        await respond(send, response.status, payload)
 
     return app
 
