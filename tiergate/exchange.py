@@ -79,11 +79,10 @@ def _stamp(send: Send, exchange: Exchange) -> Send:
     async def stamped(message: Message) -> None:
         kind = message["type"]
         if kind == "http.response.start":
-            headers = list(message.get("headers") or ())
-            if not any(name.lower() == REQUEST_ID for name, _ in headers):
-                headers.append((REQUEST_ID, exchange.request_id.encode()))
+            headers = message.get("headers") or ()
+            if not exchange.note_response(message["status"], headers):
+                headers = [*headers, (REQUEST_ID, exchange.request_id.encode())]
                 message = {**message, "headers": headers}
-            exchange.note_response(message["status"], headers)
         elif kind == "http.response.body" and not message.get("more_body"):
             exchange.finished = True
         await send(message)

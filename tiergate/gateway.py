@@ -28,7 +28,7 @@ from .config import Config, TenantConfig
 from .errors import BudgetExhausted, InvalidRequest, PolicyDenied, StoreUnavailable, Unauthorized
 from .hints import Classified, classify, parse_hints
 from .metrics import Gauge, Metrics
-from .outbound import Outbound, Request, encode_all, media
+from .outbound import Outbound, Request, encode_all
 from .policy import Decision, Features, State, decide, never_candidates
 from .pricing import PriceBook, pico_to_usd
 from .reload import Generation
@@ -314,7 +314,7 @@ class Gateway:
             down=generation.down,
             budget_unreachable=self.budget.unreachable,
         )
-        decision = decide(features, generation.config, state, generation.prices)
+        decision = decide(features, generation.config, state, generation.prices, explain=False)
         self._refuse_if_empty(decision, features, model)
         options = body.get("stream_options") or {}
         cacheable = self.cache is not None and self.cache_allows(endpoint, body)
@@ -348,7 +348,7 @@ class Gateway:
         finding = await self.scanner.scan(outbound, request) if privacy.detect else None
         detected = finding.classification if finding else None
         kinds = finding.kinds if finding else ()
-        has_media = request.endpoint == "chat" and media(request.body)[0] > 0
+        has_media = request.media()[0] > 0
         if has_media and privacy.unscannable:
             detected = most_restrictive(detected, privacy.unscannable)
             kinds = (*kinds, "unscannable_content")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -73,13 +74,22 @@ def check_chat(body: dict[str, Any]) -> None:
         ):
             continue  # the usual message, {"role": "user", "content": "..."}: nothing to check
         _check_message(message, f"messages[{i}]")
-    stream = body.get("stream")
-    if stream is not None and not isinstance(stream, bool):
-        raise InvalidRequest(f"stream must be true or false (got {stream!r})", param="stream")
-    for key, (low, high) in _NUMBERS.items():
-        value = body.get(key)
-        if value is None:
-            continue
+    # Most requests set one or two of the optional fields, if any: only those are checked,
+    # in a fixed order (the first problem named does not depend on the body's key order).
+    present = body.keys() & _OPTIONAL
+    for key in sorted(present, key=_ORDER.__getitem__) if len(present) > 1 else present:
+        value = body[key]
+        if value is not None:
+            _OPTIONAL[key](key, value)
+
+
+def _check_stream(key: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise InvalidRequest(f"stream must be true or false (got {value!r})", param=key)
+
+
+def _number(low: float, high: float) -> Callable[[str, Any], None]:
+    def check(key: str, value: Any) -> None:
         if (
             isinstance(value, bool)
             or not isinstance(value, (int, float))
@@ -88,35 +98,98 @@ def check_chat(body: dict[str, Any]) -> None:
             raise InvalidRequest(
                 f"{key} must be a number from {low:g} to {high:g} (got {value!r})", param=key
             )
-    _int(body, "max_tokens", minimum=1)
-    _int(body, "max_completion_tokens", minimum=1)
-    _int(body, "n", minimum=1)
-    _int(body, "seed", minimum=-(2**63))
-    stop = body.get("stop")
-    if stop is not None and not (
-        isinstance(stop, str) or (isinstance(stop, list) and all(isinstance(s, str) for s in stop))
+
+    return check
+
+
+def _integer(minimum: int) -> Callable[[str, Any], None]:
+    def check(key: str, value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise InvalidRequest(
+                f"{key} must be an integer >= {minimum} (got {value!r})", param=key
+            )
+
+    return check
+
+
+def _check_stop(key: str, value: Any) -> None:
+    if not (
+        isinstance(value, str)
+        or (isinstance(value, list) and all(isinstance(s, str) for s in value))
     ):
-        raise InvalidRequest("stop must be a string or a list of strings", param="stop")
-    tools = body.get("tools")
-    if tools is not None and not (
-        isinstance(tools, list) and all(isinstance(t, dict) for t in tools)
-    ):
-        raise InvalidRequest("tools must be a list of tool objects", param="tools")
-    response_format = body.get("response_format")
-    if response_format is not None and not (
-        isinstance(response_format, dict)
-        and response_format.get("type") in ("text", "json_object", "json_schema")
+        raise InvalidRequest("stop must be a string or a list of strings", param=key)
+
+
+def _check_tools(key: str, value: Any) -> None:
+    if not (isinstance(value, list) and all(isinstance(t, dict) for t in value)):
+        raise InvalidRequest("tools must be a list of tool objects", param=key)
+
+
+def _check_response_format(key: str, value: Any) -> None:
+    if not (
+        isinstance(value, dict) and value.get("type") in ("text", "json_object", "json_schema")
     ):
         raise InvalidRequest(
             'response_format must be {"type": "text" | "json_object" | "json_schema", ...}',
-            param="response_format",
+            param=key,
         )
-    options = body.get("stream_options")
-    if options is not None and not isinstance(options, dict):
+
+
+def _check_stream_options(key: str, value: Any) -> None:
+    if not isinstance(value, dict):
         raise InvalidRequest(
-            'stream_options must be an object like {"include_usage": true}', param="stream_options"
+            'stream_options must be an object like {"include_usage": true}', param=key
         )
-    _refuse_unpriced(body)
+
+
+# Fields that change what a call costs in ways a per-token price does not cover. Passing them on
+# would let a caller spend past a cap, so they are refused with the fix named.
+_STANDARD_TIERS = ("auto", "default")
+
+
+def _check_service_tier(key: str, value: Any) -> None:
+    if value not in _STANDARD_TIERS:
+        raise InvalidRequest(
+            f"service_tier {value!r} is billed at a different rate than tiergate reserves for; "
+            'leave it out or use "auto"',
+            param=key,
+        )
+
+
+def _check_modalities(key: str, value: Any) -> None:
+    if not isinstance(value, list) or any(m != "text" for m in value):
+        raise InvalidRequest(
+            'modalities may only be ["text"]: audio output is billed per second, which tiergate '
+            "cannot reserve for",
+            param=key,
+        )
+
+
+def _refuse_unpriced(key: str, value: Any) -> None:
+    raise InvalidRequest(
+        f"{key} is billed outside the per-token price tiergate reserves for; remove it", param=key
+    )
+
+
+# Each optional field tiergate reads, translates or refuses, and its check (of a value that is
+# not null); the rest passes through to OpenAI providers.
+_OPTIONAL: dict[str, Callable[[str, Any], None]] = {
+    "stream": _check_stream,
+    **{key: _number(low, high) for key, (low, high) in _NUMBERS.items()},
+    "max_tokens": _integer(1),
+    "max_completion_tokens": _integer(1),
+    "n": _integer(1),
+    "seed": _integer(-(2**63)),
+    "stop": _check_stop,
+    "tools": _check_tools,
+    "response_format": _check_response_format,
+    "stream_options": _check_stream_options,
+    "service_tier": _check_service_tier,
+    "modalities": _check_modalities,
+    "audio": _refuse_unpriced,
+    "web_search_options": _refuse_unpriced,
+}
+_ORDER = {key: i for i, key in enumerate(_OPTIONAL)}
 
 
 def _check_message(message: Any, where: str) -> None:
@@ -162,36 +235,6 @@ def _check_message(message: Any, where: str) -> None:
     calls = message.get("tool_calls")
     if calls is not None:
         _check_tool_calls(calls, f"{where}.tool_calls")
-
-
-# Fields that change what a call costs in ways a per-token price does not cover. Passing them on
-# would let a caller spend past a cap, so they are refused with the fix named.
-_STANDARD_TIERS = (None, "auto", "default")
-
-
-def _refuse_unpriced(body: dict[str, Any]) -> None:
-    tier = body.get("service_tier")
-    if tier not in _STANDARD_TIERS:
-        raise InvalidRequest(
-            f"service_tier {tier!r} is billed at a different rate than tiergate reserves for; "
-            'leave it out or use "auto"',
-            param="service_tier",
-        )
-    modalities = body.get("modalities")
-    if modalities is not None and (
-        not isinstance(modalities, list) or any(m != "text" for m in modalities)
-    ):
-        raise InvalidRequest(
-            'modalities may only be ["text"]: audio output is billed per second, which tiergate '
-            "cannot reserve for",
-            param="modalities",
-        )
-    for key in ("audio", "web_search_options"):
-        if body.get(key) is not None:
-            raise InvalidRequest(
-                f"{key} is billed outside the per-token price tiergate reserves for; remove it",
-                param=key,
-            )
 
 
 def _check_tool_calls(calls: Any, where: str) -> None:

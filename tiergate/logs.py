@@ -17,6 +17,7 @@ import random
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -35,7 +36,10 @@ access_log = logging.getLogger("tiergate.access")
 
 MAX_LOGGED_PATH = 200
 FACTS = "_tiergate_facts"  # a record attribute: facts a formatter may take as they are
+# Response headers the access line reads (lowered name -> what it notes).
 _FROM_HEADERS = {
+    b"content-type": "content_type",
+    b"x-tiergate-request-id": "request_id",
     b"x-tiergate-provider": "provider",
     b"x-tiergate-rule": "rule",
     b"x-tiergate-classification": "classification",
@@ -131,16 +135,22 @@ class Exchange:
         return cls(f"chatcmpl-{_ids.prefix}{next(_ids.counter):012x}", method, path,
                    time.perf_counter())  # fmt: skip
 
-    def note_response(self, status: int, headers: list[tuple[bytes, bytes]]) -> None:
-        """Take the status and the x-tiergate-* facts from the response's own headers."""
+    def note_response(self, status: int, headers: Iterable[tuple[bytes, bytes]]) -> bool:
+        """Take the status and the x-tiergate-* facts from the response's own headers; True if
+        they carry the request id."""
         self.status = status
+        has_id = False
         for name, value in headers:
-            lowered = name.lower()
-            if lowered == b"content-type":
+            field = _FROM_HEADERS.get(name.lower())
+            if field is None:
+                continue
+            if field == "content_type":
                 self.content_type = value
-            field = _FROM_HEADERS.get(lowered)
-            if field is not None:
+            elif field == "request_id":
+                has_id = True
+            else:
                 setattr(self, field, value.decode("latin-1"))
+        return has_id
 
     def settled(self, cost_pico: int, outcome: str) -> None:
         """The final cost (pico-dollars) and outcome, known only once a stream has ended."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -70,6 +71,15 @@ class Request:
     # POST /v1/responses: the caller's Responses body (the fields tiergate knows, hints
     # removed), sent as it is to providers with responses_api; `body` is its chat translation.
     native: Mapping[str, Any] | None = None
+    _media: tuple[int, int] | None = dataclasses.field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    def media(self) -> tuple[int, int]:
+        """media() of a chat body (encoding and the scan both ask), counted once."""
+        if self._media is None:
+            self._media = media(self.body) if self.endpoint == "chat" else (0, 0)
+        return self._media
 
 
 RESPONSES = "openai_responses"
@@ -82,7 +92,7 @@ def encode_all(
 
     `skip`: providers that can never be candidates for it (policy.never_candidates): a request
     that is never sent needs neither encoding nor scanning."""
-    media_tokens, media_bytes = media(request.body) if request.endpoint == "chat" else (0, 0)
+    media_tokens, media_bytes = request.media()
     messages = request.body.get("messages")
     count = len(messages) if isinstance(messages, list) else 1
     out: dict[str, Outbound] = {}

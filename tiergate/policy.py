@@ -82,7 +82,11 @@ class Decision:
     escalation: tuple[Candidate, ...] = ()
 
 
-def decide(features: Features, config: Config, state: State, prices: PriceBook) -> Decision:
+def decide(
+    features: Features, config: Config, state: State, prices: PriceBook, *, explain: bool = True
+) -> Decision:
+    """`explain=False` (the request path) leaves the trace empty: its lines cost more to format
+    than the rules cost to apply, and only `tiergate route` shows them."""
     trace: list[str] = []
     removed: dict[str, str] = {}
     over_budget: dict[str, int] = {}
@@ -93,28 +97,33 @@ def decide(features: Features, config: Config, state: State, prices: PriceBook) 
     for provider in config.providers:
         name = provider.name
         if features.pinned and name != features.pinned:
-            trace.append(f"{name}: skipped, the request pins provider {features.pinned!r}")
+            if explain:
+                trace.append(f"{name}: skipped, the request pins provider {features.pinned!r}")
             continue
         why = policy_removal(provider, tenant) if tenant is not None else None
         if why is not None:
             removed[name] = "policy"
-            trace.append(why)
+            if explain:
+                trace.append(why)
             continue
         if sensitive and not (
             provider.on_premises or features.classification in provider.allowed_classifications
         ):
             removed[name] = "sensitive"
-            trace.append(
-                f"{name}: removed as sensitive, {features.classification} data stays on premises"
-            )
+            if explain:
+                trace.append(
+                    f"{name}: removed as sensitive, {features.classification} data stays on premises"
+                )
             continue
         if name in state.down:
-            trace.append(f"{name}: down, no usable api_key")
+            if explain:
+                trace.append(f"{name}: down, no usable api_key")
             continue
         outbound = features.outbound.get(name)
         if outbound is None or outbound.unsupported:
             why = outbound.unsupported if outbound else "not encoded"
-            trace.append(f"{name}: skipped, its protocol cannot express this request ({why})")
+            if explain:
+                trace.append(f"{name}: skipped, its protocol cannot express this request ({why})")
             continue
         model, max_tokens = outbound.model, outbound.max_tokens
         price = prices.get(name, model)
@@ -131,15 +140,18 @@ def decide(features: Features, config: Config, state: State, prices: PriceBook) 
             if short:
                 removed[name] = "budget"
                 over_budget[name] = bound
-                trace.append(f"{name}: removed by budget, {short}")
+                if explain:
+                    trace.append(f"{name}: removed by budget, {short}")
                 continue
         kept.append(Candidate(provider, model, max_tokens, bound))
-        trace.append(
-            f"{name}: kept (tier {provider.tier}, model {model}, reserve {bound} pico-USD)"
-        )
+        if explain:
+            trace.append(
+                f"{name}: kept (tier {provider.tier}, model {model}, reserve {bound} pico-USD)"
+            )
 
     pick_rule, pick_tier = _pick(features, config, state, sensitive)
-    trace.append(f"pick: rule {pick_rule} -> tier {pick_tier}")
+    if explain:
+        trace.append(f"pick: rule {pick_rule} -> tier {pick_tier}")
     if features.pinned:
         pick_rule, pick_tier = "pinned", config.provider(features.pinned).tier
 
@@ -147,7 +159,8 @@ def decide(features: Features, config: Config, state: State, prices: PriceBook) 
     if not start and kept and not features.pinned:
         # Nothing allowed at or below the picked tier: the lowest allowed tier above serves.
         lowest = min(c.provider.tier for c in kept)
-        trace.append(f"nothing allowed at or below tier {pick_tier}; tier {lowest} serves")
+        if explain:
+            trace.append(f"nothing allowed at or below tier {pick_tier}; tier {lowest} serves")
         start = [c for c in kept if c.provider.tier == lowest]
     # stable: config order within a tier
     ordered = sorted(start, key=lambda c: -c.provider.tier) if len(start) > 1 else start
@@ -160,7 +173,7 @@ def decide(features: Features, config: Config, state: State, prices: PriceBook) 
             if candidate_rule in lost:
                 rule = candidate_rule
                 break
-    if not ordered and not features.pinned:
+    if explain and not ordered and not features.pinned:
         trace.append("no candidate left")
     escalation: tuple[Candidate, ...] = ()
     if config.routing.escalate_when_down and not sensitive and not features.pinned and ordered:
@@ -168,7 +181,7 @@ def decide(features: Features, config: Config, state: State, prices: PriceBook) 
         escalation = tuple(
             sorted((c for c in kept if c.provider.tier > top), key=lambda c: c.provider.tier)
         )
-        if escalation:
+        if explain and escalation:
             trace.append(
                 "escalate_when_down: if every candidate is down, then "
                 + ", ".join(c.name for c in escalation)

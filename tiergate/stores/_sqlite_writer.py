@@ -17,8 +17,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import StoreUnavailable
 from . import RowsRefused
@@ -32,6 +33,11 @@ if TYPE_CHECKING:
 MAX_BATCH = 512
 BUSY_FIRST_S = 0.0002
 BUSY_MAX_S = 0.002
+
+# sqlite3 binds None only after looking for an adapter: it raises and formats two
+# AttributeErrors first (~0.5 us a None; a ledger row has several). A registered adapter
+# answers at once, with None as it was (an empty dict's get).
+sqlite3.register_adapter(type(None), cast(Callable[[None], None], {}.get))
 
 
 @dataclass(slots=True)
@@ -66,6 +72,9 @@ class Writer(threading.Thread):
         self.ops = 0
         self.conn: sqlite3.Connection
         self.now: datetime = store.clock()
+        # self.now as stored and its month: made once a transaction, not once a row.
+        self.now_stamp = stamp(self.now)
+        self.month = month_of(self.now)
         self.head: tuple[int, str] = (0, GENESIS)
         self.head_start: tuple[int, str] | None = None  # as read in this transaction
         self.totals_changed = False
@@ -171,7 +180,7 @@ class Writer(threading.Thread):
             self.deferred.write_reservations(self.conn)  # the one to close may be among them
         cur = self.conn.execute(
             "UPDATE reservations SET state = ?, closed_ts = ? WHERE id = ? AND state = 'open'",
-            (state, stamp(self.now), reservation_id),
+            (state, self.now_stamp, reservation_id),
         )
         return cur.rowcount == 1
 
@@ -230,6 +239,8 @@ class Writer(threading.Thread):
         rolls it all back and is returned failed (the caller then retries with savepoints)."""
         self._begin()
         self.now = self.store.clock()
+        self.now_stamp = stamp(self.now)
+        self.month = month_of(self.now)
         # The chain head is read when the first row is appended (a batch of reservations has
         # none); with savepoints at once, so that a failed operation can restore it.
         self.head_start = self.store.chain.read_head(self.conn) if savepoints else None
@@ -245,7 +256,7 @@ class Writer(threading.Thread):
                 self.deferred = None
                 self.conn.execute("ROLLBACK")
                 return results
-        month = month_of(self.now)
+        month = self.month
         used = None
         if self.deferred is not None:
             deferred, self.deferred = self.deferred, None
@@ -419,7 +430,7 @@ def insert_rows(conn: sqlite3.Connection, insert: str, rows: list[tuple[Any, ...
         if size == 1:
             conn.execute(insert, chunk[0])
         else:
-            conn.execute(_multi(head, values, size), [v for row in chunk for v in row])
+            conn.execute(_multi(head, values, size), tuple(chain.from_iterable(chunk)))
         at += size
 
 

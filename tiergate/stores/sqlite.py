@@ -26,7 +26,6 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -45,7 +44,7 @@ from . import (
 )
 from ._sqlite_schema import ATTEMPT_COLUMNS, MIGRATIONS, Chain
 from ._sqlite_writer import Job, Writer, connect
-from .calendar import day_of, month_of, next_month_start, scopes_of, stamp, utcnow
+from .calendar import day_of, month_of, next_month_start, scopes_of, utcnow
 
 T = TypeVar("T")
 logger = logging.getLogger("tiergate.store")
@@ -187,7 +186,7 @@ class SqliteStore:
         ts_owner = self.owner
 
         def op(w: Writer) -> Reservation | Shortfall:
-            month = month_of(w.now)
+            month = w.month
             for scope, cap in hold.caps.items():
                 used = w.used(month, scope)
                 if used + hold.pico > cap:
@@ -196,7 +195,7 @@ class SqliteStore:
                     )
             w.renew()
             rid = w.open_reservation(
-                (stamp(w.now), month, hold.request_id, hold.attempt, hold.provider, hold.tenant,
+                (w.now_stamp, month, hold.request_id, hold.attempt, hold.provider, hold.tenant,
                  hold.pico, ts_owner),
             )  # fmt: skip
             w.add(month, scopes_of(hold.provider, hold.tenant), spent=0, held=hold.pico)
@@ -217,7 +216,9 @@ class SqliteStore:
             w.add(reservation.month, scopes, spent=cost, held=-reservation.pico)
             w.spend_today(scopes, cost)
             w.append(
-                _values(record, w.now, reservation.month, reservation.id, cost, reservation.pico)
+                _values(
+                    record, w.now_stamp, reservation.month, reservation.id, cost, reservation.pico
+                )
             )
 
         await asyncio.shield(self._submit(op))
@@ -236,12 +237,14 @@ class SqliteStore:
         done: asyncio.Future[None] = loop.create_future()
 
         def op(w: Writer) -> None:
-            month = month_of(w.now)
+            month = w.month
             if record.cost_pico > 0:
                 scopes = scopes_of(record.provider, record.tenant)
                 w.add(month, scopes, spent=record.cost_pico, held=0)
                 w.spend_today(scopes, record.cost_pico)
-            w.append(_values(record, w.now, month, None, record.cost_pico, record.reserved_pico))
+            w.append(
+                _values(record, w.now_stamp, month, None, record.cost_pico, record.reserved_pico)
+            )
 
         def attempt(delay: float) -> None:
             if done.cancelled():
@@ -288,7 +291,7 @@ class SqliteStore:
 
         def op(w: Writer) -> int:
             w.renew()
-            now = stamp(w.now)
+            now = w.now_stamp
             dead = w.conn.execute(
                 "SELECT r.id, r.request_id, r.attempt, r.provider, r.tenant, r.pico, r.month "
                 "FROM reservations r LEFT JOIN owners o ON o.owner = r.owner "
@@ -308,7 +311,7 @@ class SqliteStore:
                     completion_tokens=0, cost_pico=pico, reserved_pico=pico, latency_ms=0.0,
                     outcome="lost", usage_missing=True, endpoint="unknown",
                 )  # fmt: skip
-                w.append(_values(lost, w.now, month, rid, pico, pico))
+                w.append(_values(lost, w.now_stamp, month, rid, pico, pico))
             w.conn.execute(
                 "DELETE FROM owners WHERE lease_until < ? AND owner NOT IN "
                 "(SELECT owner FROM reservations WHERE state = 'open')",
@@ -322,7 +325,7 @@ class SqliteStore:
         def op(w: Writer) -> bool:
             cur = w.conn.execute(
                 "INSERT OR IGNORE INTO alerts (day, scope, ts) VALUES (?, ?, ?)",
-                (day, scope, stamp(w.now)),
+                (day, scope, w.now_stamp),
             )
             return cur.rowcount == 1
 
@@ -454,7 +457,7 @@ def _apply_migrations(conn: sqlite3.Connection, chain: Chain) -> int:
 
 def _values(
     record: AttemptRecord,
-    at: datetime,
+    ts: str,
     month: str,
     reservation_id: int | None,
     cost_pico: int,
@@ -462,7 +465,7 @@ def _values(
 ) -> tuple[Any, ...]:
     # Exactly the types SQLite hands back, so that verify() recomputes the same bytes.
     return (
-        stamp(at), month, record.request_id, int(record.attempt), record.tenant,
+        ts, month, record.request_id, int(record.attempt), record.tenant,
         record.provider, record.model, int(record.tier), record.rule, record.classification,
         record.classification_source, int(bool(record.egress)), int(record.prompt_tokens),
         int(record.completion_tokens), int(cost_pico), int(reserved_pico),
