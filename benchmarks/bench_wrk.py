@@ -11,7 +11,13 @@ targets of issue 8 are ratios within this one run:
 - `--workers 2` >= 1.7x one worker's req/s (with --workers), measured at c=64 with wrk
   unpinned: two workers need more requests in flight than one to stay busy.
 
-    python benchmarks/bench_wrk.py [--seconds 5] [--rounds 3] [--workers] [--upstream lean|fake]
+This machine's speed drifts by up to 2x between minutes, and a round measures the bare proxy
+and tiergate some 15 s apart. So the c=16 ratio is also measured in paired windows: the bare
+proxy and tiergate run side by side (both pinned to core 0, one loaded at a time) and take
+turns at c=16 for --window-seconds each, --windows times; each window's pair is a few seconds
+apart and the median of the pairs' ratios is the figure least moved by the drift.
+
+    python benchmarks/bench_wrk.py [--seconds 5] [--rounds 3] [--windows 12] [--workers] [--upstream lean|fake]
 """
 
 from __future__ import annotations
@@ -115,6 +121,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--windows", type=int, default=12, help="paired c=16 windows (0: none)")
+    parser.add_argument("--window-seconds", type=float, default=2)
     parser.add_argument("--workers", action="store_true", help="also measure serve --workers 2")
     parser.add_argument(
         "--traced",
@@ -260,6 +268,10 @@ def main() -> None:
                     if process is not None:
                         process.terminate()
                         process.wait(15)
+        windows = paired_windows(
+            {name: targets[name][0] for name in targets if name in PAIRED},
+            env, tmp, script, args.windows, args.window_seconds,
+        )  # fmt: skip
     finally:
         fake.terminate()
         fake.wait(10)
@@ -304,6 +316,7 @@ def main() -> None:
             f"{100 * rps / med[OWN][0]:.0f}% of its req/s, {p50 - med[OWN][1]:+.3f} ms p50; "
             f"round by round: {sorted(round(100 * t[0] / b[0]) for t, b in own)} %"
         )
+    report_windows(windows, args.window_seconds)
     if args.workers:
         pinned_one, one, two_unpinned, two = (med[name][0] for name in WORKERS)
         print(
@@ -311,6 +324,70 @@ def main() -> None:
             f"{two / one:.2f}x `serve` (one worker, unpinned) (target >= 1.7x); "
             f"unpinned --workers 2: {two_unpinned / one:.2f}x `serve`"
         )
+
+
+PAIRED = ("bare proxy", OWN, "tiergate free", "tiergate free, traced")
+
+
+def paired_windows(
+    commands: dict[str, list[str] | None],
+    env: dict[str, str],
+    cwd: Path,
+    script: Path,
+    windows: int,
+    seconds: float,
+) -> dict[str, list[tuple[float, float]]]:
+    """(req/s, CPU us a request) at c=16 per target and window, the targets side by side."""
+    found: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    if windows <= 0:
+        return found
+    running: dict[str, tuple[subprocess.Popen[bytes], str]] = {}
+    try:
+        for name, command in commands.items():
+            assert command is not None
+            port = free_port()
+            argv = [a.replace("{port}", str(port)) for a in command]
+            if "tiergate.cli" in argv:
+                argv += ["--port", str(port)]
+            process = subprocess.Popen(
+                argv, env=env, cwd=cwd, preexec_fn=pinned(0), stdout=subprocess.DEVNULL
+            )
+            wait_port(port)
+            path = "/" if "bare_proxy" in " ".join(argv) else "/v1/chat/completions"
+            running[name] = (process, f"http://127.0.0.1:{port}{path}")
+            wrk(running[name][1], script, 16, 1)  # warm-up
+        names = list(running)
+        for window in range(windows):
+            # Every other window in reverse: no target always goes first after a pause.
+            for name in names if window % 2 == 0 else names[::-1]:
+                process, url = running[name]
+                before = cpu_seconds(process)
+                rps, _ = wrk(url, script, 16, seconds)
+                found[name].append((rps, 1e6 * (cpu_seconds(process) - before) / (rps * seconds)))
+    finally:
+        for process, _ in running.values():
+            process.terminate()
+            process.wait(15)
+    return found
+
+
+def report_windows(found: dict[str, list[tuple[float, float]]], seconds: float) -> None:
+    bare = found.get("bare proxy") or []
+    if not bare:
+        return
+    print(f"paired windows at c=16: {len(bare)} x {seconds:g} s each, the targets side by side")
+    for name, rows in found.items():
+        rps = statistics.median(r[0] for r in rows)
+        cpu = statistics.median(r[1] for r in rows)
+        line = f"{name:>28} {rps:>11.0f} req/s {cpu:>6.0f} us/req"
+        if name != "bare proxy":
+            ratios = sorted(round(100 * t[0] / b[0]) for t, b in zip(rows, bare, strict=True))
+            target = "; target >= 60%" if name.startswith("tiergate") else ""
+            line += (
+                f"   {statistics.median(ratios):.0f}% of the bare proxy (median of the pairs"
+                f"{target}), pairs {ratios}"
+            )
+        print(line)
 
 
 if __name__ == "__main__":
