@@ -210,11 +210,11 @@ def main() -> None:
         # The same proxy on tiergate's own server and client: what tiergate's work costs alone.
         OWN: ([sys.executable, str(HERE / "bare_proxy.py"), "{port}", upstream, "--own-stack"], 0),
         "tiergate free": (tiergate(False), 0),
-        "tiergate paid": (tiergate(True), 0),
-        "tiergate paid, cache hit": (tiergate(True, cached=True), 0),
     }
-    if args.traced:
+    if args.traced:  # next to the free path it adds to, both near the bare proxy in time
         targets["tiergate free, traced"] = (tiergate(False, traced=True), 0)
+    targets["tiergate paid"] = (tiergate(True), 0)
+    targets["tiergate paid, cache hit"] = (tiergate(True, cached=True), 0)
     if args.workers:
         # Capacity on two cores: c=64 so that each of two workers has enough requests in
         # flight (at c=16 each sees ~8 and idles between them), wrk unpinned as the servers.
