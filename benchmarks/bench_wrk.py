@@ -15,7 +15,9 @@ This machine's speed drifts by up to 2x between minutes, and a round measures th
 and tiergate some 15 s apart. So the c=16 ratio is also measured in paired windows: the bare
 proxy and tiergate run side by side (both pinned to core 0, one loaded at a time) and take
 turns at c=16 for --window-seconds each, --windows times; each window's pair is a few seconds
-apart and the median of the pairs' ratios is the figure least moved by the drift.
+apart and the median of the pairs' ratios is the figure least moved by the drift. With
+--workers, `serve --pin` and `--workers 2 --pin` (and the unpinned pair) take turns the same
+way at c=64.
 
     python benchmarks/bench_wrk.py [--seconds 5] [--rounds 3] [--windows 12] [--workers] [--upstream lean|fake]
 """
@@ -272,6 +274,10 @@ def main() -> None:
             {name: targets[name][0] for name in targets if name in PAIRED},
             env, tmp, script, args.windows, args.window_seconds,
         )  # fmt: skip
+        worker_windows = paired_windows(
+            {name: targets[name][0] for name in targets if name in WORKERS},
+            env, tmp, script, args.windows, args.window_seconds, connections=64, core=None,
+        )  # fmt: skip
     finally:
         fake.terminate()
         fake.wait(10)
@@ -317,6 +323,15 @@ def main() -> None:
             f"round by round: {sorted(round(100 * t[0] / b[0]) for t, b in own)} %"
         )
     report_windows(windows, args.window_seconds)
+    if worker_windows.get(TWO):
+        print(f"paired windows at c=64: {args.windows} x {args.window_seconds:g} s each")
+        for two_name, one_name in ((TWO, ONE_PINNED), (TWO_UNPINNED, ONE)):
+            pairs = zip(worker_windows[two_name], worker_windows[one_name], strict=True)
+            ratios = sorted(round(t[0] / o[0], 2) for t, o in pairs)
+            print(
+                f"  {two_name} / {one_name}: median {statistics.median(ratios):.2f}x "
+                f"(target >= 1.7x), pairs {ratios}"
+            )
     if args.workers:
         pinned_one, one, two_unpinned, two = (med[name][0] for name in WORKERS)
         print(
@@ -336,11 +351,18 @@ def paired_windows(
     script: Path,
     windows: int,
     seconds: float,
+    *,
+    connections: int = 16,
+    core: int | None = 0,
 ) -> dict[str, list[tuple[float, float]]]:
-    """(req/s, CPU us a request) at c=16 per target and window, the targets side by side."""
+    """(req/s, CPU us a request) per target and window, the targets running side by side.
+
+    core 0: each server pinned there, wrk on core 1; None: nothing pinned by this function
+    (`--pin` pins workers itself) and wrk unpinned too."""
     found: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     if windows <= 0:
         return found
+    wrk_core = None if core is None else 1
     running: dict[str, tuple[subprocess.Popen[bytes], str]] = {}
     try:
         for name, command in commands.items():
@@ -350,19 +372,19 @@ def paired_windows(
             if "tiergate.cli" in argv:
                 argv += ["--port", str(port)]
             process = subprocess.Popen(
-                argv, env=env, cwd=cwd, preexec_fn=pinned(0), stdout=subprocess.DEVNULL
+                argv, env=env, cwd=cwd, preexec_fn=pinned(core), stdout=subprocess.DEVNULL
             )
             wait_port(port)
             path = "/" if "bare_proxy" in " ".join(argv) else "/v1/chat/completions"
             running[name] = (process, f"http://127.0.0.1:{port}{path}")
-            wrk(running[name][1], script, 16, 1)  # warm-up
+            wrk(running[name][1], script, connections, 1, core=wrk_core)  # warm-up
         names = list(running)
         for window in range(windows):
             # Every other window in reverse: no target always goes first after a pause.
             for name in names if window % 2 == 0 else names[::-1]:
                 process, url = running[name]
                 before = cpu_seconds(process)
-                rps, _ = wrk(url, script, 16, seconds)
+                rps, _ = wrk(url, script, connections, seconds, core=wrk_core)
                 found[name].append((rps, 1e6 * (cpu_seconds(process) - before) / (rps * seconds)))
     finally:
         for process, _ in running.values():
