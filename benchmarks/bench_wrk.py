@@ -240,17 +240,7 @@ def main() -> None:
                     url = f"{upstream}/chat/completions"
                     process = None
                 else:
-                    port = free_port()
-                    argv = [a.replace("{port}", str(port)) for a in command]
-                    if "tiergate.cli" in argv:
-                        argv += ["--port", str(port)]
-                    process = subprocess.Popen(
-                        argv, env=env, cwd=tmp, preexec_fn=pinned(core), stdout=subprocess.DEVNULL
-                    )
-                    wait_port(port)
-                    url = f"http://127.0.0.1:{port}/v1/chat/completions"
-                    if "bare_proxy" in " ".join(argv):
-                        url = f"http://127.0.0.1:{port}/"
+                    process, url = start(command, env, tmp, core)
                 body = cached_script if "cache hit" in name else script
                 try:
                     if name in WORKERS:
@@ -344,6 +334,22 @@ def main() -> None:
 PAIRED = ("bare proxy", OWN, "tiergate free", "tiergate free, traced")
 
 
+def start(
+    command: list[str], env: dict[str, str], cwd: Path, core: int | None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """A server under test on a free port, and the URL to load it on."""
+    port = free_port()
+    argv = [a.replace("{port}", str(port)) for a in command]
+    if "tiergate.cli" in argv:
+        argv += ["--port", str(port)]
+    process = subprocess.Popen(
+        argv, env=env, cwd=cwd, preexec_fn=pinned(core), stdout=subprocess.DEVNULL
+    )
+    wait_port(port)
+    path = "/" if "bare_proxy" in " ".join(argv) else "/v1/chat/completions"
+    return process, f"http://127.0.0.1:{port}{path}"
+
+
 def paired_windows(
     commands: dict[str, list[str] | None],
     env: dict[str, str],
@@ -367,16 +373,7 @@ def paired_windows(
     try:
         for name, command in commands.items():
             assert command is not None
-            port = free_port()
-            argv = [a.replace("{port}", str(port)) for a in command]
-            if "tiergate.cli" in argv:
-                argv += ["--port", str(port)]
-            process = subprocess.Popen(
-                argv, env=env, cwd=cwd, preexec_fn=pinned(core), stdout=subprocess.DEVNULL
-            )
-            wait_port(port)
-            path = "/" if "bare_proxy" in " ".join(argv) else "/v1/chat/completions"
-            running[name] = (process, f"http://127.0.0.1:{port}{path}")
+            running[name] = start(command, env, cwd, core)
             wrk(running[name][1], script, connections, 1, core=wrk_core)  # warm-up
         names = list(running)
         for window in range(windows):
