@@ -528,3 +528,34 @@ def test_the_500_answer_carries_a_request_id_and_gets_an_access_line() -> None:
     request_id = dict(sent[0]["headers"])[b"x-tiergate-request-id"].decode()
     (line,) = entries(stream.getvalue())
     assert line == {**line, "event": "http.request", "request_id": request_id, "status": 500}
+
+
+def test_an_endpoint_may_send_its_headers_as_any_iterable() -> None:
+    """The exchange reads the response's headers twice (its facts, then whether the request id
+    is there): headers given as a generator must still all reach the client, id added."""
+    from tiergate.exchange import REQUEST_ID, handle
+    from tiergate.shutdown import Shutdown
+
+    sent: list[dict[str, Any]] = []
+
+    async def dispatch(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        head = ((b"content-type", b"application/json"), (b"x-tiergate-rule", b"default"))
+        await send({"type": "http.response.start", "status": 200, "headers": iter(head)})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/x", "headers": []}
+    asyncio.run(handle(dispatch, scope, receive, send, shutdown=Shutdown(1.0)))
+    names = [name for name, _ in sent[0]["headers"]]
+    assert names == [b"content-type", b"x-tiergate-rule", REQUEST_ID]
+    exchange = scope["tiergate.exchange"]
+    assert (exchange.status, exchange.rule, exchange.content_type) == (
+        200,
+        "default",
+        b"application/json",
+    )

@@ -80,6 +80,8 @@ def _stamp(send: Send, exchange: Exchange) -> Send:
         kind = message["type"]
         if kind == "http.response.start":
             headers = message.get("headers") or ()
+            if not isinstance(headers, list | tuple):
+                headers = list(headers)  # read twice below: an iterator would be empty the 2nd time
             if not exchange.note_response(message["status"], headers):
                 headers = [*headers, (REQUEST_ID, exchange.request_id.encode())]
                 message = {**message, "headers": headers}
