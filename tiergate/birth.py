@@ -16,7 +16,9 @@ record word ("Patient: Maria Lopez (14 Feb 1949)", "Name: Smith, John,
 record word, a two-to-four-word name with no phrase word in it ("seen on",
 "Ltd", "project") and the date at once after it. Genealogy's star counts in
 brackets ("Maria Lopez (*14.02.1949)") when the date is closed by the bracket,
-a comma or the place. Form abbreviations ("Geb.-Dat.", "Date naiss.", "Dt.
+a comma or the place. A roster or export line counts with no word at all when it
+opens with a name and a date follows its comma ("Noémi Bernier, 27/11/1952, Lyon",
+"한상훈, 1935년 12월 24일, 성남시"), in the same years. Form abbreviations ("Geb.-Dat.", "Date naiss.", "Dt.
 Nasc.", "bday", "DOB/Age") and the labels of Nordic, Finnish, Turkish,
 Russian, Arabic, Czech, Hungarian, Romanian and Greek forms are labels too.
 """
@@ -178,6 +180,16 @@ VERBS = (
     "nacida",
     "nato",
     "nata",
+    "nato/a",
+    "nata/o",
+    "nacido/a",
+    "nacida/o",
+    "nascido/a",
+    "nascida/o",
+    "urodzony/a",
+    "urodzona/y",
+    "né(e)",
+    "né/e",
     "nascido",
     "nascida",
     "urodzony",
@@ -401,6 +413,41 @@ def scan(
                 continue  # "Total (* 3.5.1990 rate)": a footnote mark, not a birth
             yield "date_of_birth", word + " " + found
             return
+
+
+# A roster or export line with no birth word: "Noémi Bernier, 27/11/1952, Mailletboeuf",
+# "한상훈, 1935년 12월 24일, 성남시". The line opens with a name (two to four capitalised
+# words, two to four Han or Hangul characters, or two to four Devanagari words), then a
+# comma, a full date in a grown person's years (as for a record word) and a comma or the
+# line's end: the shape of a person's row, where a visit or a release has a label or a verb.
+_ROW_NAME = (
+    r"(?:(?:pan|pani|sig|sig\.ra|sr|sra|srta|mr|mrs|ms|dr|herr|frau|mme|m)\.? )?"
+    r"(?:[A-ZÀ-ÖØ-Þ][^\W\d_]*(?:['\u2019.-][^\W\d_]+)*\.?"
+    r"(?: (?:van|de|da|del|della|di|von|der|den|la|le|du|y|e|bin|al|dos|das))*"
+    r"(?: [A-ZÀ-ÖØ-Þ][^\W\d_]*(?:['\u2019.-][^\W\d_]+)*\.?){1,3}"
+    r"|[\u3400-\u9fff]{2,4}|[\uac00-\ud7af]{2,4}|[\u0900-\u097f]+(?: [\u0900-\u097f]+){1,3})"
+)
+_UNLABELED_ROW = re.compile(
+    r"^[ \t]*(?P<name>" + _ROW_NAME + r"),[ \t]{0,2}(?P<date>(?i:" + DATE + r"))[ \t]*(?:[,;]|$)",
+    re.MULTILINE,
+)
+# Rows are looked for in the first 64 KiB: an export shows its shape in its first lines.
+_ROW_REACH = 65_536
+
+
+def unlabeled_row(text: str) -> Iterator[Hit]:
+    """One date-of-birth hit at most: a line that is a person's name and birth date."""
+    for m in _UNLABELED_ROW.finditer(text, 0, _ROW_REACH):
+        month = m.group("m1") or m.group("m2") or m.group("m3") or m.group("m4")
+        if month is not None and month.lower() not in _MONTH_NAMES:
+            continue
+        year = _YEAR.search(m.group("date"))
+        if not year or not _RECORD_YEARS[0] <= int(year.group()) <= _RECORD_YEARS[1]:
+            continue
+        if any(w.strip(",.").lower() in _NOT_NAME for w in m.group("name").split()):
+            continue
+        yield "date_of_birth", m.group("name") + ", " + m.group("date")
+        return
 
 
 def _after_name(lowered: str, start: int) -> bool:

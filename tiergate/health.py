@@ -2,13 +2,16 @@
 
 ``lexicon`` finds the terms (hundreds of conditions, procedures and medicines,
 in English and 11 other languages). A term counts when a person is near it: a
-name ("Anna Kowalska"), a title ("Mr", "Frau"), a patient word ("patient",
+name ("Anna Kowalska"), one name owning a record or a clinician or followed by
+a clinical verb ("Sarah's chart", "Lukas was diagnosed"), a title ("Mr", "Frau"), a patient word ("patient",
 "insured", "患者"), a pronoun or kin ("she", "my mother"), or when it follows
 a clinical label ("Diagnosis:", "Assessment:", "Problem list:"). Words that
 also mean something else ("stroke", "depression", "operation") count only
 right after clinical wording ("had a stroke", "diagnosed with depression",
 "scheduled for surgery") with a person near. A term in documentation, with
 no one it happens to, is not health data ("the diabetes dataset has 442 rows").
+Operations are also known by their suffix ("-ectomy", "-ostomy", "-plasty"), and a lab
+with no unit ("INR 3.6") counts in a clinician's record ("labs:", "her GP says").
 
 People write about themselves too: "I" with a verb ("I tested", "should I
 take"), kin and "I am" in other languages ("mi madre", "ich bin"). A lab or
@@ -30,12 +33,13 @@ import re
 from collections.abc import Iterator
 
 from .lexicon import Span
-from .medical_terms import AMBIGUOUS, FOREIGN_STATES, LABS, MEDICATIONS, terms
+from .medical_terms import ALL, AMBIGUOUS, FOREIGN_STATES, LABS, MEDICATIONS, terms
 from .medical_terms import SERVICES as SERVICE_WORDS
 
 MEDICINES = frozenset(terms(MEDICATIONS))
 SERVICES = frozenset(terms(SERVICE_WORDS))
 LAB_TESTS = frozenset(terms(LABS))
+ALL_TERMS = frozenset(ALL)
 FOREIGN_STATE_WORDS = frozenset(terms(FOREIGN_STATES))
 # A being verb before a state word is about someone: "est enceinte", "ist schwanger".
 _FOREIGN_BE = re.compile(
@@ -60,7 +64,24 @@ _REACH = 160
 # Short words are mostly abbreviations that mean other things too ("mri.c", "ivf header");
 # these few are health data wherever a person is near.
 _SHORT = frozenset(
-    {"hiv", "copd", "adhd", "ptsd", "afib", "dvt", "mrsa", "pcos", "ckd", "gout", "zika", "mpox"}
+    {
+        "hiv",
+        "copd",
+        "adhd",
+        "ptsd",
+        "afib",
+        "dvt",
+        "mrsa",
+        "pcos",
+        "ckd",
+        "gout",
+        "zika",
+        "mpox",
+        "cabg",
+        "ercp",
+        "tavi",
+        "tavr",
+    }
 )
 _CUE_REACH = 70
 
@@ -91,6 +112,60 @@ _NAME = re.compile(
     r"(?<![\w])([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ\u0100-\u024f'\u2019\-]+)"
     r"(?:\s+(?:van|de|da|do|dos|das|del|della|di|von|der|den|la|le|du|y|e|bin|al)){0,3}"
     r"\s+[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ\u0100-\u024f'\u2019\-]+"
+)
+# One capitalised word is a name when it owns a record or a clinician ("Sarah's chart",
+# "Tom's psychiatrist") or a clinical verb follows it ("Maria was diagnosed", "Paweł has").
+_NAMED_ONE = re.compile(
+    r"(?<![\w])([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ\u0100-\u024f\-]+(?: [A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ\u0100-\u024f\-]+)?)"
+    r"(?:(?:'s|\u2019s)\s+(?:(?:latest|last|recent|new|current|medical|blood|annual|full)\s+)?"
+    r"(?i:chart|charts|notes?|records?|file|mri|ct|scans?|x-rays?|xray|ultrasound|labs?|bloods|"
+    r"blood ?work|blood tests?|results?|biopsy|diagnosis|prognosis|doctor|gp|physician|"
+    r"psychiatrist|therapist|oncologist|cardiologist|neurologist|surgeon|nurse|meds|"
+    r"medications?|medicines?|prescriptions?|pills|surgery|operation|therapy|treatment|"
+    r"condition|symptoms|tests?|appointment|pregnancy|recovery|discharge|admission|referral|"
+    r"care plan|health|dialysis|chemo|insulin|ecg|ekg|eeg|scan results)\b"
+    r"| (?:has|had|has had|was diagnosed|is diagnosed|got diagnosed|has been diagnosed|"
+    r"was treated|is being treated|is on|takes|took|is taking|suffers|suffered|developed|"
+    r"underwent|tested positive|is recovering|was admitted|was hospitali[sz]ed)\b)"
+)
+_NOT_ONE_NAME = frozenset(
+    (
+        "Everyone",
+        "Everybody",
+        "Someone",
+        "Somebody",
+        "Anyone",
+        "Anybody",
+        "Nobody",
+        "Each",
+        "Every",
+        "Today",
+        "Yesterday",
+        "Tomorrow",
+        "There",
+        "Here",
+        "Who",
+        "One",
+        "Nothing",
+        "Something",
+        "Everything",
+        "None",
+        "All",
+        "Most",
+        "Many",
+        "Some",
+        "Nobody",
+        "He",
+        "She",
+        "They",
+        "I",
+        "You",
+        "Patient",
+        "Doctor",
+        "Nurse",
+        "Hospital",
+        "Clinic",
+    )
 )
 # A short run of Han, kana or Hangul standing alone in Latin text is a name ("罗慧's MRI",
 # "김수민 underwent"); in East Asian prose the runs are long and this never matches.
@@ -168,6 +243,9 @@ _CUE_BEFORE = re.compile(
     r"underwent|undergo(?:ing|es)?|scheduled for|booked for|referred for|referral for|"
     r"referring \S+(?: \S+){0,3} for|awaiting|after|post|before|pre|prior to|"
     r"appointment for|claim for|surgery for|"
+    r"(?:chart|charts|notes?|records?|file|report|letter)\s+(?:says|said|mentions|mentioned|"
+    r"shows|showed|lists|listed|notes|noted|states|stated|reads|confirms|confirmed|indicates|"
+    r"indicated)|"
     r"on|taking|takes|prescribed|started on|dx|rx|padece|sufre de|souffre d[e']|"
     r"leidet (?:seit \S+ )?(?:an|unter)|soffre di|sofre de|lijdt aan|cierpi na|choruje na|"
     r"affetto da|affetta da|atteint d[e']|enfermo de|enferma de|operad[oa] de|"
@@ -201,6 +279,12 @@ LABELS = (
     "procedure",
     "procedures",
     "treatment",
+    "labs",
+    "lab results",
+    "findings",
+    "befund",
+    "所見",
+    "检查结果",
     "diagnose",
     "diagnostic",
     "diagnóstico",
@@ -243,8 +327,12 @@ def scan(text: str, lowered: str, terms: list[Span], labels: list[Span]) -> Iter
             if _OWNER_BEFORE.search(lowered, max(0, start - 30), start):
                 yield "health", term  # "my HbA1c came back at 8.1", "his BP is 150/95"
                 return
-            if not _LAB_UNIT.match(lowered, end):
-                continue  # "I bought BP at 450": with no one's "my", a unit must say lab
+            if not (
+                _LAB_UNIT.match(lowered, end)
+                or _after_label(lowered, label_ends, start)
+                or _CLINICAL_BEFORE.search(lowered, max(0, start - 60), start)
+            ):
+                continue  # "I bought BP at 450": with no one's "my", a unit or a chart must say lab
         if term in FOREIGN_STATE_WORDS and _FOREIGN_BE.search(lowered, max(0, start - 16), start):
             yield "health", term  # "Sophie est enceinte", "ich bin schwanger", "jestem w ciąży"
             return
@@ -296,6 +384,33 @@ def scan(text: str, lowered: str, terms: list[Span], labels: list[Span]) -> Iter
             return
 
 
+_SURGICAL_STEMS = ("ectom", "ostom", "plast")
+_SURGICAL_ENDINGS = ("y", "ies")
+
+
+def surgical_words(lowered: str) -> list[Span]:
+    """Operations named by their suffix, which no other word has: "-ectomy" (appendectomy),
+    "-ostomy" (colostomy), "-plasty" (arthroplasty); the lexicon cannot list them all."""
+    found: list[Span] = []
+    for stem in _SURGICAL_STEMS:
+        at = lowered.find(stem)
+        while at >= 0:
+            end = at + 5
+            for ending in _SURGICAL_ENDINGS:
+                if (
+                    lowered.startswith(ending, end)
+                    and not lowered[end + len(ending) : end + len(ending) + 1].isalpha()
+                ):
+                    start = at
+                    while start and lowered[start - 1].isalpha():
+                        start -= 1
+                    if at - start >= 3:
+                        found.append((start, end + len(ending), lowered[start : end + len(ending)]))
+                    break
+            at = lowered.find(stem, end)
+    return found
+
+
 def _column_spans(lowered: str, labels: list[Span]) -> list[tuple[int, int]]:
     """The rows under a table header that names a clinical column ("name,condition")."""
     spans = []
@@ -333,7 +448,7 @@ _TOPIC_BEFORE = re.compile(
 # A value after a lab's name, a few words on: "A1c was 7.9", "eGFR dropped to 42",
 # "BP 160/100", "AMH is low". Only these words may stand between.
 _LAB_GAP = (
-    r"(?:[\s,:=~]+(?:levels?|readings?|results?|count|values?|test|tests|numbers?|was|is|"
+    r"(?:[\s,:=~]+(?:i|t|levels?|readings?|results?|count|values?|test|tests|numbers?|was|is|"
     r"are|were|came|come|back|at|of|to|went|up|down|dropped|rose|jumped|fell|climbed|"
     r"has|have|been|still|now|only|just|around|about|over|under|nearly|almost|already|"
     r"again|today|yesterday|reads?|read|showed|shows|this|morning|keeps?|stays?|stayed)){0,6}"
@@ -347,6 +462,11 @@ _LAB_VALUE = re.compile(_LAB_GAP + r"(?:[\s,:=~]*\d|" + _LAB_JUDGED + ")")
 _LAB_UNIT = re.compile(
     _LAB_GAP + r"(?:[\s,:=~]*\d+(?:[.,]\d+)?\s*(?:%|mg/dl|mmol/l|mmol/mol|g/dl|g/l|mmhg|bpm|"
     r"ng/ml|miu/l|mu/l|u/l|iu/l|µmol/l|umol/l|ml/min|cells|copies|/\d{2,3}\b)|" + _LAB_JUDGED + ")"
+)
+# A unitless value ("INR 3.6") is a lab's when a clinician's record stands before it.
+_CLINICAL_BEFORE = re.compile(
+    r"\b(?:doctor|doctor's|gp|physician|nurse|clinic|hospital|ward|chart|labs?|bloods|"
+    r"blood work|bloodwork|results?|referring|referral|discharge|admission|claim)\b"
 )
 # Whose the lab is: "my last HbA1c", "your fasting blood sugar", "her LDL".
 _OWNER_BEFORE = re.compile(
@@ -499,6 +619,18 @@ def _person(text: str, lowered: str, lo: int, hi: int) -> int:
     name = next((m for m in _NAME.finditer(text, lo, hi) if m.group(1) not in _NOT_A_NAME), None)
     if name:
         return name.start()
+    one = next(
+        (
+            m
+            for m in _NAMED_ONE.finditer(text, lo, hi)
+            if m.group(1) not in _NOT_ONE_NAME
+            and m.group(1).split()[0] not in _NOT_A_NAME
+            and m.group(1).lower() not in ALL_TERMS
+        ),
+        None,
+    )
+    if one:
+        return one.start()
     if not text[lo:hi].isascii() and (cjk := _CJK_NAME.search(text, lo, hi)):
         return cjk.start()
     return word.start() if word else -1

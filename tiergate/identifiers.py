@@ -594,7 +594,18 @@ _MAC = re.compile(
 )
 _ICD10 = re.compile(r"[A-TV-Z]\d[0-9AB]\.[0-9A-TV-Z]{1,4}")
 _ICD_CONTEXT = re.compile(
-    r"icd|diagnos|\bdx\b|patient|condition|clinical|code[sd]?\b|assessment|impression|problem list"
+    r"icd|diagn[oó]s|\bdx\b|patient|paciente|condition|clinical|code[sd]?\b|assessment|impression|"
+    r"problem list|befund|chart|claim|member|doctor|physician|medical|clinic|hospital|"
+    r"所見|診断|诊断|진단|निदान"
+)
+# A three-character ICD-10 category ("I10", "B20") is a code only right after clinical
+# wording on its own line: "Assessment: B20", "Diagnosis/treatment: I10", "chart says F32".
+_ICD10_CATEGORY = re.compile(r"[A-TV-Z]\d[0-9AB]")
+_ICD_CATEGORY_BEFORE = re.compile(
+    r"(?:\bicd(?:-?10)?(?:-cm)?|diagn[oó]s\w*|\bdx|assessment|impression|problem list|befund|"
+    r"所見|診断|诊断|진단|निदान|(?:chart|notes?|records?|letter)\s+(?:says|said|mentions|"
+    r"mentioned|lists|listed|shows|showed|states|stated))"
+    r"(?:/[^\W\d_]+|\s+codes?|\s+\(icd-?10\))?\s*[:\-]?\s*\Z"
 )
 _UK_POSTCODE = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?")
 _STATE_BEFORE = re.compile(r", [a-z]{2} \Z")
@@ -768,7 +779,10 @@ def _short_token(text: str, start: int, core: str) -> Iterator[Hit]:
         yield "street_address", core  # "London SW1A 1AA", "Port Maxfort\nS6G 2QE"
     elif _CA_POSTCODE.fullmatch(core) and _CA_INWARD.match(text, start + len(core)):
         yield "street_address", core
-    elif core.lower() in _ANALYTE_TOKENS and _ANALYTE_VALUE.match(text, start + len(core)):
+    elif (core.lower() in _ANALYTE_TOKENS and _ANALYTE_VALUE.match(text, start + len(core))) or (
+        _ICD10_CATEGORY.fullmatch(core.rstrip(".,;)"))
+        and _ICD_CATEGORY_BEFORE.search(text[max(0, start - 60) : start].lower())
+    ):
         yield "health", core
 
 

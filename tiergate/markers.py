@@ -641,10 +641,12 @@ def scan(text: str, lowered: str, stems: dict[str, list[Span]] | None = None) ->
                     found.add(kind)
                     yield kind, hit
     health = _first(_health(text, lowered, stems))
-    if not health and "term" in stems:
-        health = _first(
-            health_terms.scan(text, lowered, stems["term"], stems.get("clinical_label", []))
-        )
+    if not health:
+        terms = [*stems.get("term", ()), *health_terms.surgical_words(lowered)]
+        if terms:
+            health = _first(
+                health_terms.scan(text, lowered, terms, stems.get("clinical_label", []))
+            )
     yield from health
     legal = stems.get("legal")
     if legal:
@@ -667,24 +669,28 @@ def scan(text: str, lowered: str, stems: dict[str, list[Span]] | None = None) ->
         ):
             confidential = [("confidential_marker", m.group())]
         yield from confidential
+    yield from _first(_births(text, lowered, stems))
+
+
+def _births(text: str, lowered: str, stems: dict[str, list[Span]]) -> Iterator[Hit]:
     if "birth" in stems:
-        yield from _first(
+        yield from (
             ("date_of_birth", m.group())
             for lo, hi in _birth_windows(lowered, stems)
             for m in _BIRTH.finditer(lowered, lo, hi)
             if not _BORN_THING.search(lowered, max(0, m.start() - 40), m.start() + 4)
         )
     if "birth_label" in stems or "birth_verb" in stems or "birth_after" in stems:
-        yield from _first(
-            birth.scan(
-                lowered,
-                stems.get("birth_label", []),
-                stems.get("birth_verb", []),
-                stems.get("birth_after", []),
-            )
+        yield from birth.scan(
+            lowered,
+            stems.get("birth_label", []),
+            stems.get("birth_verb", []),
+            stems.get("birth_after", []),
         )
     if ("年" in text or "년" in text) and not lowered.isascii():
-        yield from _first(("date_of_birth", m.group()) for m in _CJK_BIRTH.finditer(text))
+        yield from (("date_of_birth", m.group()) for m in _CJK_BIRTH.finditer(text))
+    if "," in text:
+        yield from birth.unlabeled_row(text)
 
 
 # A prompt is read whole by the foreign patterns; past this many characters, in windows.
