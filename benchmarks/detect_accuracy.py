@@ -6,6 +6,9 @@ encoding, spelled-out e-mails) or split across two texts, generated engineering 
 numbers that are not personal data, and real text nobody here wrote (Debian's /usr/share/doc,
 Python's own sources). Misses are shown by template and variant, never by value.
 
+Then the second corpus (tests/corpus_heldout, written apart by another hand): recall per kind
+and variant, and which look-alikes get flagged.
+
     python benchmarks/detect_accuracy.py [--seed 7] [--per-kind 200] [--negatives 2100] [--real 1000]
 """
 
@@ -23,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.corpus_apart import realtext, score  # noqa: E402
 from tests.corpus_apart.generate import Sizes, generate  # noqa: E402
+from tests.corpus_heldout.generate import generate_all  # noqa: E402
 from tiergate.detect import Detector  # noqa: E402
 
 
@@ -123,6 +127,7 @@ def main() -> None:
         "--real", type=int, default=1000, help="paragraphs from each real-text source"
     )
     parser.add_argument("--examples", type=int, default=4)
+    parser.add_argument("--heldout-seed", type=int, default=2025)
     args = parser.parse_args()
 
     excluded = realtext.Exclusions()
@@ -204,6 +209,26 @@ def main() -> None:
 
     _misses(outcomes, args.examples)
     _false_positives(outcomes, args.examples)
+    _heldout(args.heldout_seed)
+
+
+def _heldout(seed: int) -> None:
+    """The second corpus (tests/corpus_heldout): recall and look-alikes flagged, per variant."""
+    outcomes, _ = score.run(Detector(), generate_all(seed))
+    print(f"\nHeld-out corpus (tests/corpus_heldout, seed {seed}; seed 11 was read while tuning):")
+    positives = [o for o in outcomes if o.sample.need]
+    _table("  recall per kind:", score.tally(positives, lambda o: o.sample.kind or ""))
+    _table("  recall per variant:", score.tally(positives, lambda o: o.sample.variant))
+    negatives = [o for o in outcomes if o.sample.need is None]
+    flagged: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for o in negatives:
+        flagged[o.sample.variant][0] += bool(o.classification)
+        flagged[o.sample.variant][1] += 1
+    total = sum(f for f, _ in flagged.values())
+    print(f"\n  look-alikes flagged: {total}/{len(negatives)}")
+    for variant, (f, n) in sorted(flagged.items(), key=lambda kv: -kv[1][0]):
+        if f:
+            print(f"    {variant:<24} {f:>4}/{n}")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,8 @@ record word, a two-to-four-word name with no phrase word in it ("seen on",
 brackets ("Maria Lopez (*14.02.1949)") when the date is closed by the bracket,
 a comma or the place. A roster or export line counts with no word at all when it
 opens with a name and a date follows its comma ("Noémi Bernier, 27/11/1952, Lyon",
-"한상훈, 1935년 12월 24일, 성남시"), in the same years. Form abbreviations ("Geb.-Dat.", "Date naiss.", "Dt.
+"한상훈, 1935년 12월 24일, 성남시"; tabs, bars or runs of spaces may part the fields too),
+in the same years. Form abbreviations ("Geb.-Dat.", "Date naiss.", "Dt.
 Nasc.", "bday", "DOB/Age") and the labels of Nordic, Finnish, Turkish,
 Russian, Arabic, Czech, Hungarian, Romanian and Greek forms are labels too.
 """
@@ -35,6 +36,8 @@ Hit = tuple[str, str]
 # Birth words, lower case, as the lexicon finds them (whole words when ASCII).
 LABELS = (
     "dob",
+    "birthday",
+    "geburtstag",
     "birth_date",
     "birth-date",
     "date_of_birth",
@@ -425,10 +428,14 @@ _ROW_NAME = (
     r"(?:[A-ZÀ-ÖØ-Þ][^\W\d_]*(?:['\u2019.-][^\W\d_]+)*\.?"
     r"(?: (?:van|de|da|del|della|di|von|der|den|la|le|du|y|e|bin|al|dos|das))*"
     r"(?: [A-ZÀ-ÖØ-Þ][^\W\d_]*(?:['\u2019.-][^\W\d_]+)*\.?){1,3}"
-    r"|[\u3400-\u9fff]{2,4}|[\uac00-\ud7af]{2,4}|[\u0900-\u097f]+(?: [\u0900-\u097f]+){1,3})"
+    r"|[\u3400-\u9fff]{1,3} ?[\u3400-\u9fff]{1,3}|[\uac00-\ud7af]{2,4}"
+    r"|[\u0900-\u097f]+(?: [\u0900-\u097f]+){1,3})"
 )
+# Between the fields: a comma, a tab, a bar or a run of spaces (a fixed-width export).
+_ROW_GAP = r"(?:[ \t]?,[ \t]{0,2}|[ ]?\t[ \t]*|[ \t]*\|[ \t]*|[ ]{2,})"
 _UNLABELED_ROW = re.compile(
-    r"^[ \t]*(?P<name>" + _ROW_NAME + r"),[ \t]{0,2}(?P<date>(?i:" + DATE + r"))[ \t]*(?:[,;]|$)",
+    r"^[ \t|]*(?P<name>" + _ROW_NAME + r")" + _ROW_GAP + r"(?P<date>(?i:" + DATE + r"))"
+    r"(?:" + _ROW_GAP + r"|[ \t]*[;|]?[ \t]*$)",
     re.MULTILINE,
 )
 # Rows are looked for in the first 64 KiB: an export shows its shape in its first lines.

@@ -106,6 +106,7 @@ _PERSON_WORD = re.compile(
     r"admitted|discharged|hospitali[sz]ed|hospitalisée?|hospitalizad[oa]|ricoverat[oa]|"
     r"opgenomen|przyjęt[ya]|internad[oa]|eingeliefert|stationär)\b"
     r"|患者|さん|様|氏|病人|先生|女士|环者|환자|씨|님|श्री|श्रीमती|रोगी|मरीज"
+    r"|\d{1,3}\s?(?:岁|歳|세)|\d{1,3}\s?床"
 )
 # Two capitalised words, the usual shape of a name ("Anna Kowalska", "Jean-Luc de la Croix").
 _NAME = re.compile(
@@ -384,8 +385,10 @@ def scan(text: str, lowered: str, terms: list[Span], labels: list[Span]) -> Iter
             return
 
 
-_SURGICAL_STEMS = ("ectom", "ostom", "plast")
-_SURGICAL_ENDINGS = ("y", "ies")
+_SURGICAL_STEMS = ("ectom", "ektom", "ostom", "plast")
+# English, and German, French, Spanish, Italian, Portuguese and Polish: "Cholezystektomie",
+# "cholécystectomie", "colecistectomía", "artroplastica", "kolostomia".
+_SURGICAL_ENDINGS = ("y", "ies", "ie", "ies", "ía", "ia", "ías", "ias", "ica", "ik")
 
 
 def surgical_words(lowered: str) -> list[Span]:

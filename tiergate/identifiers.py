@@ -595,7 +595,8 @@ _MAC = re.compile(
 _ICD10 = re.compile(r"[A-TV-Z]\d[0-9AB]\.[0-9A-TV-Z]{1,4}")
 _ICD_CONTEXT = re.compile(
     r"icd|diagn[oó]s|\bdx\b|patient|paciente|condition|clinical|code[sd]?\b|assessment|impression|"
-    r"problem list|befund|chart|claim|member|doctor|physician|medical|clinic|hospital|"
+    r"problem list|befund|chart (?:says|shows|notes|lists)|'s chart|claim|member|doctor|physician|medical|clinic|hospital|"
+    r"\bcid\b|\bcie\b|\bcim\b|kod choroby|rozpoznanie|"
     r"所見|診断|诊断|진단|निदान"
 )
 # A three-character ICD-10 category ("I10", "B20") is a code only right after clinical

@@ -689,8 +689,7 @@ def _births(text: str, lowered: str, stems: dict[str, list[Span]]) -> Iterator[H
         )
     if ("年" in text or "년" in text) and not lowered.isascii():
         yield from (("date_of_birth", m.group()) for m in _CJK_BIRTH.finditer(text))
-    if "," in text:
-        yield from birth.unlabeled_row(text)
+    yield from birth.unlabeled_row(text)
 
 
 # A prompt is read whole by the foreign patterns; past this many characters, in windows.

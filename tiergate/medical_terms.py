@@ -231,7 +231,11 @@ vorhofflimmern|schlaganfall|lungenentzündung|lungenkrebs|brustkrebs|darmkrebs|
 prostatakrebs|hautkrebs|leukämie|depressionen|angststörung|schizophrenie|
 bandscheibenvorfall|rheuma|multiple sklerose|epilepsie|demenz|asthma bronchiale|
 niereninsuffizienz|chemotherapie|strahlentherapie|darmspiegelung|magenspiegelung|
-bypass-operation|kniegelenksersatz|hüftgelenksersatz|
+bypass-operation|kniegelenksersatz|hüftgelenksersatz|hüft-tep|knie-tep|stentimplantation|
+koronarangiographie|herzkatheter|術後|术后|수술 후|手術後|手术后|
+prothèse de hanche|prothèse totale de hanche|prothèse de genou|prothèse totale de genou|
+coronarographie|pose de stent|prótesis de cadera|prótesis de rodilla|coronariografía|
+protesi d'anca|protesi di ginocchio|coronarografia|prótese de quadril|prótese de joelho|
 pneumonie|grippe|bronchite|asthme|épilepsie|epilepsie|cirrhose|hépatite|hepatite|
 tuberculose|leucémie|lymphome|mélanome|cancer du côlon|cancer colorectal|appendicite|
 pancréatite|insuffisance respiratoire|arthrose|polyarthrite|ostéoporose|fibromyalgie|
