@@ -689,7 +689,8 @@ def _births(text: str, lowered: str, stems: dict[str, list[Span]]) -> Iterator[H
         )
     if ("年" in text or "년" in text) and not lowered.isascii():
         yield from (("date_of_birth", m.group()) for m in _CJK_BIRTH.finditer(text))
-    yield from birth.unlabeled_row(text)
+    if "19" in text or "20" in text:  # the years a row may carry (1900-2012) have one
+        yield from birth.unlabeled_row(text)
 
 
 # A prompt is read whole by the foreign patterns; past this many characters, in windows.
