@@ -36,8 +36,6 @@ Hit = tuple[str, str]
 # Birth words, lower case, as the lexicon finds them (whole words when ASCII).
 LABELS = (
     "dob",
-    "birthday",
-    "geburtstag",
     "birth_date",
     "birth-date",
     "date_of_birth",
@@ -394,6 +392,9 @@ def scan(
             yield "date_of_birth", word + " " + found
             return
     for start, end, word in verbs:
+        if word in _COLUMN_VERBS and (found := _table_column(lowered, start, end)):
+            yield "date_of_birth", word + " " + found  # "| Name | Birthday | Team |"
+            return
         if word in _RECORD_SET:
             if found := _record(lowered, end, word):
                 yield "date_of_birth", word + " " + found
@@ -455,6 +456,10 @@ def unlabeled_row(text: str) -> Iterator[Hit]:
             continue
         yield "date_of_birth", m.group("name") + ", " + m.group("date")
         return
+
+
+# Words that head a birth column though they are no label elsewhere ("Birthday party on ...").
+_COLUMN_VERBS = frozenset(("birthday",))
 
 
 def _after_name(lowered: str, start: int) -> bool:
