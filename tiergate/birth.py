@@ -376,27 +376,31 @@ def scan(
 ) -> Iterator[Hit]:
     """One date-of-birth hit at most."""
     for start, _, word in after:
-        if found := _date_before(lowered, start, _PARTICLES):
+        if (found := _date_before(lowered, start, _PARTICLES)) and living(found):
             yield "date_of_birth", found + word
             return
     tables = _TABLE_HEADERS  # rows are read under the first few headers only: linear
     for start, end, word in labels:
-        if found := _date_after(lowered, end, _LABEL_REACH, _LABEL_GAP_OK):
+        if (found := _date_after(lowered, end, _LABEL_REACH, _LABEL_GAP_OK)) and living(found):
             yield "date_of_birth", word + " " + found
             return
-        if found := _date_before(lowered, start):
+        if (found := _date_before(lowered, start)) and living(found):
             yield "date_of_birth", found + " " + word
             return
         tables -= 1
-        if tables >= 0 and (found := _table_column(lowered, start, end)):
+        if tables >= 0 and (found := _table_column(lowered, start, end)) and living(found):
             yield "date_of_birth", word + " " + found
             return
     for start, end, word in verbs:
-        if word in _COLUMN_VERBS and (found := _table_column(lowered, start, end)):
+        if (
+            word in _COLUMN_VERBS
+            and (found := _table_column(lowered, start, end))
+            and living(found)
+        ):
             yield "date_of_birth", word + " " + found  # "| Name | Birthday | Team |"
             return
         if word in _RECORD_SET:
-            if found := _record(lowered, end, word):
+            if (found := _record(lowered, end, word)) and living(found):
                 yield "date_of_birth", word + " " + found
                 return
             continue
@@ -410,7 +414,7 @@ def scan(
             lowered, max(0, start - 40), start
         ):
             continue
-        if found := _date_after(lowered, end, _VERB_REACH, _VERB_GAP_OK):
+        if (found := _date_after(lowered, end, _VERB_REACH, _VERB_GAP_OK)) and living(found):
             if word[:2] == "(*" and not _CLOSES.match(
                 lowered, lowered.find(found, end) + len(found)
             ):
@@ -460,6 +464,15 @@ def unlabeled_row(text: str) -> Iterator[Hit]:
 
 # Words that head a birth column though they are no label elsewhere ("Birthday party on ...").
 _COLUMN_VERBS = frozenset(("birthday",))
+
+
+_OLD_YEAR = re.compile(r"(?<!\d)1[0-8]\d\d(?!\d)")
+
+
+def living(found: str) -> bool:
+    """False for a birth before 1900: no one alive has it, so it is history, not personal data
+    ("Albert Einstein was born on 14 March 1879")."""
+    return _OLD_YEAR.search(found) is None
 
 
 def _after_name(lowered: str, start: int) -> bool:

@@ -231,6 +231,50 @@ _NOT_A_NAME = frozenset(
         "Type",
         "Class",
         "Module",
+        # Capitalised question and article words of other languages, and "Morbus Crohn".
+        "Welche",
+        "Welcher",
+        "Welches",
+        "Wie",
+        "Was",
+        "Wann",
+        "Warum",
+        "Der",
+        "Die",
+        "Das",
+        "Ein",
+        "Eine",
+        "Morbus",
+        "Le",
+        "La",
+        "Les",
+        "El",
+        "Los",
+        "Las",
+        "Il",
+        "Lo",
+        "Gli",
+        "Un",
+        "Una",
+        "Une",
+        "Het",
+        "Een",
+        "Quel",
+        "Quelle",
+        "Quels",
+        "Comment",
+        "Qual",
+        "Quais",
+        "Quale",
+        "Como",
+        "Cómo",
+        "Come",
+        "Qué",
+        "Cual",
+        "Cuál",
+        "Jak",
+        "Jakie",
+        "Czy",
     ]
 )
 # Clinical wording just before a term: "diagnosed with", "has", "history of", "Dx:".
@@ -613,6 +657,12 @@ def _possessed(lowered: str, start: int, end: int) -> bool:
 
 def _cue(lowered: str, start: int) -> bool:
     return _CUE_BEFORE.search(lowered, max(0, start - _CUE_REACH), start) is not None
+
+
+def person_near(text: str, at: int) -> bool:
+    """True if a person is named or referred to within reach of ``at``."""
+    window = text[max(0, at - _REACH) : at + _REACH]
+    return _person(window, window.lower(), 0, len(window)) >= 0
 
 
 def _person(text: str, lowered: str, lo: int, hi: int) -> int:

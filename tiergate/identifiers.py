@@ -42,7 +42,7 @@ from stdnum.tr import tckimlik
 from stdnum.us import ein, itin, ssn
 from stdnum.za import idnr as za_idnr
 
-from . import credentials, markers
+from . import credentials, health, markers
 from .addresses import (
     GERMANIC_SUFFIXES,
     POSTAL_STREET,
@@ -593,9 +593,12 @@ _MAC = re.compile(
     r"[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}"
 )
 _ICD10 = re.compile(r"[A-TV-Z]\d[0-9AB]\.[0-9A-TV-Z]{1,4}")
+# Words that make a dotted code a diagnosis only with a person near: "Explain ICD-10 code
+# C50.9" is a question about the code, "Smith, J. - ICD-10 C50.9" is someone's.
+_ICD_TOPIC = re.compile(r"icd|code[sd]?\b|condition|clinical|medical|clinic|hospital")
 _ICD_CONTEXT = re.compile(
-    r"icd|diagn[oó]s|\bdx\b|patient|paciente|condition|clinical|code[sd]?\b|assessment|impression|"
-    r"problem list|befund|chart (?:says|shows|notes|lists)|'s chart|claim|member|doctor|physician|medical|clinic|hospital|"
+    r"diagn[oó]s|\bdx\b|patient|paciente|assessment|impression|follow[- ]?up|"
+    r"problem list|befund|chart (?:says|shows|notes|lists)|'s chart|claim|member|doctor|physician|"
     r"\bcid\b|\bcie\b|\bcim\b|kod choroby|rozpoznanie|"
     r"所見|診断|诊断|진단|निदान"
 )
@@ -725,7 +728,9 @@ def _token_part(text: str, start: int, core: str, before: str, sink: list[str]) 
             return
         if _ICD10.fullmatch(core):
             window = (before + text[start : start + 80]).lower()
-            if _ICD_CONTEXT.search(window):
+            if _ICD_CONTEXT.search(window) or (
+                _ICD_TOPIC.search(window) and health.person_near(text, start)
+            ):
                 yield "health", core
                 return
     if core.lower() in _ANALYTE_TOKENS and _ANALYTE_VALUE.match(text, start + len(core)):
@@ -782,7 +787,8 @@ def _short_token(text: str, start: int, core: str) -> Iterator[Hit]:
         yield "street_address", core
     elif (core.lower() in _ANALYTE_TOKENS and _ANALYTE_VALUE.match(text, start + len(core))) or (
         _ICD10_CATEGORY.fullmatch(core.rstrip(".,;)"))
-        and _ICD_CATEGORY_BEFORE.search(text[max(0, start - 60) : start].lower())
+        and (before := _ICD_CATEGORY_BEFORE.search(text[max(0, start - 60) : start].lower()))
+        and (not before.group().startswith("icd") or health.person_near(text, start))
     ):
         yield "health", core
 

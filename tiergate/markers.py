@@ -679,6 +679,7 @@ def _births(text: str, lowered: str, stems: dict[str, list[Span]]) -> Iterator[H
             for lo, hi in _birth_windows(lowered, stems)
             for m in _BIRTH.finditer(lowered, lo, hi)
             if not _BORN_THING.search(lowered, max(0, m.start() - 40), m.start() + 4)
+            and birth.living(m.group())
         )
     if "birth_label" in stems or "birth_verb" in stems or "birth_after" in stems:
         yield from birth.scan(
@@ -688,7 +689,11 @@ def _births(text: str, lowered: str, stems: dict[str, list[Span]]) -> Iterator[H
             stems.get("birth_after", []),
         )
     if ("年" in text or "년" in text) and not lowered.isascii():
-        yield from (("date_of_birth", m.group()) for m in _CJK_BIRTH.finditer(text))
+        yield from (
+            ("date_of_birth", m.group())
+            for m in _CJK_BIRTH.finditer(text)
+            if birth.living(m.group())
+        )
     if "19" in text or "20" in text:  # the years a row may carry (1900-2012) have one
         yield from birth.unlabeled_row(text)
 
@@ -722,9 +727,23 @@ def _health(text: str, lowered: str, stems: dict[str, list[Span]]) -> Iterator[H
         return
     for start, end in _spans(found, _HEALTH_REACH):
         for m in _HEALTH.finditer(lowered, start, end):
+            if (
+                _CODE_ONLY.match(m.group())
+                and not _ENCOUNTER.search(lowered, max(0, m.start() - 120), m.end() + 120)
+                and not health_terms.person_near(text, m.start())
+            ):
+                continue  # "Explain ICD-10 code C50.9": a code asked about, no one's diagnosis
             yield "health", m.group()
     if any(word == "patient" for _, _, word in found):
         yield from _near_patient(text, lowered)
+
+
+_CODE_ONLY = re.compile(r"icd|(?:diagnosis|diagnostic|dx) code")
+# A visit's wording: the code is someone's even with no one named ("follow up in 3 months").
+_ENCOUNTER = re.compile(
+    r"follow[- ]?up|seen (?:today|on|in)|review in \d|discharg|admitted|admission|referr|"
+    r"prescri|\bplan\s*:|\bvisit\b|\bencounter\b"
+)
 
 
 # How far around a stem its phrase may reach ("this report is strictly confidential",
