@@ -18,14 +18,14 @@ from tiergate.detect import Detector
 SEED = 2025  # never read while tuning (seed 11 was: see tests/corpus_heldout/__init__.py)
 # Set at 12:30 UTC on 2 December 2026, detector at the commit that added this file. Before
 # that day's changes the same seed gave health 73% (109/150), birth dates 81% (121/150).
-RECALL_FLOOR = {"health_heldout": 0.73, "dob_heldout": 0.85}  # measured 0.78, 0.90
-# Share of the 600 look-alikes that get any classification: measured 0.118 (71/600; 0.232
-# before codes asked about, births before 1900 and capitalised question words stopped
-# counting). What is left: anonymous case vignettes 18/18 and registry tables with a diagnosis
-# column 11/11 (both kept local on purpose: a vignette may be a real patient), medical
-# questions in other languages 10/83, textbook paragraphs with doses 9/39, public figures born
-# after 1900 8/53, trial designs with doses 7/30, match reports 4/42, four others 1 each.
-FP_CEILING = 0.15
+RECALL_FLOOR = {"health_heldout": 0.78, "dob_heldout": 0.85}  # measured 0.827, 0.90
+# Share of the 600 look-alikes that get any classification: measured 0.115 (69/600; 0.232
+# before codes asked about, births before 1900, capitalised question words and "how is X
+# diagnosed" questions stopped counting). What is left: anonymous case vignettes and registry
+# tables with a diagnosis column (kept local on purpose: a vignette may be a real patient),
+# textbook paragraphs and trial designs with doses, public figures born after 1900, medical
+# questions in other languages, match reports.
+FP_CEILING = 0.14
 
 
 @pytest.fixture(scope="module")

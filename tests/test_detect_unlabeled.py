@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (Chinese text uses full-width punctuation)
 """Health and birth dates that no label announces: one first name, a bare ICD-10 category, a
 roster line, an operation named by its suffix, a unitless lab in a clinician's record.
 
@@ -32,6 +33,12 @@ HEALTH = [
     # a unitless lab in a clinician's record
     "Referral for Ana Petrov - labs: INR 4.1, on warfarin",
     "Her GP says her INR was 1.2 this week.",
+    # colleagues and sick leave in other languages
+    "Meine Kollegin Petra ist seit Montag wegen Herzinsuffizienz krankgeschrieben.",
+    "Mi compañero Andrés está de baja por hipertensión, ¿qué le escribo?",
+    "我同事小李上周确诊了抑郁，怎么安慰他？",
+    "Genetic report for Dana Whitfield: homozygous for the C282Y variant.",
+    "Bed 4, Mr Osei: severe allergy to penicillin, check before antibiotics.",
 ]
 
 BIRTH = [
@@ -43,6 +50,9 @@ BIRTH = [
     "王芳, 1983年7月21日, 杭州",
     "Giulia Conti, nata/o il 09/04/1972",
     "Roster:\nJonas Berg, 17/06/1966, Malmö\nElla Berg, 02/01/1994, Malmö",
+    "Jonas Berg\t17/06/1966\tMalmö",
+    "| Name | Birthday |\n|---|---|\n| Ella Berg | 2 January 1994 |",
+    "SURNAME: BERG\nGIVEN NAMES: ELLA\nDATE OF BIRTH: 02 01 1994",
 ]
 
 CLEAN = [
@@ -64,6 +74,13 @@ CLEAN = [
     # a name with a record-ish noun that is not health
     "Sarah's report on Q3 sales is due Friday.",
     "Tom's file upload failed with a 413 error.",
+    # questions about a code or about diagnosing, and births no one alive has
+    "Explain ICD-10 code K21.0 in plain words.",
+    "Map ICD-10 J18 to the closest SNOMED CT concept.",
+    "¿Cómo se diagnostica la esclerosis múltiple?",
+    "Wie wird Vorhofflimmern diagnostiziert?",
+    "慢性心衰如何诊断？",
+    "Marie Curie was born on 7 November 1867 in Warsaw.",
 ]
 
 

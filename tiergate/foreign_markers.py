@@ -240,20 +240,35 @@ _LEGAL = re.compile(
 # A health fact: a condition or procedure near a patient or a diagnosis word.
 _HEALTH_CUE = re.compile(
     r"\b(?:patient(?:in|en|e)?|paciente|paziente|pacjent|diagnos|diagnost|gediagnosticeerd|"
-    r"zdiagnozowan|leidet|souffre|sufre|soffre|sofre|lijdt|cierpi)|"
-    r"患者|診断|病人|诊断|确诊|환자|진단|रोगी|मरीज|निदान"
+    r"zdiagnozowan|diagnoz|leidet|souffre|sufre|soffre|sofre|lijdt|cierpi|"
+    # sick leave and being under treatment: "ist krankgeschrieben", "suivie pour"
+    r"krankgeschrieben|arbeitsunfähig|krankschreibung|suivie? pour|de baja|baja médica|"
+    r"arrêt de travail|arrêt maladie|in malattia|ziekgemeld|zwolnienie lekarskie)|"
+    r"患者|診断|病人|诊断|确诊|환자|진단|रोगी|मरीज|निदान|医生说|医師|의사|病假|병가|化验结果"
 )
 _HEALTH_FACT = re.compile(
     r"\b(?:diab[eè]te?s?|cukrzyc|krebs|cáncer|cancro|câncer|kanker|nowotw|"
     r"dépression|depresión|depressão|depressione|depressie|depresj|depression|"
     r"asthme|asma|astma|"
     r"chemotherapie|chimiothérapie|quimioterapia|chemioterapia|chemioterapii|"
-    r"schizophrénie|esquizofrenia|schizofrenia|alzheimer|parkinson)|"
-    r"karzinom|krebs\b|"
-    r"糖尿病|高血圧|高血压|うつ病|抑郁症|癌|喘息|哮喘|手術|手术|化学療法|化疗|"
-    r"당뇨|고혈압|우울증|천식|수술|항암|मधुमेह|कैंसर|अवसाद|उच्च रक्तचाप"
+    r"schizophrénie|esquizofrenia|schizofrenia|alzheimer|parkinson|"
+    r"hypertension|hipertensión|hipertension|ipertensione|hipertensão|hypertensie|"
+    r"nadciśnieni|nadcisnieni|hypertonie|sclérose|esclerosis|sklerose|skleros|"
+    r"insuffisance cardiaque|insuficiencia cardíaca|scompenso cardiaco)|"
+    r"karzinom|krebs\b|herzinsuffizienz|vorhofflimmern|atriumfibril|abhängigkeit|"
+    r"afhankelijkheid|uzależnieni|uzaleznieni|"
+    r"糖尿病|高血圧|高血压|うつ病|抑郁|癌|喘息|哮喘|手術|手术|化学療法|化疗|脑梗|脳梗|艾滋|心衰|"
+    r"中风|당뇨|고혈압|우울|천식|수술|항암|मधुमेह|कैंसर|अवसाद|उच्च रक्तचाप"
 )
 _HEALTH_REACH = 100
+# A diagnosis word in a question about diagnosing, not about anyone: "¿Cómo se diagnostica?",
+# "Jak diagnozuje się", "Wie wird Morbus Crohn diagnostiziert?", "如何诊断", "診断基準".
+_HOW_DIAGNOSED = re.compile(
+    r"(?:\b(?:se|si) diagnostica|diagnozuje si[eę]|wird [^.?\n]{0,40}diagnostiziert|"
+    r"est diagnostiqu[ée]e?|comment diagnostiquer|cómo diagnosticar|como diagnosticar|"
+    r"come diagnosticare|hoe wordt [^.?\n]{0,40}gediagnosticeerd|"
+    r"如何诊断|怎么诊断|怎样诊断|诊断标准|診断基準|診断方法|진단 기준|어떻게 진단)"
+)
 
 
 def scan(lowered: str) -> Iterator[Hit]:
@@ -265,6 +280,8 @@ def scan(lowered: str) -> Iterator[Hit]:
     covered = 0  # windows never overlap: linear however often a cue recurs
     for cue in _HEALTH_CUE.finditer(lowered):
         if cue.start() < covered:
+            continue
+        if _HOW_DIAGNOSED.search(lowered, max(0, cue.start() - 48), cue.end() + 12):
             continue
         start = max(covered, cue.start() - _HEALTH_REACH)
         covered = cue.end() + _HEALTH_REACH

@@ -97,6 +97,8 @@ _PERSON_WORD = re.compile(
     r"mother|father|mom|mum|dad|son|daughter|wife|husband|brother|sister|grandmother|"
     r"grandfather|grandma|grandpa|partner|fiancée?|uncle|aunt|niece|nephew|baby|child|"
     r"employee|colleague|resident|paciente|patiente|patientin|paziente|pacjent|pacjentka|"
+    r"kollege|kollegin|collègue|collegue|compañer[oa]|companer[oa]|collega|colega|kolega|"
+    r"koleżanka|kolezanka|buurvrouw|buurman|mitarbeiter(?:in)?|"
     r"elle|él|ella|ele|ela|hij|zij|"
     r"je suis|j'ai|ich bin|ich habe|estoy|tengo|sono|ik ben|ik heb|estou|tenho|jestem|"
     r"mère|père|mutter|vater|moeder|vader|madre|padre|mãe|matka|ojciec|"
@@ -105,7 +107,7 @@ _PERSON_WORD = re.compile(
     r"aged?|\d{1,3}[- ](?:year|yr)s?[- ]old|y/o|\d{1,3}\s?yo|dob|born|male|female|"
     r"admitted|discharged|hospitali[sz]ed|hospitalisée?|hospitalizad[oa]|ricoverat[oa]|"
     r"opgenomen|przyjęt[ya]|internad[oa]|eingeliefert|stationär)\b"
-    r"|患者|さん|様|氏|病人|先生|女士|环者|환자|씨|님|श्री|श्रीमती|रोगी|मरीज"
+    r"|患者|さん|様|氏|病人|先生|女士|环者|환자|씨|님|श्री|श्रीमती|रोगी|मरीज|同事|同僚|동료"
     r"|\d{1,3}\s?(?:岁|歳|세)|\d{1,3}\s?床"
 )
 # Two capitalised words, the usual shape of a name ("Anna Kowalska", "Jean-Luc de la Croix").

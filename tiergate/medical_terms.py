@@ -105,6 +105,7 @@ glaucoma|cataract|cataracts|macular degeneration|age-related macular degeneratio
 diabetic macular edema|retinal detachment|uveitis|keratoconus|tinnitus|
 hearing loss|meniere's disease|vertigo|otitis media|sinusitis|chronic sinusitis|
 allergic rhinitis|food allergy|peanut allergy|penicillin allergy|anaphylaxis|
+allergy to|allergic to|severe allergy|heterozygous for|homozygous for|carrier of the|
 celiac|lactose intolerance|
 down syndrome|down's syndrome|spina bifida|muscular dystrophy|
 duchenne muscular dystrophy|spinal muscular atrophy|fragile x syndrome|
