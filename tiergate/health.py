@@ -81,6 +81,7 @@ _SHORT = frozenset(
         "ercp",
         "tavi",
         "tavr",
+        "vih",
     }
 )
 _CUE_REACH = 70

@@ -606,7 +606,8 @@ _ICD_CONTEXT = re.compile(
 # wording on its own line: "Assessment: B20", "Diagnosis/treatment: I10", "chart says F32".
 _ICD10_CATEGORY = re.compile(r"[A-TV-Z]\d[0-9AB]")
 _ICD_CATEGORY_BEFORE = re.compile(
-    r"(?:\bicd(?:-?10)?(?:-cm)?|diagn[oó]s\w*|\bdx|assessment|impression|problem list|befund|"
+    r"(?:\b(?:icd|cie|cim|cid)(?:-?10)?(?:-cm)?|diagn[oó]s\w*|\bdx|assessment|impression|"
+    r"problem list|befund|"
     r"所見|診断|诊断|진단|निदान|(?:chart|notes?|records?|letter)\s+(?:says|said|mentions|"
     r"mentioned|lists|listed|shows|showed|states|stated))"
     r"(?:/[^\W\d_]+|\s+codes?|\s+\(icd-?10\))?\s*[:\-]?\s*\Z"
@@ -727,7 +728,9 @@ def _token_part(text: str, start: int, core: str, before: str, sink: list[str]) 
             yield "medical_record", core
             return
         if _ICD10.fullmatch(core):
-            window = (before + text[start : start + 80]).lower()
+            # A record's label may stand a line's width before: "Diagnóstico principal:
+            # trastorno de ansiedad generalizada (F41.1)".
+            window = text[max(0, start - 100) : start + 80].lower()
             if _ICD_CONTEXT.search(window) or (
                 _ICD_TOPIC.search(window) and health.person_near(text, start)
             ):
@@ -788,7 +791,10 @@ def _short_token(text: str, start: int, core: str) -> Iterator[Hit]:
     elif (core.lower() in _ANALYTE_TOKENS and _ANALYTE_VALUE.match(text, start + len(core))) or (
         _ICD10_CATEGORY.fullmatch(core.rstrip(".,;)"))
         and (before := _ICD_CATEGORY_BEFORE.search(text[max(0, start - 60) : start].lower()))
-        and (not before.group().startswith("icd") or health.person_near(text, start))
+        and (
+            not before.group().startswith(("icd", "cie", "cim", "cid"))
+            or health.person_near(text, start)
+        )
     ):
         yield "health", core
 

@@ -64,7 +64,7 @@ hodgkin's lymphoma|non-hodgkin lymphoma|non-hodgkin's lymphoma|multiple myeloma|
 glioblastoma|glioma|meningioma|neuroblastoma|mesothelioma|metastatic cancer|
 metastases|testicular cancer|head and neck cancer|oral cancer|tumor|tumour|
 malignant tumor|malignant tumour|brain metastases|myelodysplastic syndrome|
-hiv|hiv/aids|aids|hepatitis|hepatitis a|hepatitis b|hepatitis c|tuberculosis|malaria|
+hiv|hiv/aids|aids|vih|hepatitis|hepatitis a|hepatitis b|hepatitis c|tuberculosis|malaria|
 dengue|dengue fever|cholera|typhoid|measles|mumps|rubella|chickenpox|shingles|
 herpes|genital herpes|hpv|chlamydia|gonorrhea|gonorrhoea|syphilis|trichomoniasis|
 covid|covid-19|long covid|sars-cov-2|influenza|sepsis|septicemia|mrsa|c. diff|
