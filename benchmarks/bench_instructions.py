@@ -9,6 +9,11 @@ Only the HTTP server in front of the app is left out; `bench_wrk.py` measures it
     python benchmarks/bench_instructions.py                 # instructions a request (valgrind)
     python benchmarks/bench_instructions.py --opcodes       # bytecodes a request, per function
     python benchmarks/bench_instructions.py --config traced.yaml ...   # another configuration
+    python benchmarks/bench_instructions.py --neighbour     # a second gateway on the same ledger
+
+--neighbour runs another `tiergate serve` on the same configuration (so the same SQLite
+ledger) under wrk at c=4 while the requests are measured: what a second worker costs this
+one in instructions (the SQLite locks and page-cache refreshes its commits cause).
 
 Instructions: the process runs under valgrind's callgrind with collection off, switched on
 for the measured requests only (callgrind_control), all threads; repeatable to ~0.2%.
@@ -32,7 +37,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bench_wrk import free_port
+from bench_wrk import free_port, wait_port
 
 HERE = Path(__file__).resolve().parent
 BODY = (
@@ -155,6 +160,9 @@ def main() -> None:
     parser.add_argument("--opcodes", action="store_true", help="bytecodes per function")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--config", help="a tiergate.yaml (default: one free provider)")
+    parser.add_argument(
+        "--neighbour", action="store_true", help="a second gateway on the same ledger, loaded"
+    )
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -172,6 +180,7 @@ def main() -> None:
         return
 
     tmp = Path(tempfile.mkdtemp(prefix="tiergate-instr-"))
+    neighbours: list[subprocess.Popen[bytes]] = []
     port = free_port()
     upstream = subprocess.Popen(
         [sys.executable, str(HERE / "lean_upstream.py"), str(port)], stdout=subprocess.PIPE
@@ -182,6 +191,8 @@ def main() -> None:
         config = Path(args.config) if args.config else tmp / "tiergate.yaml"
         if not args.config:
             config.write_text(CONFIG.format(ledger=tmp / "ledger.db", port=port))
+        if args.neighbour:
+            neighbours = _neighbour(config, tmp)
         inside = [sys.executable, __file__, "--inside", "--config", str(config),
                   "--requests", str(requests), "--top", str(args.top)]  # fmt: skip
         if args.opcodes:
@@ -201,8 +212,32 @@ def main() -> None:
               f"({requests} requests, c={CONCURRENCY}, every thread)")  # fmt: skip
         print(f"callgrind profile: {tmp / 'callgrind.out'} (callgrind_annotate)")
     finally:
-        upstream.terminate()
-        upstream.wait(10)
+        for process in (*neighbours, upstream):
+            process.terminate()
+            process.wait(10)
+
+
+def _neighbour(config: Path, tmp: Path) -> list[subprocess.Popen[bytes]]:
+    """Another gateway on `config` (its ledger too) and wrk at c=4 against it."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tiergate.cli", "serve", "--config", str(config),
+         "--port", str(port), "--log-level", "warning"],
+        cwd=tmp, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    wait_port(port)
+    script = tmp / "neighbour.lua"
+    script.write_text(
+        'wrk.method = "POST"\n'
+        f"wrk.body = '{BODY.decode()}'\n"
+        'wrk.headers["Content-Type"] = "application/json"\n'
+    )
+    load = subprocess.Popen(
+        ["wrk", "-t1", "-c4", "-d3600s", "-s", str(script),
+         f"http://127.0.0.1:{port}/v1/chat/completions"],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    return [load, server]
 
 
 if __name__ == "__main__":
