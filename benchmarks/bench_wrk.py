@@ -20,6 +20,8 @@ apart and the median of the pairs' ratios is the figure least moved by the drift
 way at c=64.
 
     python benchmarks/bench_wrk.py [--seconds 5] [--rounds 3] [--windows 12] [--workers] [--upstream lean|fake]
+    python benchmarks/bench_wrk.py --rounds 1 --windows 0 --workers --workers-windows 40 --only workers
+                                   # the --workers pairs alone (with the round's direct and bare figures)
 """
 
 from __future__ import annotations
@@ -127,6 +129,9 @@ def main() -> None:
     parser.add_argument("--window-seconds", type=float, default=2)
     parser.add_argument("--workers", action="store_true", help="also measure serve --workers 2")
     parser.add_argument(
+        "--workers-windows", type=int, help="paired c=64 windows for --workers (default: --windows)"
+    )
+    parser.add_argument(
         "--traced",
         action="store_true",
         help="also measure the free path with OpenTelemetry on (the otel extra, default ratio)",
@@ -141,6 +146,7 @@ def main() -> None:
         help="lean: canned answers on httptools (~10x cheaper); fake: tiergate's FakeUpstream",
     )
     args = parser.parse_args()
+    workers_windows = args.windows if args.workers_windows is None else args.workers_windows
 
     tmp = Path(tempfile.mkdtemp(prefix="tiergate-wrk-"))
     script = tmp / "post.lua"
@@ -266,7 +272,7 @@ def main() -> None:
         )  # fmt: skip
         worker_windows = paired_windows(
             {name: targets[name][0] for name in targets if name in WORKERS},
-            env, tmp, script, args.windows, args.window_seconds, connections=64, core=None,
+            env, tmp, script, workers_windows, args.window_seconds, connections=64, core=None,
         )  # fmt: skip
     finally:
         fake.terminate()
@@ -314,7 +320,7 @@ def main() -> None:
         )
     report_windows(windows, args.window_seconds)
     if worker_windows.get(TWO):
-        print(f"paired windows at c=64: {args.windows} x {args.window_seconds:g} s each")
+        print(f"paired windows at c=64: {workers_windows} x {args.window_seconds:g} s each")
         for two_name, one_name in ((TWO, ONE_PINNED), (TWO_UNPINNED, ONE)):
             pairs = zip(worker_windows[two_name], worker_windows[one_name], strict=True)
             ratios = sorted(round(t[0] / o[0], 2) for t, o in pairs)
