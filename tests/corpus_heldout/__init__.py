@@ -11,7 +11,7 @@ Looked at once: seed 11's misses were read on 2 December 2026 (13:10 UTC) and th
 changed for the shapes they showed (a "Birthday" column, rows parted by tabs or spaces, CID
 and "kod choroby" codes, post-operative words in Chinese and Japanese, operation suffixes
 in other languages, ages in 岁/歳/세). Every seed shares the templates, so a figure on another
-seed is unseen values in seen shapes; tests/test_detect_heldout.py uses seed 2025, never read.
+seed is unseen values in seen shapes; tests/test_detect_more_corpora.py uses seed 2025, never read.
 
     python -m tests.corpus_heldout.generate --show 5
 """
