@@ -68,6 +68,15 @@ PATHOLOGICAL = {
     "near germanic street": "straße 1",
     "bracketed at": "[at",
     "key words": "key token secret ",
+    "near roster line": "Anna Maria Berg, 12/03/19",
+    "near roster line, spaced": "ANNA Berg  12 03 19",
+    "operation suffixes": "ectomyostomyplasty",
+    "near operation": "colectom ",
+    "one name owning a record": "Sarah's chart Tom has ",
+    "near icd category": "Assessment: B2 ",
+    "near unitless lab": "labs: INR ",
+    "colleague words": "mein Kollege krankgeschrieben ",
+    "how diagnosed": "se diagnostica diagnóstico ",
 }
 # Per input: generous for a shared CI core; a quadratic pattern on 1 MiB takes hours.
 DEADLINE_S = 60

@@ -435,7 +435,7 @@ def scan(text: str, lowered: str, terms: list[Span], labels: list[Span]) -> Iter
 _SURGICAL_STEMS = ("ectom", "ektom", "ostom", "plast")
 # English, and German, French, Spanish, Italian, Portuguese and Polish: "Cholezystektomie",
 # "cholécystectomie", "colecistectomía", "artroplastica", "kolostomia".
-_SURGICAL_ENDINGS = ("y", "ies", "ie", "ies", "ía", "ia", "ías", "ias", "ica", "ik")
+_SURGICAL_ENDINGS = ("y", "ies", "ie", "ía", "ia", "ías", "ias", "ica", "ik")
 
 
 def surgical_words(lowered: str) -> list[Span]:
