@@ -104,3 +104,10 @@ def test_a_mebibyte_of_near_rows_stays_clean_and_a_real_row_on_top_is_found() ->
     near = "Anna Maria Berg, 12/03/2031, Oslo\n" * 32_000  # a year no grown person has
     assert DETECTOR.scan([near]).classification is None
     assert "date_of_birth" in DETECTOR.scan(["Anna Maria Berg, 12/03/1961, Oslo\n" + near]).kinds
+
+
+def test_accents_do_not_hide_a_medicine_and_its_dose() -> None:
+    # The lexicon lists "methadone"; a French prescription writes "Méthadone".
+    text = "Mme Odile Marchand (61 ans)\nMéthadone 40 mg : 1 comprimé le matin"
+    assert DETECTOR.scan([text]).classification == "hipaa"
+    assert DETECTOR.scan(["La méthadone est un opioïde de synthèse."]).classification is None

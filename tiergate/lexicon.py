@@ -14,6 +14,7 @@ they stand.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 
 import ahocorasick_rs
@@ -35,12 +36,26 @@ def _glued(lowered: str, start: int, end: int) -> bool:
     )
 
 
+# Accented Latin letters to their base letter, one character for one (offsets stay).
+_FOLD = {
+    code: base
+    for code in range(0xC0, 0x180)
+    if (base := unicodedata.normalize("NFD", chr(code))[0]) != chr(code) and base.isascii()
+} | {ord("ł"): "l", ord("ø"): "o", ord("đ"): "d"}
+
+
 class Lexicon:
     """Words grouped in families; immutable after construction, safe to share."""
 
     def __init__(
-        self, families: Mapping[str, Iterable[str]], *, whole_words: frozenset[str] = frozenset()
+        self,
+        families: Mapping[str, Iterable[str]],
+        *,
+        whole_words: frozenset[str] = frozenset(),
+        folded: frozenset[str] = frozenset(),
     ) -> None:
+        """``folded``: families whose ASCII words also match with accents on their letters
+        ("méthadone", "paracétamol" find "methadone", "paracetamol")."""
         owners: dict[str, list[str]] = {}
         for family, words in families.items():
             for word in words:
@@ -50,11 +65,26 @@ class Lexicon:
         self._words = list(owners)
         self._owners = [tuple(owners[w]) for w in self._words]
         self._whole = whole_words
+        self._folded = folded
         self._automaton = ahocorasick_rs.AhoCorasick(
             self._words,
             matchkind=ahocorasick_rs.MatchKind.Standard,
             implementation=ahocorasick_rs.Implementation.ContiguousNFA,
         )
+
+    def _folded_matches(self, lowered: str, folded: str) -> list[tuple[int, int, int]]:
+        """Matches of the folded families' ASCII words that only accents hid ("méthadone")."""
+        try:
+            matches = self._automaton.find_matches_as_indexes(folded, overlapping=True)
+        except UnicodeEncodeError:
+            return []
+        return [
+            (index, start, end)
+            for index, start, end in matches
+            if lowered[start:end] != folded[start:end]
+            and self._words[index].isascii()
+            and any(family in self._folded for family in self._owners[index])
+        ]
 
     def find(self, lowered: str) -> dict[str, list[Span]]:
         found: dict[str, list[Span]] = {}
@@ -63,6 +93,10 @@ class Lexicon:
         except UnicodeEncodeError:  # a lone surrogate (decoded "\ud83d"): '?' keeps every offset
             safe = lowered.encode("utf-8", "replace").decode("utf-8")
             matches = self._automaton.find_matches_as_indexes(safe, overlapping=True)
+        if self._folded and not lowered.isascii():
+            folded = lowered.translate(_FOLD)
+            if folded != lowered:
+                matches = [*matches, *self._folded_matches(lowered, folded)]
         for index, start, end in matches:
             word = self._words[index]
             glued: bool | None = None

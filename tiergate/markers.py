@@ -613,6 +613,7 @@ _LEXICON = Lexicon(
         "login_word": credentials.LOGIN_WORDS,
     },
     whole_words=frozenset({"term", "clinical_label", "birth_label", "birth_verb"}),
+    folded=frozenset({"term"}),
 )
 
 
