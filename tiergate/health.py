@@ -524,7 +524,10 @@ _OWNER_BEFORE = re.compile(
     r"daughter's)\s+(?:[a-z]+\s+)?\Z"
 )
 # What a person owns that is a result: "your biopsy showed", "my MRI results came back".
-_POSSESSED_BEFORE = re.compile(r"\b(?:my|your|his|her|their)\s+(?:[a-z]+\s+)?\Z")
+_POSSESSED_BEFORE = re.compile(
+    r"(?:\b(?:my|your|his|her|their)|(?<![\w'])(?!(?:it|that|what|there|here|who|he|she|let)'s)"
+    r"[^\W\d_]{2,}(?:'s|\u2019s))\s+(?:[a-z]+\s+)?\Z"
+)
 _RESULT_AFTER = re.compile(
     r"\s+(?:results?|report|scan|came back|showed|shows|revealed|found|confirmed|"
     r"(?:is|was) (?:positive|negative|normal|abnormal|clear|benign|malignant|scheduled|"
