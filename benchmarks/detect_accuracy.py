@@ -6,9 +6,9 @@ encoding, spelled-out e-mails) or split across two texts, generated engineering 
 numbers that are not personal data, and real text nobody here wrote (Debian's /usr/share/doc,
 Python's own sources). Misses are shown by template and variant, never by value.
 
-Then two more corpora, each written apart by another hand (tests/corpus_heldout, whose seed 11
-was read while tuning, and tests/corpus_fresh, never read): recall per kind and variant, and
-which look-alikes get flagged.
+Then three more corpora, each written apart by another hand (tests/corpus_heldout and
+tests/corpus_fresh, parts of which were read while tuning, and tests/corpus_fourth, never
+read): recall per kind and variant, and which look-alikes get flagged.
 
     python benchmarks/detect_accuracy.py [--seed 7] [--per-kind 200] [--negatives 2100] [--real 1000]
 """
@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.corpus_apart import realtext, score  # noqa: E402
 from tests.corpus_apart.generate import Sample, Sizes, generate  # noqa: E402
+from tests.corpus_fourth import generate as fourth  # noqa: E402
 from tests.corpus_fresh import generate as fresh  # noqa: E402
 from tests.corpus_heldout.generate import generate_all  # noqa: E402
 from tiergate.detect import Detector  # noqa: E402
@@ -218,8 +219,13 @@ def main() -> None:
         generate_all(args.heldout_seed),
     )
     _corpus(
-        f"Fresh corpus (tests/corpus_fresh, seed {args.fresh_seed}; never read while tuning):",
+        f"Fresh corpus (tests/corpus_fresh, seed {args.fresh_seed}; seeds 1 and 2 were read "
+        "while tuning):",
         fresh.generate(args.fresh_seed) + fresh.generate_negatives(args.fresh_seed),
+    )
+    _corpus(
+        f"Fourth corpus (tests/corpus_fourth, seed {args.fresh_seed}; never read while tuning):",
+        fourth.generate(args.fresh_seed) + fourth.generate_negatives(args.fresh_seed),
     )
 
 

@@ -244,7 +244,8 @@ _HEALTH_CUE = re.compile(
     # sick leave and being under treatment: "ist krankgeschrieben", "suivie pour"
     r"krankgeschrieben|arbeitsunfähig|krankschreibung|suivie? pour|de baja|baja médica|"
     r"arrêt de travail|arrêt maladie|in malattia|ziekgemeld|zwolnienie lekarskie)|"
-    r"患者|診断|病人|诊断|确诊|환자|진단|रोगी|मरीज|निदान|医生说|医師|의사|病假|병가|化验结果"
+    r"患者|診断|病人|诊断|确诊|환자|진단|रोगी|मरीज|निदान|医生说|医師|의사|病假|병가|化验结果|"
+    r"休職|治療中|치료 중|치료중"
 )
 _HEALTH_FACT = re.compile(
     r"\b(?:diab[eè]te?s?|cukrzyc|krebs|cáncer|cancro|câncer|kanker|nowotw|"
@@ -254,11 +255,12 @@ _HEALTH_FACT = re.compile(
     r"schizophrénie|esquizofrenia|schizofrenia|alzheimer|parkinson|"
     r"hypertension|hipertensión|hipertension|ipertensione|hipertensão|hypertensie|"
     r"nadciśnieni|nadcisnieni|hypertonie|sclérose|esclerosis|sklerose|skleros|"
-    r"insuffisance cardiaque|insuficiencia cardíaca|scompenso cardiaco)|"
+    r"insuffisance cardiaque|insuficiencia cardíaca|scompenso cardiaco|tdah|burn-?out)|"
     r"karzinom|krebs\b|herzinsuffizienz|vorhofflimmern|atriumfibril|abhängigkeit|"
     r"afhankelijkheid|uzależnieni|uzaleznieni|"
     r"糖尿病|高血圧|高血压|うつ病|抑郁|癌|喘息|哮喘|手術|手术|化学療法|化疗|脑梗|脳梗|艾滋|心衰|"
-    r"中风|당뇨|고혈압|우울|천식|수술|항암|मधुमेह|कैंसर|अवसाद|उच्च रक्तचाप"
+    r"中风|당뇨|고혈압|우울|천식|수술|항암|मधुमेह|कैंसर|अवसाद|उच्च रक्तचाप|"
+    r"適応障害|パニック障害|双極性障害|統合失調症|不眠症|うつ|불면증|알코올 의존|공황장애|조현병"
 )
 _HEALTH_REACH = 100
 # A diagnosis word in a question about diagnosing, not about anyone: "¿Cómo se diagnostica?",

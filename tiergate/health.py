@@ -82,6 +82,7 @@ _SHORT = frozenset(
         "tavi",
         "tavr",
         "vih",
+        "ivg",
     }
 )
 _CUE_REACH = 70
@@ -99,7 +100,7 @@ _PERSON_WORD = re.compile(
     r"grandfather|grandma|grandpa|partner|fiancée?|uncle|aunt|niece|nephew|baby|child|"
     r"employee|colleague|resident|paciente|patiente|patientin|paziente|pacjent|pacjentka|"
     r"kollege|kollegin|collègue|collegue|compañer[oa]|companer[oa]|collega|colega|kolega|"
-    r"koleżanka|kolezanka|buurvrouw|buurman|mitarbeiter(?:in)?|"
+    r"koleżanka|kolezanka|buurvrouw|buurman|mitarbeiter(?:in)?|vrouw|echtgenote|echtgenoot|"
     r"elle|él|ella|ele|ela|hij|zij|"
     r"je suis|j'ai|ich bin|ich habe|estoy|tengo|sono|ik ben|ik heb|estou|tenho|jestem|"
     r"mère|père|mutter|vater|moeder|vader|madre|padre|mãe|matka|ojciec|"
@@ -306,7 +307,7 @@ _CUE_BEFORE = re.compile(
     r"early|late|early-onset|late-onset|advanced|stage \w+|type \w+|grade \w+|"
     r"suspected|possible|probable|new|worsening|his|her|their|my|left|right|bilateral|"
     r"emergency|elective|urgent|total|partial|laparoscopic|robotic|open|minor|major|"
-    r"alcohol|drug|opioid|nicotine|gambling|"
+    r"alcohol|drug|opioid|nicotine|gambling|it's|it is|that it's|"
     r"an? \w+))*[\s:\-]*\Z"
 )
 # Clinical labels with a list after them: "Conditions: diabetes; asthma, ...".
@@ -554,7 +555,7 @@ _DRUG_USE = re.compile(
 _TREATMENT_START = re.compile(
     r"\b(?:start|starting|starts|started|begin|beginning|begins|began|finish|finished|"
     r"finishing|round of|rounds of|cycle of|weeks? of|months? of|in|out of|checked into|"
-    r"went to|back in)\s+\Z"
+    r"went to|went into|go into|going into|admitted to|back in)\s+\Z"
 )
 OWN_CUES: dict[str, re.Pattern[str]] = {
     "depressed": re.compile(

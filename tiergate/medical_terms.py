@@ -50,6 +50,8 @@ asperger syndrome|eating disorder|anorexia|anorexia nervosa|bulimia|bulimia nerv
 binge eating disorder|borderline personality disorder|personality disorder|
 antisocial personality disorder|suicidal ideation|self-harm|insomnia|
 alcohol use disorder|alcoholism|alcohol dependence|substance use disorder|
+alcohol treatment|addiction treatment|alcohol rehab|drug rehab|head lice|lice|
+gender-affirming surgery|gender affirming surgery|gender reassignment surgery|
 opioid use disorder|opioid dependence|opioid addiction|drug addiction|addiction|
 gambling disorder|tourette syndrome|tourette's|dyslexia|
 cancer|breast cancer|lung cancer|prostate cancer|colon cancer|colorectal cancer|
@@ -172,7 +174,7 @@ colonoscopy screening|genetic testing|amniocentesis|ivf treatment|fertility trea
 """
 
 MEDICATIONS = """
-metformin|insulin|insulin glargine|insulin lispro|insulin aspart|lantus|humalog|novolog|
+inhaler|epipen|epi-pen|metformin|insulin|insulin glargine|insulin lispro|insulin aspart|lantus|humalog|novolog|
 glipizide|glyburide|glimepiride|sitagliptin|januvia|empagliflozin|jardiance|dapagliflozin|
 farxiga|semaglutide|ozempic|wegovy|rybelsus|liraglutide|victoza|saxenda|tirzepatide|
 mounjaro|zepbound|dulaglutide|trulicity|pioglitazone|
@@ -232,7 +234,9 @@ vorhofflimmern|schlaganfall|lungenentzündung|lungenkrebs|brustkrebs|darmkrebs|
 prostatakrebs|hautkrebs|leukämie|depressionen|angststörung|schizophrenie|
 bandscheibenvorfall|rheuma|multiple sklerose|epilepsie|demenz|asthma bronchiale|
 niereninsuffizienz|chemotherapie|strahlentherapie|darmspiegelung|magenspiegelung|
-bypass-operation|kniegelenksersatz|hüftgelenksersatz|hüft-tep|knie-tep|stentimplantation|
+bypass-operation|kniegelenksersatz|hüftgelenksersatz|hypoglycémie|hyperglycémie|grossesse|
+crise d'asthme|crise d'épilepsie|ivg|hersenbloeding|herseninfarct|hartinfarct|burn-out|
+hüft-tep|knie-tep|stentimplantation|
 koronarangiographie|herzkatheter|術後|术后|수술 후|手術後|手术后|
 prothèse de hanche|prothèse totale de hanche|prothèse de genou|prothèse totale de genou|
 coronarographie|pose de stent|prótesis de cadera|prótesis de rodilla|coronariografía|
