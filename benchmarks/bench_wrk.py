@@ -15,7 +15,8 @@ This machine's speed drifts by up to 2x between minutes, and a round measures th
 and tiergate some 15 s apart. So the c=16 ratio is also measured in paired windows: the bare
 proxy and tiergate run side by side (both pinned to core 0, one loaded at a time) and take
 turns at c=16 for --window-seconds each, --windows times; each window's pair is a few seconds
-apart and the median of the pairs' ratios is the figure least moved by the drift. With
+apart and the median of the pairs' ratios is the figure least moved by the drift. After each
+c=16 window the same target runs at c=1 as long, so the c=1 target is paired the same way. With
 --workers, `serve --pin` and `--workers 2 --pin` (and the unpinned pair) take turns the same
 way at c=64.
 
@@ -27,6 +28,7 @@ way at c=64.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import socket
@@ -268,7 +270,7 @@ def main() -> None:
                         process.wait(15)
         windows = paired_windows(
             {name: targets[name][0] for name in targets if name in PAIRED},
-            env, tmp, script, args.windows, args.window_seconds,
+            env, tmp, script, args.windows, args.window_seconds, latency=True,
         )  # fmt: skip
         worker_windows = paired_windows(
             {name: targets[name][0] for name in targets if name in WORKERS},
@@ -366,12 +368,15 @@ def paired_windows(
     *,
     connections: int = 16,
     core: int | None = 0,
-) -> dict[str, list[tuple[float, float]]]:
-    """(req/s, CPU us a request) per target and window, the targets running side by side.
+    latency: bool = False,
+) -> dict[str, list[tuple[float, float, float]]]:
+    """(req/s, CPU us a request, p50 ms at c=1 or nan) per target and window, the targets
+    running side by side.
 
     core 0: each server pinned there, wrk on core 1; None: nothing pinned by this function
-    (`--pin` pins workers itself) and wrk unpinned too."""
-    found: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    (`--pin` pins workers itself) and wrk unpinned too. latency: after each window, the same
+    target at c=1 for as long, so the c=1 target is paired in time too."""
+    found: dict[str, list[tuple[float, float, float]]] = {name: [] for name in commands}
     if windows <= 0:
         return found
     wrk_core = None if core is None else 1
@@ -388,7 +393,9 @@ def paired_windows(
                 process, url = running[name]
                 before = cpu_seconds(process)
                 rps, _ = wrk(url, script, connections, seconds, core=wrk_core)
-                found[name].append((rps, 1e6 * (cpu_seconds(process) - before) / (rps * seconds)))
+                cpu_us = 1e6 * (cpu_seconds(process) - before) / (rps * seconds)
+                p50 = wrk(url, script, 1, seconds, core=wrk_core)[1] if latency else float("nan")
+                found[name].append((rps, cpu_us, p50))
     finally:
         for process, _ in running.values():
             process.terminate()
@@ -396,7 +403,7 @@ def paired_windows(
     return found
 
 
-def report_windows(found: dict[str, list[tuple[float, float]]], seconds: float) -> None:
+def report_windows(found: dict[str, list[tuple[float, float, float]]], seconds: float) -> None:
     bare = found.get("bare proxy") or []
     if not bare:
         return
@@ -413,6 +420,17 @@ def report_windows(found: dict[str, list[tuple[float, float]]], seconds: float) 
                 f"{target}), pairs {ratios}"
             )
         print(line)
+    if not any(math.isnan(r[2]) for r in bare):
+        print(f"paired windows at c=1: added p50 over the bare proxy, {seconds:g} s each")
+        for name, rows in found.items():
+            if name == "bare proxy":
+                continue
+            added = sorted(round(t[2] - b[2], 3) for t, b in zip(rows, bare, strict=True))
+            target = "; target <= +0.3 ms" if name.startswith("tiergate") else ""
+            print(
+                f"{name:>28} {statistics.median(added):+.3f} ms (median of the pairs{target}),"
+                f" pairs {added}"
+            )
 
 
 if __name__ == "__main__":
