@@ -55,7 +55,7 @@ class Lexicon:
         folded: frozenset[str] = frozenset(),
     ) -> None:
         """``folded``: families whose ASCII words also match with accents on their letters
-        ("méthadone", "paracétamol" find "methadone", "paracetamol")."""
+        ("méthadone", "oméprazole" find "methadone", "omeprazole")."""
         owners: dict[str, list[str]] = {}
         for family, words in families.items():
             for word in words:
